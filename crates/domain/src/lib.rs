@@ -1,0 +1,18 @@
+//! Tessera's domain: entities, ids, value objects and validation. No IO.
+//!
+//! Inputs become these types at the edge (`Email::parse`, `Password::parse`, `Role::from_str`,
+//! `PageRequest::new`), so past the edge an invalid value cannot exist.
+
+pub mod error;
+pub mod ids;
+pub mod organization;
+pub mod paging;
+pub mod role;
+pub mod user;
+
+pub use error::{DomainError, FieldError};
+pub use ids::{OrgId, UserId};
+pub use organization::{OrgName, Organization};
+pub use paging::{Page, PageRequest};
+pub use role::Role;
+pub use user::{Email, FullName, Password, User};

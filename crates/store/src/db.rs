@@ -1,0 +1,241 @@
+//! One connection type over the three backends, chosen by the URL scheme, and its r2d2 pool.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::{Connection, MysqlConnection, PgConnection, SqliteConnection};
+
+use crate::StoreError;
+
+/// A connection to the app database on any supported backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// PostgreSQL.
+    Postgres(PgConnection),
+    /// MySQL or MariaDB.
+    Mysql(MysqlConnection),
+    /// Embedded SQLite.
+    Sqlite(SqliteConnection),
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `mysql://` or `mariadb://`.
+    Mysql,
+    /// `sqlite://PATH`, `sqlite:PATH` or `file:PATH`.
+    Sqlite,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme.
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
+        match scheme.as_str() {
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            "mysql" | "mariadb" => Ok(Backend::Mysql),
+            "sqlite" | "file" => Ok(Backend::Sqlite),
+            _ => Err(StoreError::InvalidUrl(format!(
+                "unsupported scheme in '{}': use sqlite://, postgres:// or mysql://",
+                redact_url(url)
+            ))),
+        }
+    }
+
+    /// A short lower-case name (`sqlite`, `postgres`, `mysql`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// The file path inside a SQLite URL (`sqlite://./data/x.db` -> `./data/x.db`).
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// The URL with any password replaced by `***`, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_size: u32,
+    /// How long a request waits for a free connection.
+    pub connect_timeout: Duration,
+    /// SQLite: how long a writer waits for a lock before failing.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_size: 10, connect_timeout: Duration::from_secs(5), sqlite_busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Opens connections of the right backend for r2d2.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+    busy_timeout_ms: u128,
+}
+
+impl ConnectionManager {
+    fn establish(&self) -> Result<DbConn, diesel::ConnectionError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Postgres),
+            Backend::Mysql => {
+                let mut conn = MysqlConnection::establish(&self.url)?;
+                // Store and compare timestamps in UTC whatever the server's zone is.
+                conn.batch_execute("SET time_zone = '+00:00'")
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Mysql(conn))
+            }
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(sqlite_path(&self.url))?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// A connection checked out of the pool.
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The app database's connection pool.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbPool").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+/// Pool statistics for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    /// Connections open.
+    pub connections: u32,
+    /// Connections open and idle.
+    pub idle_connections: u32,
+    /// The pool's maximum size.
+    pub max_size: u32,
+}
+
+impl DbPool {
+    /// Connects to `url` (creating a SQLite file and its directory when missing).
+    pub fn connect(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
+        let backend = Backend::from_url(url)?;
+        if backend == Backend::Sqlite {
+            let path = std::path::Path::new(sqlite_path(url));
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::InvalidUrl(format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+        let manager = ConnectionManager {
+            url: url.to_owned(),
+            backend,
+            busy_timeout_ms: options.sqlite_busy_timeout.as_millis(),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(options.connect_timeout)
+            .build(manager)?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Takes a connection, waiting at most the configured timeout.
+    pub fn get(&self) -> Result<PooledConn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Which backend this pool talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Current pool statistics.
+    pub fn state(&self) -> PoolState {
+        let s = self.pool.state();
+        PoolState { connections: s.connections, idle_connections: s.idle_connections, max_size: self.pool.max_size() }
+    }
+
+    /// Runs a trivial query: the health check.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.get()?;
+        conn.ping()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_scheme() {
+        assert_eq!(Backend::from_url("sqlite://./data/t.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("postgresql://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("mysql://root@h/db").ok(), Some(Backend::Mysql));
+        assert!(Backend::from_url("oracle://x").is_err());
+        assert!(Backend::from_url("just-a-path.db").is_err());
+    }
+
+    #[test]
+    fn sqlite_paths_and_redaction() {
+        assert_eq!(sqlite_path("sqlite:///tmp/a.db"), "/tmp/a.db");
+        assert_eq!(sqlite_path("sqlite:./a.db"), "./a.db");
+        assert_eq!(redact_url("postgres://bob:hunter2@db:5432/x"), "postgres://bob:***@db:5432/x");
+        assert_eq!(redact_url("postgres://bob@db/x"), "postgres://bob@db/x");
+    }
+}

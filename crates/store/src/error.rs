@@ -1,0 +1,44 @@
+//! The store's error type.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Anything that can go wrong talking to the app database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (or belongs to another organisation).
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database URL is malformed or names an unsupported scheme.
+    #[error("invalid database url: {0}")]
+    InvalidUrl(String),
+    /// No connection could be taken from the pool in time.
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// Connecting failed.
+    #[error("database connection: {0}")]
+    Connection(#[from] diesel::ConnectionError),
+    /// A query failed.
+    #[error("database query: {0}")]
+    Query(DieselError),
+    /// Applying or reverting migrations failed.
+    #[error("migrations: {0}")]
+    Migration(String),
+    /// A stored value could not be read back (corrupt row).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StoreError::Conflict(info.message().to_owned())
+            }
+            other => StoreError::Query(other),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Tessera's own database: one diesel connection type over SQLite, PostgreSQL and MySQL/MariaDB,
+//! an r2d2 pool, embedded migrations per backend, and one repository module per table.
+//!
+//! **Tenancy by construction:** every function that reads or writes tenant data takes the
+//! caller's [`OrgId`](tessera_domain::OrgId); there is no unscoped query for tenant rows.
+
+pub mod db;
+pub mod error;
+pub mod migrations;
+pub mod organizations;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod users;
+
+pub use db::{Backend, DbConn, DbPool, PoolOptions, PooledConn};
+pub use error::StoreError;
+
+/// The current time as stored in the database: UTC, microsecond precision (all three backends keep microseconds).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
