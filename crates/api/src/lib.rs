@@ -1,1 +1,92 @@
+//! Tessera's HTTP adapter: actix-web handlers, extractors, middleware, problem responses and the
+//! utoipa OpenAPI document. Handlers are thin: parse, call a service, map the result.
+//!
+//! **Architecture invariant:** this is the only crate that knows HTTP; it never builds SQL.
 
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod services;
+pub mod settings;
+pub mod state;
+
+use actix_cors::Cors;
+use actix_governor::Governor;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Condition, ErrorHandlers};
+use actix_web::{http, web, App};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use error::{ApiError, Problem};
+pub use settings::{AuthSettings, HttpSettings, RateLimitSettings};
+pub use state::AppState;
+
+/// The whole application: routes, Swagger UI at `/docs`, the spec at `/api/v1/openapi.json`, middleware.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let http = state.http.clone();
+    let (app, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(web::JsonConfig::default().limit(http.json_limit_bytes).error_handler(middleware::problems::json_error))
+        .app_data(web::FormConfig::default().limit(http.form_limit_bytes).error_handler(middleware::problems::form_error))
+        .app_data(web::QueryConfig::default().error_handler(middleware::problems::query_error))
+        .app_data(web::PathConfig::default().error_handler(middleware::problems::path_error))
+        .service(routes::system::metrics)
+        .service(scope::scope("/api/v1").wrap(middleware::api_csp()).configure(routes::api_v1(&http.rate_limit)))
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(middleware::problems::not_found))
+        .wrap(Condition::new(http.rate_limit.enabled, Governor::new(&routes::global_limit(&http.rate_limit))))
+        .wrap(ErrorHandlers::new().default_handler(middleware::problems::ensure_problem))
+        .wrap(cors(&http))
+        .wrap(middleware::security_headers(http.hsts))
+        .wrap(from_fn(middleware::observe::observe))
+}
+
+/// The OpenAPI document, exactly as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .service(routes::system::metrics)
+        .service(scope::scope("/api/v1").configure(routes::api_v1(&RateLimitSettings::default())))
+        .split_for_parts();
+    spec
+}
+
+fn cors(http: &HttpSettings) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(vec!["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers(vec![http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::ACCEPT])
+        .allowed_header("x-request-id")
+        .expose_headers(vec!["x-request-id", "retry-after"])
+        .max_age(3600);
+    for origin in &http.cors_origins {
+        if origin == "*" {
+            cors = cors.allow_any_origin();
+        } else {
+            cors = cors.allowed_origin(origin.trim_end_matches('/'));
+        }
+    }
+    cors
+}

@@ -1,1 +1,112 @@
+//! The `tessera` server: configuration, wiring and start-up. `main.rs` only parses the command line.
 
+pub mod bootstrap;
+pub mod settings;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::HttpServer;
+use tessera_api::AppState;
+use tessera_store::{migrations, refresh_tokens, DbPool, PoolOptions};
+
+pub use settings::Settings;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The app database refused.
+    #[error(transparent)]
+    Store(#[from] tessera_store::StoreError),
+    /// First-start bootstrap failed.
+    #[error(transparent)]
+    Bootstrap(#[from] bootstrap::BootstrapError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Settings rejected by a component.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// A built, bound server, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    /// The admin created on this start, if any.
+    pub created_admin: Option<bootstrap::CreatedAdmin>,
+}
+
+/// Opens the app database pool described by the settings.
+pub fn connect(settings: &Settings) -> Result<DbPool, StartError> {
+    let options = PoolOptions {
+        max_size: settings.database.max_connections,
+        connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs.max(1)),
+        sqlite_busy_timeout: Duration::from_millis(settings.database.sqlite_busy_timeout_ms),
+    };
+    Ok(DbPool::connect(&settings.database.url, &options)?)
+}
+
+/// Applies pending migrations; answers the versions applied.
+pub fn migrate(pool: &DbPool) -> Result<Vec<String>, StartError> {
+    let mut conn = pool.get()?;
+    Ok(migrations::run_pending(&mut conn)?)
+}
+
+impl Application {
+    /// Connects, migrates, bootstraps and binds `bind` (port 0 picks a free port).
+    pub fn build(settings: &Settings, bind: &str) -> Result<Self, StartError> {
+        let pool = connect(settings)?;
+        if settings.database.migrate_on_start {
+            let applied = migrate(&pool)?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "migrations applied");
+            }
+        }
+        let created_admin = {
+            let mut conn = pool.get()?;
+            refresh_tokens::delete_expired(&mut conn, tessera_store::now() - chrono_days(1))?;
+            bootstrap::ensure_demo_admin(
+                &mut conn,
+                &settings.bootstrap,
+                settings.admin_password.as_deref(),
+                settings.auth.bcrypt_cost,
+            )?
+        };
+        let state = AppState::new(pool, &settings.auth, settings.http.clone()).map_err(StartError::Config)?;
+        let listener =
+            TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind.to_owned(), source })?;
+        let port = listener.local_addr().map_err(|source| StartError::Bind { addr: bind.to_owned(), source })?.port();
+        let mut server = HttpServer::new(move || tessera_api::app(state.clone()));
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|source| StartError::Bind { addr: bind.to_owned(), source })?
+            .shutdown_timeout(10)
+            .run();
+        Ok(Self { port, server, created_admin })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until a shutdown signal.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn chrono_days(days: i64) -> chrono::Duration {
+    chrono::Duration::days(days)
+}

@@ -1,1 +1,86 @@
-fn main(){}
+//! `tessera`: serve the API, apply migrations, print the OpenAPI document.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tessera_server::{settings::Settings, telemetry, Application};
+
+/// Tessera: a self-hostable analytics backend.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about, long_about = None)]
+struct Cli {
+    /// A TOML file layered over config/default.toml (environment variables still win).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the HTTP server (applies migrations and creates the demo admin on first start).
+    Serve {
+        /// Address to listen on, HOST:PORT (default: server.bind, 127.0.0.1:8080).
+        #[arg(long, value_name = "HOST:PORT")]
+        bind: Option<String>,
+    },
+    /// Apply pending migrations to the app database and exit.
+    Migrate,
+    /// Print the OpenAPI 3.1 document as JSON.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    if let Command::Openapi = cli.command {
+        println!("{}", tessera_api::openapi_document().to_pretty_json()?);
+        return Ok(());
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(&settings.log);
+    match cli.command {
+        Command::Openapi => Ok(()),
+        Command::Migrate => {
+            let pool = tessera_server::connect(&settings)?;
+            let applied = tessera_server::migrate(&pool)?;
+            println!("{} migration(s) applied on {}", applied.len(), pool.backend().name());
+            Ok(())
+        }
+        Command::Serve { bind } => serve(settings, bind),
+    }
+}
+
+fn serve(settings: Settings, bind: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
+    if settings.uses_placeholder_secret() {
+        tracing::warn!("using the development placeholder secret key; set SECRET_KEY before exposing this server");
+    }
+    let bind = bind.unwrap_or_else(|| settings.server.bind.clone());
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings, &bind)?;
+        if let Some(admin) = &app.created_admin {
+            match &admin.generated_password {
+                Some(password) => println!(
+                    "\nCreated the demo organisation and its admin.\n  email:    {}\n  password: {}\nThis password is shown once; change it with PUT /api/v1/users/me.\n",
+                    admin.email, password
+                ),
+                None => println!("\nCreated the demo admin {} with the password from TESSERA_ADMIN_PASSWORD.\n", admin.email),
+            }
+        }
+        let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+        tracing::info!(address = %format!("{host}:{}", app.port()), database = %tessera_store::db::redact_url(&settings.database.url), "tessera listening");
+        println!("Tessera listening on http://{host}:{}  (Swagger UI: /docs)", app.port());
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

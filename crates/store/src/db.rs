@@ -217,6 +217,11 @@ impl DbPool {
     }
 }
 
+/// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+pub fn transaction<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    conn.transaction(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ pub mod refresh_tokens;
 pub mod schema;
 pub mod users;
 
-pub use db::{Backend, DbConn, DbPool, PoolOptions, PooledConn};
+pub use db::{transaction, Backend, DbConn, DbPool, PoolOptions, PooledConn};
 pub use error::StoreError;
 
 /// The current time as stored in the database: UTC, microsecond precision (all three backends keep microseconds).

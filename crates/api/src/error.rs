@@ -1,0 +1,200 @@
+//! The one place where errors become HTTP: RFC 9457 problem documents (`application/problem+json`).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use tessera_domain::{DomainError, FieldError};
+use tessera_store::StoreError;
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; stable per error kind.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:tessera:problem:validation")]
+    pub kind: String,
+    /// A short summary of the kind.
+    #[schema(example = "Validation failed")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong in this case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Per-field errors, for validation problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemField>>,
+}
+
+/// One invalid field in a validation problem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field's name.
+    pub field: String,
+    /// Why it is invalid.
+    pub message: String,
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(e: FieldError) -> Self {
+        Self { field: e.field, message: e.message }
+    }
+}
+
+impl Problem {
+    /// A problem of `status` with a kind, a title and a detail.
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: Option<String>) -> Self {
+        Self { kind: format!("urn:tessera:problem:{kind}"), title: title.to_owned(), status: status.as_u16(), detail, errors: None }
+    }
+
+    /// The HTTP response carrying this problem.
+    pub fn into_response(self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = HttpResponse::build(status);
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        res.body(serde_json::to_string(&self).unwrap_or_else(|_| String::from("{}")))
+    }
+}
+
+/// Every failure an API call can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Input fields are invalid (422).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// The request is malformed (400).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Missing, expired or invalid credentials (401).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Authenticated but not allowed (403).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// No such resource in the caller's organisation (404).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The method is not allowed on this path (405).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request conflicts with the current state (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The body is larger than allowed (413).
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    /// The body's media type is not accepted (415).
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// A dependency (the database) is unavailable (503).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// An unexpected failure (500); the cause is logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        use StatusCode as S;
+        match self {
+            ApiError::Validation(fields) => {
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Validation failed",
+                    Some(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")),
+                );
+                p.errors = Some(fields.iter().cloned().map(ProblemField::from).collect());
+                p
+            }
+            ApiError::BadRequest(d) => Problem::new(S::BAD_REQUEST, "bad-request", "Bad request", Some(d.clone())),
+            ApiError::Unauthorized(d) => Problem::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized", Some(d.clone())),
+            ApiError::Forbidden(d) => Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", Some(d.clone())),
+            ApiError::NotFound(d) => Problem::new(S::NOT_FOUND, "not-found", "Not found", Some(d.clone())),
+            ApiError::MethodNotAllowed => Problem::new(
+                S::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                Some("this path does not accept that method".into()),
+            ),
+            ApiError::Conflict(d) => Problem::new(S::CONFLICT, "conflict", "Conflict", Some(d.clone())),
+            ApiError::PayloadTooLarge(d) => {
+                Problem::new(S::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", Some(d.clone()))
+            }
+            ApiError::UnsupportedMediaType(d) => Problem::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                Some(d.clone()),
+            ),
+            ApiError::Unavailable(d) => {
+                Problem::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", Some(d.clone()))
+            }
+            ApiError::Internal(_) => Problem::new(
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+                Some("an unexpected error occurred; it has been logged".into()),
+            ),
+        }
+    }
+
+    /// A 422 about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.problem().status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(cause = %cause, "internal error");
+        }
+        self.problem().into_response()
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Validation(fields) => ApiError::Validation(fields),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound("no such resource".into()),
+            StoreError::Conflict(d) => ApiError::Conflict(d),
+            StoreError::Pool(_) | StoreError::Connection(_) => {
+                tracing::warn!(error = %e, "app database unavailable");
+                ApiError::Unavailable("the database is unavailable; try again shortly".into())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+/// Result type of handlers and services.
+pub type ApiResult<T> = Result<T, ApiError>;

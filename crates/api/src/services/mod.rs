@@ -1,0 +1,4 @@
+//! Use cases behind the handlers: parse into domain types, call the store, shape the result.
+
+pub mod auth;
+pub mod users;

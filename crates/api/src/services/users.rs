@@ -1,0 +1,103 @@
+//! Members of the caller's organisation: profile, listing, lookup and creation.
+
+use tessera_domain::error::Validator;
+use tessera_domain::{Email, FullName, Page, PageRequest, Password, Role, User, UserId};
+use tessera_store::{refresh_tokens, users, StoreError};
+
+use crate::auth::Caller;
+use crate::dto::{CreateUserRequest, UpdateMeRequest};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The caller's own user.
+pub async fn me(state: &AppState, caller: &Caller) -> ApiResult<User> {
+    let (org, id) = (caller.org_id, caller.user_id);
+    state.db(move |conn| Ok(users::find(conn, org, id)?)).await
+}
+
+/// Changes the caller's name and/or password (a new password needs the current one and ends other sessions).
+pub async fn update_me(state: &AppState, caller: &Caller, req: UpdateMeRequest) -> ApiResult<User> {
+    let mut v = Validator::new();
+    let full_name = req.full_name.as_deref().and_then(|n| v.check(FullName::parse(n)));
+    let password = req.password.as_deref().and_then(|p| v.check(Password::parse(p)));
+    v.finish()?;
+    let (org, id) = (caller.org_id, caller.user_id);
+    let mut changes = users::ProfileChanges { full_name: full_name.map(FullName::into_inner), ..Default::default() };
+    if let Some(password) = password {
+        let current = req
+            .current_password
+            .ok_or_else(|| ApiError::field("current_password", "is required to set a new password"))?;
+        let stored = state.db(move |conn| Ok(users::password_hash(conn, org, id)?)).await?;
+        let tokens = state.tokens.clone();
+        let (ok, new_hash) = state
+            .cpu(move || {
+                let ok = tokens.verify_password(&current, Some(&stored));
+                (ok, if ok { Some(tokens.hash_password(password.expose())) } else { None })
+            })
+            .await?;
+        if !ok {
+            return Err(ApiError::field("current_password", "is not the current password"));
+        }
+        changes.password_hash = new_hash.transpose()?;
+    }
+    let password_changed = changes.password_hash.is_some();
+    state
+        .db(move |conn| {
+            tessera_store::transaction(conn, |conn| {
+                let user = users::update_profile(conn, org, id, changes)?;
+                if password_changed {
+                    refresh_tokens::revoke_all_of_user(conn, org, id)?;
+                }
+                Ok::<_, StoreError>(user)
+            })
+            .map_err(ApiError::from)
+        })
+        .await
+}
+
+/// One page of the caller's organisation's members, optionally of one role.
+pub async fn list(state: &AppState, caller: &Caller, role: Option<&str>, page: Option<i64>, limit: Option<i64>) -> ApiResult<Page<User>> {
+    let role = role.map(str::parse::<Role>).transpose()?;
+    let page = PageRequest::new(page, limit)?;
+    let org = caller.org_id;
+    state.db(move |conn| Ok(users::list(conn, org, role, page)?)).await
+}
+
+/// A member of the caller's organisation; a malformed id or another organisation's user is 404.
+pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<User> {
+    let id: UserId = id.parse().map_err(|_| ApiError::NotFound(format!("no user with id '{id}'")))?;
+    let org = caller.org_id;
+    state
+        .db(move |conn| Ok(users::find(conn, org, id)?))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound(format!("no user with id '{id}'")),
+            other => other,
+        })
+}
+
+/// Adds a member to the caller's organisation (admins only).
+pub async fn create(state: &AppState, caller: &Caller, req: CreateUserRequest) -> ApiResult<User> {
+    caller.require_user_admin()?;
+    let mut v = Validator::new();
+    let email = v.check(Email::parse(&req.email));
+    let password = v.check(Password::parse(&req.password));
+    let full_name = v.check(FullName::parse(&req.full_name));
+    let role = v.check(req.role.parse::<Role>());
+    v.finish()?;
+    let (Some(email), Some(password), Some(full_name), Some(role)) = (email, password, full_name, role) else {
+        return Err(ApiError::Internal("validated fields missing".into()));
+    };
+    let tokens = state.tokens.clone();
+    let hash = state.cpu(move || tokens.hash_password(password.expose())).await??;
+    let org = caller.org_id;
+    state
+        .db(move |conn| {
+            users::insert(conn, &users::NewUser { org_id: org, email: &email, full_name: &full_name, password_hash: &hash, role })
+                .map_err(|e| match e {
+                    StoreError::Conflict(_) => ApiError::Conflict("an account with this email already exists".into()),
+                    other => other.into(),
+                })
+        })
+        .await
+}

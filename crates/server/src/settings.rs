@@ -1,0 +1,292 @@
+//! Configuration: one typed struct, loaded once and validated at start.
+//!
+//! Layers, later wins: `config/default.toml` (compiled in) < the file given with `--config` <
+//! `TESSERA_*` environment variables (`__` separates levels) < the seed services' variables
+//! (`DATABASE_URL`, `SECRET_KEY`, ...). This is the only module that reads the environment.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tessera_api::{AuthSettings, HttpSettings};
+
+/// The compiled-in defaults, documented line by line.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+/// The placeholder secret of `config/default.toml`, refused in production.
+pub const PLACEHOLDER_SECRET: &str = "dev-insecure-secret-change-me";
+
+/// Everything Tessera can be configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `development` or `production`.
+    pub profile: Profile,
+    /// Listening.
+    pub server: ServerSettings,
+    /// The app database.
+    pub database: DatabaseSettings,
+    /// Tokens and passwords.
+    pub auth: AuthSettings,
+    /// HTTP behaviour.
+    pub http: HttpSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// First-start demo organisation and admin.
+    pub bootstrap: BootstrapSettings,
+    /// The admin password given by `TESSERA_ADMIN_PASSWORD` (never from a file).
+    #[serde(skip)]
+    pub admin_password: Option<String>,
+}
+
+/// Deployment profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Local use: placeholder secret allowed (with a warning).
+    Development,
+    /// Refuses a missing or placeholder secret.
+    Production,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerSettings {
+    /// `HOST:PORT`.
+    pub bind: String,
+    /// Worker threads (0: one per core).
+    pub workers: usize,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://`, `postgres://` or `mysql://` URL.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Seconds to wait for a pooled connection.
+    pub connect_timeout_secs: u64,
+    /// SQLite lock wait in milliseconds.
+    pub sqlite_busy_timeout_ms: u64,
+    /// Apply migrations on `serve`.
+    pub migrate_on_start: bool,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogSettings {
+    /// A tracing filter.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[bootstrap]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BootstrapSettings {
+    /// Create the demo organisation and admin on first start.
+    pub demo: bool,
+    /// The admin's email.
+    pub admin_email: String,
+    /// The demo organisation's name.
+    pub organization_name: String,
+}
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A layer could not be read or parsed.
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    /// The values are inconsistent or unsafe.
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads from the defaults, an optional file and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_from(file, std::env::vars().collect())
+    }
+
+    /// Loads from the defaults, an optional file and the given environment (tests pass their own).
+    pub fn load_from(file: Option<&Path>, env: HashMap<String, String>) -> Result<Self, SettingsError> {
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(SettingsError::Invalid(format!("config file {} does not exist", file.display())));
+            }
+            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
+        }
+        let tessera_env: HashMap<String, String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("TESSERA_") && k.as_str() != "TESSERA_ADMIN_PASSWORD")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("TESSERA")
+                .prefix_separator("_")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("http.cors_origins")
+                .try_parsing(true)
+                .source(Some(tessera_env)),
+        );
+        for (key, value) in seed_overrides(&env) {
+            builder = builder.set_override(key, value)?;
+        }
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.admin_password = env.get("TESSERA_ADMIN_PASSWORD").filter(|p| !p.is_empty()).cloned();
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Refuses unsafe or inconsistent values.
+    fn validate(&self) -> Result<(), SettingsError> {
+        let secret = self.auth.secret_key.trim();
+        if self.profile == Profile::Production && (secret.is_empty() || secret == PLACEHOLDER_SECRET) {
+            return Err(SettingsError::Invalid(
+                "the production profile needs a real secret key: set SECRET_KEY or TESSERA_AUTH__SECRET_KEY".into(),
+            ));
+        }
+        if self.profile == Profile::Production && secret.len() < 32 {
+            return Err(SettingsError::Invalid("in production the secret key must be at least 32 characters".into()));
+        }
+        if secret.len() < 16 {
+            return Err(SettingsError::Invalid("auth.secret_key must be at least 16 characters".into()));
+        }
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            return Err(SettingsError::Invalid("auth.bcrypt_cost must be between 4 and 31".into()));
+        }
+        tessera_store::Backend::from_url(&self.database.url).map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        if let Some(p) = &self.admin_password {
+            if p.chars().count() < 8 {
+                return Err(SettingsError::Invalid("TESSERA_ADMIN_PASSWORD must be at least 8 characters".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the placeholder secret is in use (development warns about it).
+    pub fn uses_placeholder_secret(&self) -> bool {
+        self.auth.secret_key == PLACEHOLDER_SECRET
+    }
+}
+
+/// The seed services' variables, as config keys.
+fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::Value)> {
+    let mut out: Vec<(&'static str, config::Value)> = Vec::new();
+    let get = |k: &str| env.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if let Some(v) = get("DATABASE_URL") {
+        out.push(("database.url", v.into()));
+    }
+    if let Some(v) = get("SECRET_KEY") {
+        out.push(("auth.secret_key", v.into()));
+    }
+    if let Some(v) = get("ACCESS_TOKEN_EXPIRE_MINUTES") {
+        out.push(("auth.access_token_expire_minutes", v.into()));
+    }
+    if let Some(v) = get("LOG_LEVEL") {
+        out.push(("log.level", v.to_lowercase().into()));
+    }
+    let origins = get("CORS_ORIGINS").map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+    let origins = match (origins, get("FRONTEND_URL")) {
+        (Some(mut o), Some(f)) => {
+            o.push(f);
+            Some(o)
+        }
+        (Some(o), None) => Some(o),
+        (None, Some(f)) => Some(vec![f]),
+        (None, None) => None,
+    };
+    if let Some(o) = origins {
+        out.push(("http.cors_origins", config::Value::from(o)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_load_and_are_development() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.profile, Profile::Development);
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert!(s.database.url.starts_with("sqlite://"));
+        assert!(s.uses_placeholder_secret());
+    }
+
+    #[test]
+    fn seed_variables_are_accepted() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("DATABASE_URL", "postgres://u@h/db"),
+                ("SECRET_KEY", "a-secret-of-enough-length-123"),
+                ("ACCESS_TOKEN_EXPIRE_MINUTES", "5"),
+                ("LOG_LEVEL", "DEBUG"),
+                ("CORS_ORIGINS", "https://a.example, https://b.example"),
+                ("FRONTEND_URL", "https://app.example"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://u@h/db");
+        assert_eq!(s.auth.access_token_expire_minutes, 5);
+        assert_eq!(s.log.level, "debug");
+        assert_eq!(s.http.cors_origins, vec!["https://a.example", "https://b.example", "https://app.example"]);
+    }
+
+    #[test]
+    fn tessera_variables_override_nested_keys() {
+        let s = Settings::load_from(
+            None,
+            env(&[("TESSERA_DATABASE__URL", "mysql://root@h/x"), ("TESSERA_HTTP__RATE_LIMIT__ENABLED", "false"), ("TESSERA_AUTH__BCRYPT_COST", "4")]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "mysql://root@h/x");
+        assert!(!s.http.rate_limit.enabled);
+        assert_eq!(s.auth.bcrypt_cost, 4);
+    }
+
+    #[test]
+    fn production_refuses_the_placeholder_or_missing_secret() {
+        assert!(Settings::load_from(None, env(&[("TESSERA_PROFILE", "production")])).is_err());
+        assert!(Settings::load_from(None, env(&[("TESSERA_PROFILE", "production"), ("SECRET_KEY", " ")])).is_err());
+        let ok = Settings::load_from(
+            None,
+            env(&[("TESSERA_PROFILE", "production"), ("SECRET_KEY", "0123456789abcdef0123456789abcdef")]),
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn a_config_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, "[server]\nbind = \"0.0.0.0:9999\"\n").unwrap();
+        let s = Settings::load_from(Some(&path), env(&[])).unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9999");
+        assert!(Settings::load_from(Some(&dir.path().join("missing.toml")), env(&[])).is_err());
+    }
+
+    #[test]
+    fn unknown_database_schemes_are_refused() {
+        assert!(Settings::load_from(None, env(&[("DATABASE_URL", "oracle://x")])).is_err());
+    }
+}
