@@ -1,0 +1,190 @@
+//! `spawn_app()`: boots the real server on a random port against a fresh SQLite database,
+//! and small helpers that read like the API's own vocabulary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use tessera_server::{Application, Settings};
+
+/// The test secret (tests forge tokens with it).
+pub const SECRET: &str = "e2e-test-secret-0123456789abcdef";
+/// The demo admin's password in tests.
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+/// The demo admin's email.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+
+/// A running server with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A client without cookies or redirects.
+    pub client: Client,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a server with test settings (cheap bcrypt, rate limits off).
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts a server with extra environment-style settings (`TESSERA_...` keys).
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert(
+        "DATABASE_URL".into(),
+        format!("sqlite://{}/tessera.db", dir.path().display()),
+    );
+    env.insert("SECRET_KEY".into(), SECRET.into());
+    env.insert("TESSERA_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
+    env.insert("TESSERA_AUTH__BCRYPT_COST".into(), "4".into());
+    env.insert("TESSERA_HTTP__RATE_LIMIT__ENABLED".into(), "false".into());
+    env.insert("TESSERA_SERVER__WORKERS".into(), "2".into());
+    env.insert("TESSERA_LOG__LEVEL".into(), "warn".into());
+    for (k, v) in extra {
+        env.insert((*k).into(), (*v).into());
+    }
+    let settings = Settings::load_from(None, env).unwrap();
+    let app = Application::build(&settings, "127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base,
+        client,
+        _dir: dir,
+    }
+}
+
+/// Tokens of a logged-in user.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    /// `BASE/api/v1{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{}", self.base, path)
+    }
+
+    /// GET with an optional bearer token.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut rq = self.client.get(self.url(path));
+        if let Some(t) = token {
+            rq = rq.bearer_auth(t);
+        }
+        rq.send().await.unwrap()
+    }
+
+    /// POST JSON with an optional bearer token.
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Response {
+        let mut rq = self.client.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            rq = rq.bearer_auth(t);
+        }
+        rq.send().await.unwrap()
+    }
+
+    /// PUT JSON with a bearer token.
+    pub async fn put(&self, path: &str, body: Value, token: &str) -> Response {
+        self.client
+            .put(self.url(path))
+            .json(&body)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers a new user with a new organisation; answers their email.
+    pub async fn register(&self, tag: &str, org: Option<&str>) -> String {
+        let email = format!(
+            "{tag}-{}@example.org",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let mut body = json!({"email": email, "password": "correct-horse-9", "full_name": format!("{tag} user")});
+        if let Some(org) = org {
+            body["organization_name"] = json!(org);
+        }
+        let r = self.post("/auth/register", body, None).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "register: {}",
+            r.text().await.unwrap()
+        );
+        email
+    }
+
+    /// Logs in with the JSON endpoint.
+    pub async fn login(&self, email: &str, password: &str) -> Tokens {
+        let r = self
+            .post(
+                "/auth/login/json",
+                json!({"email": email, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        Tokens {
+            access: v["access_token"].as_str().unwrap().into(),
+            refresh: v["refresh_token"].as_str().unwrap().into(),
+        }
+    }
+
+    /// Registers and logs in.
+    pub async fn register_and_login(&self, tag: &str, org: Option<&str>) -> (String, Tokens) {
+        let email = self.register(tag, org).await;
+        let tokens = self.login(&email, "correct-horse-9").await;
+        (email, tokens)
+    }
+
+    /// The demo admin's tokens.
+    pub async fn admin(&self) -> Tokens {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// An admin creates a member of their organisation and the member logs in.
+    pub async fn member(&self, admin: &Tokens, role: &str) -> (String, Tokens) {
+        let email = format!(
+            "{role}-{}@example.org",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let r = self
+            .post("/users", json!({"email": email, "password": "member-pass-1", "full_name": "Member", "role": role}), Some(&admin.access))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let tokens = self.login(&email, "member-pass-1").await;
+        (email, tokens)
+    }
+}
+
+/// Asserts an RFC 9457 problem answer with the given status, and answers its body.
+pub async fn assert_problem(r: Response, status: u16) -> Value {
+    let got = r.status().as_u16();
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = r.text().await.unwrap();
+    assert_eq!(got, status, "status; body: {body}");
+    assert!(
+        ctype.starts_with("application/problem+json"),
+        "content type {ctype}; body: {body}"
+    );
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"].as_u64(), Some(u64::from(status)), "{v}");
+    assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    assert!(v["type"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    v
+}

@@ -51,7 +51,10 @@ impl Caller {
         if self.role.can_manage_users() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("the {} role cannot manage users; an admin can", self.role)))
+            Err(ApiError::Forbidden(format!(
+                "the {} role cannot manage users; an admin can",
+                self.role
+            )))
         }
     }
 }
@@ -71,7 +74,9 @@ pub struct TokenService {
 
 impl std::fmt::Debug for TokenService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService").field("issuer", &self.issuer).finish_non_exhaustive()
+        f.debug_struct("TokenService")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +95,10 @@ impl TokenService {
     /// Builds the service; fails when the bcrypt cost is out of range.
     pub fn new(settings: &AuthSettings) -> Result<Self, String> {
         if !(4..=31).contains(&settings.bcrypt_cost) {
-            return Err(format!("auth.bcrypt_cost must be between 4 and 31, not {}", settings.bcrypt_cost));
+            return Err(format!(
+                "auth.bcrypt_cost must be between 4 and 31, not {}",
+                settings.bcrypt_cost
+            ));
         }
         if settings.secret_key.len() < 16 {
             return Err("auth.secret_key must be at least 16 characters".into());
@@ -99,7 +107,8 @@ impl TokenService {
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
-        let dummy_hash = bcrypt::hash("timing-equaliser", settings.bcrypt_cost).map_err(|e| e.to_string())?;
+        let dummy_hash =
+            bcrypt::hash("timing-equaliser", settings.bcrypt_cost).map_err(|e| e.to_string())?;
         Ok(Self {
             encoding: EncodingKey::from_secret(settings.secret_key.as_bytes()),
             decoding: DecodingKey::from_secret(settings.secret_key.as_bytes()),
@@ -114,7 +123,8 @@ impl TokenService {
 
     /// Hashes a password with the configured cost (CPU-heavy: call off the async runtime).
     pub fn hash_password(&self, password: &str) -> Result<String, ApiError> {
-        bcrypt::hash(password, self.bcrypt_cost).map_err(|e| ApiError::Internal(format!("bcrypt: {e}")))
+        bcrypt::hash(password, self.bcrypt_cost)
+            .map_err(|e| ApiError::Internal(format!("bcrypt: {e}")))
     }
 
     /// Checks a password; with no hash (unknown user) it still spends the same time.
@@ -145,7 +155,12 @@ impl TokenService {
     }
 
     /// Issues an access token and a new random refresh token.
-    pub fn issue_pair(&self, user: UserId, org: OrgId, role: Role) -> Result<IssuedTokens, ApiError> {
+    pub fn issue_pair(
+        &self,
+        user: UserId,
+        org: OrgId,
+        role: Role,
+    ) -> Result<IssuedTokens, ApiError> {
         Ok(IssuedTokens {
             access_token: self.issue_access(user, org, role)?,
             refresh_token: new_refresh_token(),
@@ -165,13 +180,16 @@ impl TokenService {
 
     /// Verifies an access token and answers who it belongs to.
     pub fn verify_access(&self, token: &str) -> Result<Caller, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::Unauthorized("the access token has expired; refresh it".into()),
-                _ => ApiError::Unauthorized("the access token is invalid".into()),
-            }
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => {
+                        ApiError::Unauthorized("the access token has expired; refresh it".into())
+                    }
+                    _ => ApiError::Unauthorized("the access token is invalid".into()),
+                }
+            })?;
         let c = data.claims;
         let bad = || ApiError::Unauthorized("the access token is invalid".into());
         Ok(Caller {
@@ -193,7 +211,10 @@ pub fn new_refresh_token() -> String {
 
 /// The stored form of a refresh token: SHA-256, hex.
 pub fn hash_refresh_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -201,8 +222,12 @@ mod tests {
     use super::*;
 
     fn service() -> TokenService {
-        TokenService::new(&AuthSettings { secret_key: "test-secret-0123456789".into(), bcrypt_cost: 4, ..Default::default() })
-            .unwrap()
+        TokenService::new(&AuthSettings {
+            secret_key: "test-secret-0123456789".into(),
+            bcrypt_cost: 4,
+            ..Default::default()
+        })
+        .unwrap()
     }
 
     #[test]
@@ -217,11 +242,18 @@ mod tests {
     #[test]
     fn forged_and_foreign_tokens_are_refused() {
         let s = service();
-        let t = s.issue_access(UserId::new(), OrgId::new(), Role::Admin).unwrap();
+        let t = s
+            .issue_access(UserId::new(), OrgId::new(), Role::Admin)
+            .unwrap();
         let mut forged = t.clone();
         forged.replace_range(forged.len() - 4.., "AAAA");
         assert!(s.verify_access(&forged).is_err());
-        let other = TokenService::new(&AuthSettings { secret_key: "another-secret-987654321".into(), bcrypt_cost: 4, ..Default::default() }).unwrap();
+        let other = TokenService::new(&AuthSettings {
+            secret_key: "another-secret-987654321".into(),
+            bcrypt_cost: 4,
+            ..Default::default()
+        })
+        .unwrap();
         assert!(other.verify_access(&t).is_err());
         assert!(s.verify_access("not.a.jwt").is_err());
     }

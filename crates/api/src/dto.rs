@@ -114,7 +114,11 @@ pub struct OrganizationOut {
 
 impl From<Organization> for OrganizationOut {
     fn from(o: Organization) -> Self {
-        Self { id: o.id.to_string(), name: o.name, created_at: o.created_at }
+        Self {
+            id: o.id.to_string(),
+            name: o.name,
+            created_at: o.created_at,
+        }
     }
 }
 
@@ -181,7 +185,12 @@ pub struct UserPage {
 impl From<Page<User>> for UserPage {
     fn from(p: Page<User>) -> Self {
         let p = p.map(UserOut::from);
-        Self { items: p.items, total: p.total, page: p.page, limit: p.limit }
+        Self {
+            items: p.items,
+            total: p.total,
+            page: p.page,
+            limit: p.limit,
+        }
     }
 }
 

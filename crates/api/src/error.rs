@@ -42,14 +42,23 @@ pub struct ProblemField {
 
 impl From<FieldError> for ProblemField {
     fn from(e: FieldError) -> Self {
-        Self { field: e.field, message: e.message }
+        Self {
+            field: e.field,
+            message: e.message,
+        }
     }
 }
 
 impl Problem {
     /// A problem of `status` with a kind, a title and a detail.
     pub fn new(status: StatusCode, kind: &str, title: &str, detail: Option<String>) -> Self {
-        Self { kind: format!("urn:tessera:problem:{kind}"), title: title.to_owned(), status: status.as_u16(), detail, errors: None }
+        Self {
+            kind: format!("urn:tessera:problem:{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors: None,
+        }
     }
 
     /// The HTTP response carrying this problem.
@@ -112,34 +121,62 @@ impl ApiError {
                     S::UNPROCESSABLE_ENTITY,
                     "validation",
                     "Validation failed",
-                    Some(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")),
+                    Some(
+                        fields
+                            .iter()
+                            .map(|f| format!("{}: {}", f.field, f.message))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
                 );
                 p.errors = Some(fields.iter().cloned().map(ProblemField::from).collect());
                 p
             }
-            ApiError::BadRequest(d) => Problem::new(S::BAD_REQUEST, "bad-request", "Bad request", Some(d.clone())),
-            ApiError::Unauthorized(d) => Problem::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized", Some(d.clone())),
-            ApiError::Forbidden(d) => Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", Some(d.clone())),
-            ApiError::NotFound(d) => Problem::new(S::NOT_FOUND, "not-found", "Not found", Some(d.clone())),
+            ApiError::BadRequest(d) => Problem::new(
+                S::BAD_REQUEST,
+                "bad-request",
+                "Bad request",
+                Some(d.clone()),
+            ),
+            ApiError::Unauthorized(d) => Problem::new(
+                S::UNAUTHORIZED,
+                "unauthorized",
+                "Unauthorized",
+                Some(d.clone()),
+            ),
+            ApiError::Forbidden(d) => {
+                Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", Some(d.clone()))
+            }
+            ApiError::NotFound(d) => {
+                Problem::new(S::NOT_FOUND, "not-found", "Not found", Some(d.clone()))
+            }
             ApiError::MethodNotAllowed => Problem::new(
                 S::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
                 "Method not allowed",
                 Some("this path does not accept that method".into()),
             ),
-            ApiError::Conflict(d) => Problem::new(S::CONFLICT, "conflict", "Conflict", Some(d.clone())),
-            ApiError::PayloadTooLarge(d) => {
-                Problem::new(S::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", Some(d.clone()))
+            ApiError::Conflict(d) => {
+                Problem::new(S::CONFLICT, "conflict", "Conflict", Some(d.clone()))
             }
+            ApiError::PayloadTooLarge(d) => Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                Some(d.clone()),
+            ),
             ApiError::UnsupportedMediaType(d) => Problem::new(
                 S::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Unsupported media type",
                 Some(d.clone()),
             ),
-            ApiError::Unavailable(d) => {
-                Problem::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", Some(d.clone()))
-            }
+            ApiError::Unavailable(d) => Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                Some(d.clone()),
+            ),
             ApiError::Internal(_) => Problem::new(
                 S::INTERNAL_SERVER_ERROR,
                 "internal",

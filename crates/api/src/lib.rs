@@ -42,29 +42,51 @@ pub fn app(
     >,
 > {
     let http = state.http.clone();
-    let (app, spec) = App::new()
+    // Swagger UI goes first: the `/api/v1` scope would otherwise swallow `/api/v1/openapi.json`.
+    let swagger = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi_document());
+    let (app, _) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
+        .map(|app| app.service(swagger))
         .app_data(web::Data::new(state))
-        .app_data(web::JsonConfig::default().limit(http.json_limit_bytes).error_handler(middleware::problems::json_error))
-        .app_data(web::FormConfig::default().limit(http.form_limit_bytes).error_handler(middleware::problems::form_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(http.json_limit_bytes)
+                .error_handler(middleware::problems::json_error),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(http.form_limit_bytes)
+                .error_handler(middleware::problems::form_error),
+        )
         .app_data(web::QueryConfig::default().error_handler(middleware::problems::query_error))
         .app_data(web::PathConfig::default().error_handler(middleware::problems::path_error))
         .service(routes::system::metrics)
-        .service(scope::scope("/api/v1").wrap(middleware::api_csp()).configure(routes::api_v1(&http.rate_limit)))
+        .service(
+            scope::scope("/api/v1")
+                .wrap(middleware::api_csp())
+                .configure(routes::api_v1(&http.rate_limit)),
+        )
         .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec))
-        .service(web::redirect("/docs", "/docs/"))
+    app.service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(middleware::problems::not_found))
-        .wrap(Condition::new(http.rate_limit.enabled, Governor::new(&routes::global_limit(&http.rate_limit))))
+        .wrap(Condition::new(
+            http.rate_limit.enabled,
+            Governor::new(&routes::global_limit(&http.rate_limit)),
+        ))
         .wrap(ErrorHandlers::new().default_handler(middleware::problems::ensure_problem))
         .wrap(cors(&http))
         .wrap(middleware::security_headers(http.hsts))
         .wrap(from_fn(middleware::observe::observe))
 }
 
-/// The OpenAPI document, exactly as served at `/api/v1/openapi.json`.
+/// The OpenAPI document, exactly as served at `/api/v1/openapi.json` (built once).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    static SPEC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    SPEC.get_or_init(build_openapi_document).clone()
+}
+
+fn build_openapi_document() -> utoipa::openapi::OpenApi {
     let (_, spec) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
@@ -77,7 +99,11 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 fn cors(http: &HttpSettings) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(vec!["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers(vec![http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::ACCEPT])
+        .allowed_headers(vec![
+            http::header::AUTHORIZATION,
+            http::header::CONTENT_TYPE,
+            http::header::ACCEPT,
+        ])
         .allowed_header("x-request-id")
         .expose_headers(vec!["x-request-id", "retry-after"])
         .max_age(3600);

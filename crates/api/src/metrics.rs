@@ -1,6 +1,8 @@
 //! Prometheus instruments: requests by route and status, latency, app database pool.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 use tessera_store::DbPool;
 
 /// The registry and its instruments.
@@ -18,30 +20,58 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("tessera_http_requests_total", "HTTP requests answered, by method, route pattern and status"),
+            Opts::new(
+                "tessera_http_requests_total",
+                "HTTP requests answered, by method, route pattern and status",
+            ),
             &["method", "route", "status"],
         )?;
         let latency = HistogramVec::new(
-            HistogramOpts::new("tessera_http_request_duration_seconds", "Time to answer HTTP requests")
-                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "tessera_http_request_duration_seconds",
+                "Time to answer HTTP requests",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                10.0,
+            ]),
             &["method", "route"],
         )?;
-        let pool_connections =
-            IntGauge::new("tessera_db_pool_connections", "Open connections in the app database pool")?;
-        let pool_idle = IntGauge::new("tessera_db_pool_idle_connections", "Idle connections in the app database pool")?;
-        let pool_max = IntGauge::new("tessera_db_pool_max_connections", "Maximum size of the app database pool")?;
+        let pool_connections = IntGauge::new(
+            "tessera_db_pool_connections",
+            "Open connections in the app database pool",
+        )?;
+        let pool_idle = IntGauge::new(
+            "tessera_db_pool_idle_connections",
+            "Idle connections in the app database pool",
+        )?;
+        let pool_max = IntGauge::new(
+            "tessera_db_pool_max_connections",
+            "Maximum size of the app database pool",
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
         registry.register(Box::new(pool_max.clone()))?;
-        Ok(Self { registry, requests, latency, pool_connections, pool_idle, pool_max })
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            pool_connections,
+            pool_idle,
+            pool_max,
+        })
     }
 
     /// Records one answered request.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
-        self.latency.with_label_values(&[method, route]).observe(seconds);
+        self.requests
+            .with_label_values(&[method, route, &status.to_string()])
+            .inc();
+        self.latency
+            .with_label_values(&[method, route])
+            .observe(seconds);
     }
 
     /// The Prometheus text exposition, with pool statistics read now.

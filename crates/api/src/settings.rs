@@ -50,7 +50,10 @@ pub struct HttpSettings {
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
-            cors_origins: vec!["http://localhost:3000".into(), "http://127.0.0.1:3000".into()],
+            cors_origins: vec![
+                "http://localhost:3000".into(),
+                "http://127.0.0.1:3000".into(),
+            ],
             json_limit_bytes: 1024 * 1024,
             form_limit_bytes: 64 * 1024,
             hsts: false,
@@ -77,6 +80,12 @@ pub struct RateLimitSettings {
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
-        Self { enabled: true, per_second: 200, burst: 400, auth_per_minute: 30, auth_burst: 50 }
+        Self {
+            enabled: true,
+            per_second: 200,
+            burst: 400,
+            auth_per_minute: 30,
+            auth_burst: 50,
+        }
     }
 }

@@ -26,7 +26,12 @@ impl AppState {
     /// Builds the state; fails on invalid auth settings.
     pub fn new(db: DbPool, auth: &AuthSettings, http: HttpSettings) -> Result<Self, String> {
         let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
-        Ok(Self { db, tokens: Arc::new(TokenService::new(auth)?), metrics: Arc::new(metrics), http: Arc::new(http) })
+        Ok(Self {
+            db,
+            tokens: Arc::new(TokenService::new(auth)?),
+            metrics: Arc::new(metrics),
+            http: Arc::new(http),
+        })
     }
 
     /// Runs blocking database work on actix's blocking pool with a pooled connection.

@@ -28,7 +28,10 @@ impl OrgName {
             return Err(DomainError::field("organization_name", "must not be empty"));
         }
         if name.chars().count() > 200 {
-            return Err(DomainError::field("organization_name", "must be at most 200 characters"));
+            return Err(DomainError::field(
+                "organization_name",
+                "must be at most 200 characters",
+            ));
         }
         Ok(Self(name.to_owned()))
     }

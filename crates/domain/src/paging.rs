@@ -34,7 +34,10 @@ impl PageRequest {
         if !errors.is_empty() {
             return Err(DomainError::Validation(errors));
         }
-        Ok(Self { page: page as u32, limit: limit as u32 })
+        Ok(Self {
+            page: page as u32,
+            limit: limit as u32,
+        })
     }
 
     /// The page number, from 1.
@@ -55,7 +58,10 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, limit: Self::DEFAULT_LIMIT }
+        Self {
+            page: 1,
+            limit: Self::DEFAULT_LIMIT,
+        }
     }
 }
 
@@ -75,7 +81,12 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Maps the items, keeping the paging.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total, page: self.page, limit: self.limit }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            limit: self.limit,
+        }
     }
 }
 

@@ -25,8 +25,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, in order of decreasing power.
-    pub const ALL: [Role; 5] =
-        [Role::Admin, Role::Editor, Role::Viewer, Role::StoreManager, Role::RegionalManager];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Editor,
+        Role::Viewer,
+        Role::StoreManager,
+        Role::RegionalManager,
+    ];
 
     /// The wire and database name.
     pub fn as_str(self) -> &'static str {
@@ -59,10 +64,16 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            let allowed: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            DomainError::field("role", format!("unknown role '{s}'; allowed: {}", allowed.join(", ")))
-        })
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let allowed: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                DomainError::field(
+                    "role",
+                    format!("unknown role '{s}'; allowed: {}", allowed.join(", ")),
+                )
+            })
     }
 }
 

@@ -35,7 +35,10 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let email = raw.trim().to_lowercase();
         let bad = || DomainError::field("email", "is not a valid email address");
-        if email.is_empty() || email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if email.is_empty()
+            || email.len() > 254
+            || email.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(bad());
         }
         let (local, domain) = email.split_once('@').ok_or_else(bad)?;
@@ -75,7 +78,10 @@ impl Password {
             ));
         }
         if raw.len() > Self::MAX_BYTES {
-            return Err(DomainError::field("password", format!("must be at most {} bytes", Self::MAX_BYTES)));
+            return Err(DomainError::field(
+                "password",
+                format!("must be at most {} bytes", Self::MAX_BYTES),
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -104,7 +110,10 @@ impl FullName {
             return Err(DomainError::field("full_name", "must not be empty"));
         }
         if name.chars().count() > 200 {
-            return Err(DomainError::field("full_name", "must be at most 200 characters"));
+            return Err(DomainError::field(
+                "full_name",
+                "must be at most 200 characters",
+            ));
         }
         Ok(Self(name.to_owned()))
     }
@@ -126,8 +135,21 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ann@Example.ORG ").map(|e| e.as_str().to_owned()).ok(), Some("ann@example.org".into()));
-        for bad in ["", "not-an-email", "a@b", "@example.org", "a b@example.org", "a@@example.org", "a@example..org"] {
+        assert_eq!(
+            Email::parse("  Ann@Example.ORG ")
+                .map(|e| e.as_str().to_owned())
+                .ok(),
+            Some("ann@example.org".into())
+        );
+        for bad in [
+            "",
+            "not-an-email",
+            "a@b",
+            "@example.org",
+            "a b@example.org",
+            "a@@example.org",
+            "a@example..org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -40,9 +40,12 @@ pub fn ensure_demo_admin(
     if !settings.demo || organizations::count(conn)? > 0 {
         return Ok(None);
     }
-    let email = Email::parse(&settings.admin_email).map_err(|e| BootstrapError::Invalid(e.to_string()))?;
-    let org_name = OrgName::parse(&settings.organization_name).map_err(|e| BootstrapError::Invalid(e.to_string()))?;
-    let full_name = FullName::parse("Administrator").map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+    let email =
+        Email::parse(&settings.admin_email).map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+    let org_name = OrgName::parse(&settings.organization_name)
+        .map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+    let full_name =
+        FullName::parse("Administrator").map_err(|e| BootstrapError::Invalid(e.to_string()))?;
     let (password, generated) = match admin_password {
         Some(p) => (p.to_owned(), false),
         None => (random_password(), true),
@@ -52,11 +55,20 @@ pub fn ensure_demo_admin(
         let org = organizations::insert(conn, &org_name)?;
         users::insert(
             conn,
-            &users::NewUser { org_id: org.id, email: &email, full_name: &full_name, password_hash: &hash, role: Role::Admin },
+            &users::NewUser {
+                org_id: org.id,
+                email: &email,
+                full_name: &full_name,
+                password_hash: &hash,
+                role: Role::Admin,
+            },
         )?;
         Ok(())
     })?;
-    Ok(Some(CreatedAdmin { email: email.as_str().to_owned(), generated_password: generated.then_some(password) }))
+    Ok(Some(CreatedAdmin {
+        email: email.as_str().to_owned(),
+        generated_password: generated.then_some(password),
+    }))
 }
 
 /// 18 random bytes as URL-safe base64: 24 characters, 144 bits.

@@ -80,20 +80,36 @@ impl Application {
                 settings.auth.bcrypt_cost,
             )?
         };
-        let state = AppState::new(pool, &settings.auth, settings.http.clone()).map_err(StartError::Config)?;
-        let listener =
-            TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind.to_owned(), source })?;
-        let port = listener.local_addr().map_err(|source| StartError::Bind { addr: bind.to_owned(), source })?.port();
+        let state = AppState::new(pool, &settings.auth, settings.http.clone())
+            .map_err(StartError::Config)?;
+        let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {
+            addr: bind.to_owned(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: bind.to_owned(),
+                source,
+            })?
+            .port();
         let mut server = HttpServer::new(move || tessera_api::app(state.clone()));
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
         let server = server
             .listen(listener)
-            .map_err(|source| StartError::Bind { addr: bind.to_owned(), source })?
+            .map_err(|source| StartError::Bind {
+                addr: bind.to_owned(),
+                source,
+            })?
             .shutdown_timeout(10)
             .run();
-        Ok(Self { port, server, created_admin })
+        Ok(Self {
+            port,
+            server,
+            created_admin,
+        })
     }
 
     /// The port actually bound.

@@ -54,7 +54,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Migrate => {
             let pool = tessera_server::connect(&settings)?;
             let applied = tessera_server::migrate(&pool)?;
-            println!("{} migration(s) applied on {}", applied.len(), pool.backend().name());
+            println!(
+                "{} migration(s) applied on {}",
+                applied.len(),
+                pool.backend().name()
+            );
             Ok(())
         }
         Command::Serve { bind } => serve(settings, bind),

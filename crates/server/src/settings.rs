@@ -119,12 +119,20 @@ impl Settings {
     }
 
     /// Loads from the defaults, an optional file and the given environment (tests pass their own).
-    pub fn load_from(file: Option<&Path>, env: HashMap<String, String>) -> Result<Self, SettingsError> {
-        let mut builder =
-            config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
+    pub fn load_from(
+        file: Option<&Path>,
+        env: HashMap<String, String>,
+    ) -> Result<Self, SettingsError> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULT_TOML,
+            config::FileFormat::Toml,
+        ));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(SettingsError::Invalid(format!("config file {} does not exist", file.display())));
+                return Err(SettingsError::Invalid(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
             }
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
         }
@@ -146,7 +154,10 @@ impl Settings {
             builder = builder.set_override(key, value)?;
         }
         let mut settings: Settings = builder.build()?.try_deserialize()?;
-        settings.admin_password = env.get("TESSERA_ADMIN_PASSWORD").filter(|p| !p.is_empty()).cloned();
+        settings.admin_password = env
+            .get("TESSERA_ADMIN_PASSWORD")
+            .filter(|p| !p.is_empty())
+            .cloned();
         settings.validate()?;
         Ok(settings)
     }
@@ -154,24 +165,35 @@ impl Settings {
     /// Refuses unsafe or inconsistent values.
     fn validate(&self) -> Result<(), SettingsError> {
         let secret = self.auth.secret_key.trim();
-        if self.profile == Profile::Production && (secret.is_empty() || secret == PLACEHOLDER_SECRET) {
+        if self.profile == Profile::Production
+            && (secret.is_empty() || secret == PLACEHOLDER_SECRET)
+        {
             return Err(SettingsError::Invalid(
                 "the production profile needs a real secret key: set SECRET_KEY or TESSERA_AUTH__SECRET_KEY".into(),
             ));
         }
         if self.profile == Profile::Production && secret.len() < 32 {
-            return Err(SettingsError::Invalid("in production the secret key must be at least 32 characters".into()));
+            return Err(SettingsError::Invalid(
+                "in production the secret key must be at least 32 characters".into(),
+            ));
         }
         if secret.len() < 16 {
-            return Err(SettingsError::Invalid("auth.secret_key must be at least 16 characters".into()));
+            return Err(SettingsError::Invalid(
+                "auth.secret_key must be at least 16 characters".into(),
+            ));
         }
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
-            return Err(SettingsError::Invalid("auth.bcrypt_cost must be between 4 and 31".into()));
+            return Err(SettingsError::Invalid(
+                "auth.bcrypt_cost must be between 4 and 31".into(),
+            ));
         }
-        tessera_store::Backend::from_url(&self.database.url).map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        tessera_store::Backend::from_url(&self.database.url)
+            .map_err(|e| SettingsError::Invalid(e.to_string()))?;
         if let Some(p) = &self.admin_password {
             if p.chars().count() < 8 {
-                return Err(SettingsError::Invalid("TESSERA_ADMIN_PASSWORD must be at least 8 characters".into()));
+                return Err(SettingsError::Invalid(
+                    "TESSERA_ADMIN_PASSWORD must be at least 8 characters".into(),
+                ));
             }
         }
         Ok(())
@@ -186,7 +208,11 @@ impl Settings {
 /// The seed services' variables, as config keys.
 fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::Value)> {
     let mut out: Vec<(&'static str, config::Value)> = Vec::new();
-    let get = |k: &str| env.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        env.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     if let Some(v) = get("DATABASE_URL") {
         out.push(("database.url", v.into()));
     }
@@ -199,7 +225,12 @@ fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::V
     if let Some(v) = get("LOG_LEVEL") {
         out.push(("log.level", v.to_lowercase().into()));
     }
-    let origins = get("CORS_ORIGINS").map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+    let origins = get("CORS_ORIGINS").map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    });
     let origins = match (origins, get("FRONTEND_URL")) {
         (Some(mut o), Some(f)) => {
             o.push(f);
@@ -220,7 +251,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -249,14 +283,25 @@ mod tests {
         assert_eq!(s.database.url, "postgres://u@h/db");
         assert_eq!(s.auth.access_token_expire_minutes, 5);
         assert_eq!(s.log.level, "debug");
-        assert_eq!(s.http.cors_origins, vec!["https://a.example", "https://b.example", "https://app.example"]);
+        assert_eq!(
+            s.http.cors_origins,
+            vec![
+                "https://a.example",
+                "https://b.example",
+                "https://app.example"
+            ]
+        );
     }
 
     #[test]
     fn tessera_variables_override_nested_keys() {
         let s = Settings::load_from(
             None,
-            env(&[("TESSERA_DATABASE__URL", "mysql://root@h/x"), ("TESSERA_HTTP__RATE_LIMIT__ENABLED", "false"), ("TESSERA_AUTH__BCRYPT_COST", "4")]),
+            env(&[
+                ("TESSERA_DATABASE__URL", "mysql://root@h/x"),
+                ("TESSERA_HTTP__RATE_LIMIT__ENABLED", "false"),
+                ("TESSERA_AUTH__BCRYPT_COST", "4"),
+            ]),
         )
         .unwrap();
         assert_eq!(s.database.url, "mysql://root@h/x");
@@ -267,10 +312,17 @@ mod tests {
     #[test]
     fn production_refuses_the_placeholder_or_missing_secret() {
         assert!(Settings::load_from(None, env(&[("TESSERA_PROFILE", "production")])).is_err());
-        assert!(Settings::load_from(None, env(&[("TESSERA_PROFILE", "production"), ("SECRET_KEY", " ")])).is_err());
+        assert!(Settings::load_from(
+            None,
+            env(&[("TESSERA_PROFILE", "production"), ("SECRET_KEY", " ")])
+        )
+        .is_err());
         let ok = Settings::load_from(
             None,
-            env(&[("TESSERA_PROFILE", "production"), ("SECRET_KEY", "0123456789abcdef0123456789abcdef")]),
+            env(&[
+                ("TESSERA_PROFILE", "production"),
+                ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ]),
         );
         assert!(ok.is_ok());
     }

@@ -33,7 +33,10 @@ pub enum Backend {
 impl Backend {
     /// Picks the backend from the URL scheme.
     pub fn from_url(url: &str) -> Result<Self, StoreError> {
-        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
+        let scheme = url
+            .split_once(':')
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .unwrap_or_default();
         match scheme.as_str() {
             "postgres" | "postgresql" => Ok(Backend::Postgres),
             "mysql" | "mariadb" => Ok(Backend::Mysql),
@@ -89,7 +92,11 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 10, connect_timeout: Duration::from_secs(5), sqlite_busy_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 10,
+            connect_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -130,7 +137,8 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
-        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
@@ -154,7 +162,9 @@ pub struct DbPool {
 
 impl std::fmt::Debug for DbPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbPool").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("DbPool")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -176,8 +186,9 @@ impl DbPool {
         if backend == Backend::Sqlite {
             let path = std::path::Path::new(sqlite_path(url));
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError::InvalidUrl(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::InvalidUrl(format!("cannot create {}: {e}", dir.display()))
+                })?;
             }
         }
         let manager = ConnectionManager {
@@ -206,7 +217,11 @@ impl DbPool {
     /// Current pool statistics.
     pub fn state(&self) -> PoolState {
         let s = self.pool.state();
-        PoolState { connections: s.connections, idle_connections: s.idle_connections, max_size: self.pool.max_size() }
+        PoolState {
+            connections: s.connections,
+            idle_connections: s.idle_connections,
+            max_size: self.pool.max_size(),
+        }
     }
 
     /// Runs a trivial query: the health check.
@@ -218,7 +233,10 @@ impl DbPool {
 }
 
 /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
-pub fn transaction<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+pub fn transaction<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     conn.transaction(f)
 }
 
@@ -228,10 +246,22 @@ mod tests {
 
     #[test]
     fn backend_follows_the_scheme() {
-        assert_eq!(Backend::from_url("sqlite://./data/t.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://u@h/db").ok(), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("mysql://root@h/db").ok(), Some(Backend::Mysql));
+        assert_eq!(
+            Backend::from_url("sqlite://./data/t.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("mysql://root@h/db").ok(),
+            Some(Backend::Mysql)
+        );
         assert!(Backend::from_url("oracle://x").is_err());
         assert!(Backend::from_url("just-a-path.db").is_err());
     }
@@ -240,7 +270,10 @@ mod tests {
     fn sqlite_paths_and_redaction() {
         assert_eq!(sqlite_path("sqlite:///tmp/a.db"), "/tmp/a.db");
         assert_eq!(sqlite_path("sqlite:./a.db"), "./a.db");
-        assert_eq!(redact_url("postgres://bob:hunter2@db:5432/x"), "postgres://bob:***@db:5432/x");
+        assert_eq!(
+            redact_url("postgres://bob:hunter2@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
+        );
         assert_eq!(redact_url("postgres://bob@db/x"), "postgres://bob@db/x");
     }
 }

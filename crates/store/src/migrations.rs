@@ -35,9 +35,24 @@ pub fn revert_all(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
 /// Versions not yet applied.
 pub fn pending(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
     let pending = match conn {
-        DbConn::Sqlite(c) => c.pending_migrations(SQLITE).map_err(err)?.iter().map(|m| m.name().to_string()).collect(),
-        DbConn::Postgres(c) => c.pending_migrations(POSTGRES).map_err(err)?.iter().map(|m| m.name().to_string()).collect(),
-        DbConn::Mysql(c) => c.pending_migrations(MYSQL).map_err(err)?.iter().map(|m| m.name().to_string()).collect(),
+        DbConn::Sqlite(c) => c
+            .pending_migrations(SQLITE)
+            .map_err(err)?
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect(),
+        DbConn::Postgres(c) => c
+            .pending_migrations(POSTGRES)
+            .map_err(err)?
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect(),
+        DbConn::Mysql(c) => c
+            .pending_migrations(MYSQL)
+            .map_err(err)?
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect(),
     };
     Ok(pending)
 }

@@ -25,7 +25,10 @@ impl OrganizationRow {
     /// Converts to the domain entity.
     pub fn into_domain(self) -> Result<Organization, StoreError> {
         Ok(Organization {
-            id: self.id.parse().map_err(|_| StoreError::Corrupt(format!("organization id '{}'", self.id)))?,
+            id: self
+                .id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("organization id '{}'", self.id)))?,
             name: self.name,
             created_at: self.created_at,
         })
@@ -47,7 +50,12 @@ pub fn insert(conn: &mut DbConn, name: &OrgName) -> Result<Organization, StoreEr
     let now = crate::now();
     let id = OrgId::new();
     diesel::insert_into(organizations::table)
-        .values(&NewOrganization { id: id.to_string(), name: name.as_str(), created_at: now, updated_at: now })
+        .values(&NewOrganization {
+            id: id.to_string(),
+            name: name.as_str(),
+            created_at: now,
+            updated_at: now,
+        })
         .execute(conn)?;
     find(conn, id)
 }

@@ -99,7 +99,10 @@ fn insert(
     Ok(())
 }
 
-fn find_by_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<RefreshTokenRow>, StoreError> {
+fn find_by_hash(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> Result<Option<RefreshTokenRow>, StoreError> {
     Ok(refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshTokenRow::as_select())
@@ -107,7 +110,11 @@ fn find_by_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<RefreshTok
         .optional()?)
 }
 
-fn revoke_family(conn: &mut DbConn, family_id: &str, now: NaiveDateTime) -> Result<usize, StoreError> {
+fn revoke_family(
+    conn: &mut DbConn,
+    family_id: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -152,27 +159,40 @@ pub fn rotate(
         let corrupt = |what: &str| StoreError::Corrupt(format!("refresh token {}: {what}", row.id));
         let user_id: UserId = row.user_id.parse().map_err(|_| corrupt("user_id"))?;
         let org_id: OrgId = row.org_id.parse().map_err(|_| corrupt("org_id"))?;
-        insert(conn, &row.family_id, user_id, org_id, successor, successor_expires_at)?;
+        insert(
+            conn,
+            &row.family_id,
+            user_id,
+            org_id,
+            successor,
+            successor_expires_at,
+        )?;
         Ok(Rotation::Rotated { user_id, org_id })
     })
 }
 
 /// Revokes the family of a token held by `user` (logout). Answers whether a family was found.
-pub fn revoke_family_of(conn: &mut DbConn, user: UserId, token_hash: &str) -> Result<bool, StoreError> {
+pub fn revoke_family_of(
+    conn: &mut DbConn,
+    user: UserId,
+    token_hash: &str,
+) -> Result<bool, StoreError> {
     let now = crate::now();
-    conn.transaction(|conn| {
-        match find_by_hash(conn, token_hash)? {
-            Some(row) if row.user_id == user.to_string() => {
-                revoke_family(conn, &row.family_id, now)?;
-                Ok(true)
-            }
-            _ => Ok(false),
+    conn.transaction(|conn| match find_by_hash(conn, token_hash)? {
+        Some(row) if row.user_id == user.to_string() => {
+            revoke_family(conn, &row.family_id, now)?;
+            Ok(true)
         }
+        _ => Ok(false),
     })
 }
 
 /// Revokes every family of a user (e.g. after a password change).
-pub fn revoke_all_of_user(conn: &mut DbConn, org: OrgId, user: UserId) -> Result<usize, StoreError> {
+pub fn revoke_all_of_user(
+    conn: &mut DbConn,
+    org: OrgId,
+    user: UserId,
+) -> Result<usize, StoreError> {
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user.to_string()))
@@ -185,5 +205,8 @@ pub fn revoke_all_of_user(conn: &mut DbConn, org: OrgId, user: UserId) -> Result
 
 /// Deletes tokens that expired before `before` (housekeeping).
 pub fn delete_expired(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, StoreError> {
-    Ok(diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(before))).execute(conn)?)
+    Ok(
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(before)))
+            .execute(conn)?,
+    )
 }

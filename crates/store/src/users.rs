@@ -129,9 +129,16 @@ pub fn find(conn: &mut DbConn, org: OrgId, id: UserId) -> Result<User, StoreErro
 }
 
 /// The caller's organisation's users, optionally of one role, newest first.
-pub fn list(conn: &mut DbConn, org: OrgId, role: Option<Role>, page: PageRequest) -> Result<Page<User>, StoreError> {
+pub fn list(
+    conn: &mut DbConn,
+    org: OrgId,
+    role: Option<Role>,
+    page: PageRequest,
+) -> Result<Page<User>, StoreError> {
     let scoped = || {
-        let mut q = users::table.filter(users::org_id.eq(org.to_string())).into_boxed();
+        let mut q = users::table
+            .filter(users::org_id.eq(org.to_string()))
+            .into_boxed();
         if let Some(role) = role {
             q = q.filter(users::role.eq(role.as_str()));
         }
@@ -145,7 +152,10 @@ pub fn list(conn: &mut DbConn, org: OrgId, role: Option<Role>, page: PageRequest
         .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
         .load(conn)?;
     Ok(Page {
-        items: rows.into_iter().map(UserRow::into_domain).collect::<Result<_, _>>()?,
+        items: rows
+            .into_iter()
+            .map(UserRow::into_domain)
+            .collect::<Result<_, _>>()?,
         total: total.max(0) as u64,
         page: page.page(),
         limit: page.limit(),
@@ -154,7 +164,10 @@ pub fn list(conn: &mut DbConn, org: OrgId, role: Option<Role>, page: PageRequest
 
 /// Login lookup by email. Deliberately not scoped: at login the organisation is not known yet,
 /// and an email is unique across the installation.
-pub fn find_credentials_by_email(conn: &mut DbConn, email: &Email) -> Result<Option<Credentials>, StoreError> {
+pub fn find_credentials_by_email(
+    conn: &mut DbConn,
+    email: &Email,
+) -> Result<Option<Credentials>, StoreError> {
     let row: Option<UserRow> = users::table
         .filter(users::email.eq(email.as_str()))
         .select(UserRow::as_select())
@@ -162,7 +175,10 @@ pub fn find_credentials_by_email(conn: &mut DbConn, email: &Email) -> Result<Opt
         .optional()?;
     row.map(|r| {
         let hash = r.password_hash.clone();
-        r.into_domain().map(|user| Credentials { user, password_hash: hash })
+        r.into_domain().map(|user| Credentials {
+            user,
+            password_hash: hash,
+        })
     })
     .transpose()
 }
@@ -177,10 +193,17 @@ pub fn password_hash(conn: &mut DbConn, org: OrgId, id: UserId) -> Result<String
 }
 
 /// Changes a user's own profile.
-pub fn update_profile(conn: &mut DbConn, org: OrgId, id: UserId, mut changes: ProfileChanges) -> Result<User, StoreError> {
+pub fn update_profile(
+    conn: &mut DbConn,
+    org: OrgId,
+    id: UserId,
+    mut changes: ProfileChanges,
+) -> Result<User, StoreError> {
     changes.updated_at = Some(crate::now());
     let n = diesel::update(
-        users::table.filter(users::id.eq(id.to_string())).filter(users::org_id.eq(org.to_string())),
+        users::table
+            .filter(users::id.eq(id.to_string()))
+            .filter(users::org_id.eq(org.to_string())),
     )
     .set(&changes)
     .execute(conn)?;
@@ -192,6 +215,9 @@ pub fn update_profile(conn: &mut DbConn, org: OrgId, id: UserId, mut changes: Pr
 
 /// Whether any user exists with this email (in any organisation).
 pub fn email_taken(conn: &mut DbConn, email: &Email) -> Result<bool, StoreError> {
-    let n: i64 = users::table.filter(users::email.eq(email.as_str())).count().get_result(conn)?;
+    let n: i64 = users::table
+        .filter(users::email.eq(email.as_str()))
+        .count()
+        .get_result(conn)?;
     Ok(n > 0)
 }

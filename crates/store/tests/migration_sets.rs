@@ -4,7 +4,9 @@
 use std::path::Path;
 
 fn listing(backend: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(backend);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../migrations")
+        .join(backend);
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -30,7 +32,10 @@ fn no_migration_has_an_empty_up_or_down() {
             for file in ["up.sql", "down.sql"] {
                 let path = root.join(backend).join(&name).join(file);
                 let text = std::fs::read_to_string(&path).unwrap();
-                let sql: String = text.lines().filter(|l| !l.trim_start().starts_with("--")).collect();
+                let sql: String = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("--"))
+                    .collect();
                 assert!(!sql.trim().is_empty(), "{} is empty", path.display());
             }
         }

@@ -14,7 +14,12 @@ fn migrated(db: &support::TestDb) -> tessera_store::PooledConn {
     conn
 }
 
-fn add_user(conn: &mut tessera_store::DbConn, org: tessera_domain::OrgId, email: &str, role: Role) -> tessera_domain::User {
+fn add_user(
+    conn: &mut tessera_store::DbConn,
+    org: tessera_domain::OrgId,
+    email: &str,
+    role: Role,
+) -> tessera_domain::User {
     users::insert(
         conn,
         &users::NewUser {
@@ -45,8 +50,14 @@ on_every_backend!(users_are_scoped_to_their_organisation, |db| {
     let ua = add_user(&mut conn, a.id, "ann@a.example", Role::Admin);
     let ub = add_user(&mut conn, b.id, "bob@b.example", Role::Viewer);
 
-    assert_eq!(users::find(&mut conn, a.id, ua.id).unwrap().email, "ann@a.example");
-    assert!(matches!(users::find(&mut conn, a.id, ub.id), Err(StoreError::NotFound)));
+    assert_eq!(
+        users::find(&mut conn, a.id, ua.id).unwrap().email,
+        "ann@a.example"
+    );
+    assert!(matches!(
+        users::find(&mut conn, a.id, ub.id),
+        Err(StoreError::NotFound)
+    ));
     let listed = users::list(&mut conn, a.id, None, PageRequest::default()).unwrap();
     assert_eq!(listed.total, 1);
     assert_eq!(listed.items[0].id, ua.id);
@@ -63,12 +74,38 @@ on_every_backend!(users_list_filters_by_role_and_pages, |db| {
         add_user(&mut conn, org.id, &format!("e{i}@p.example"), Role::Editor);
     }
     add_user(&mut conn, org.id, "v@p.example", Role::Viewer);
-    let editors = users::list(&mut conn, org.id, Some(Role::Editor), PageRequest::new(Some(2), Some(2)).unwrap()).unwrap();
-    assert_eq!((editors.total, editors.items.len(), editors.page, editors.limit), (5, 2, 2, 2));
+    let editors = users::list(
+        &mut conn,
+        org.id,
+        Some(Role::Editor),
+        PageRequest::new(Some(2), Some(2)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            editors.total,
+            editors.items.len(),
+            editors.page,
+            editors.limit
+        ),
+        (5, 2, 2, 2)
+    );
     assert!(editors.items.iter().all(|u| u.role == Role::Editor));
-    let last = users::list(&mut conn, org.id, Some(Role::Editor), PageRequest::new(Some(3), Some(2)).unwrap()).unwrap();
+    let last = users::list(
+        &mut conn,
+        org.id,
+        Some(Role::Editor),
+        PageRequest::new(Some(3), Some(2)).unwrap(),
+    )
+    .unwrap();
     assert_eq!(last.items.len(), 1);
-    let viewers = users::list(&mut conn, org.id, Some(Role::Viewer), PageRequest::default()).unwrap();
+    let viewers = users::list(
+        &mut conn,
+        org.id,
+        Some(Role::Viewer),
+        PageRequest::default(),
+    )
+    .unwrap();
     assert_eq!(viewers.total, 1);
 });
 
@@ -87,26 +124,43 @@ on_every_backend!(duplicate_email_is_a_conflict, |db| {
         },
     );
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-    let creds = users::find_credentials_by_email(&mut conn, &Email::parse("SAME@d.example").unwrap()).unwrap();
+    let creds =
+        users::find_credentials_by_email(&mut conn, &Email::parse("SAME@d.example").unwrap())
+            .unwrap();
     assert_eq!(creds.map(|c| c.user.full_name), Some("Some One".to_owned()));
 });
 
-on_every_backend!(refresh_rotation_detects_reuse_and_revokes_the_family, |db| {
-    let mut conn = migrated(db);
-    let org = organizations::insert(&mut conn, &OrgName::parse("Tokens").unwrap()).unwrap();
-    let u = add_user(&mut conn, org.id, "t@t.example", Role::Editor);
-    let later = tessera_store::now() + Duration::days(1);
-    refresh_tokens::start_family(&mut conn, u.id, org.id, "h1", later).unwrap();
+on_every_backend!(
+    refresh_rotation_detects_reuse_and_revokes_the_family,
+    |db| {
+        let mut conn = migrated(db);
+        let org = organizations::insert(&mut conn, &OrgName::parse("Tokens").unwrap()).unwrap();
+        let u = add_user(&mut conn, org.id, "t@t.example", Role::Editor);
+        let later = tessera_store::now() + Duration::days(1);
+        refresh_tokens::start_family(&mut conn, u.id, org.id, "h1", later).unwrap();
 
-    assert_eq!(
-        refresh_tokens::rotate(&mut conn, "h1", "h2", later).unwrap(),
-        Rotation::Rotated { user_id: u.id, org_id: org.id }
-    );
-    assert_eq!(refresh_tokens::rotate(&mut conn, "h1", "h3", later).unwrap(), Rotation::Reused);
-    // the successor was revoked with its family
-    assert_eq!(refresh_tokens::rotate(&mut conn, "h2", "h4", later).unwrap(), Rotation::Reused);
-    assert_eq!(refresh_tokens::rotate(&mut conn, "nope", "h5", later).unwrap(), Rotation::Unknown);
-});
+        assert_eq!(
+            refresh_tokens::rotate(&mut conn, "h1", "h2", later).unwrap(),
+            Rotation::Rotated {
+                user_id: u.id,
+                org_id: org.id
+            }
+        );
+        assert_eq!(
+            refresh_tokens::rotate(&mut conn, "h1", "h3", later).unwrap(),
+            Rotation::Reused
+        );
+        // the successor was revoked with its family
+        assert_eq!(
+            refresh_tokens::rotate(&mut conn, "h2", "h4", later).unwrap(),
+            Rotation::Reused
+        );
+        assert_eq!(
+            refresh_tokens::rotate(&mut conn, "nope", "h5", later).unwrap(),
+            Rotation::Unknown
+        );
+    }
+);
 
 on_every_backend!(expired_and_logged_out_tokens_are_refused, |db| {
     let mut conn = migrated(db);
@@ -115,12 +169,24 @@ on_every_backend!(expired_and_logged_out_tokens_are_refused, |db| {
     let past = tessera_store::now() - Duration::seconds(5);
     let later = tessera_store::now() + Duration::days(1);
     refresh_tokens::start_family(&mut conn, u.id, org.id, "old", past).unwrap();
-    assert_eq!(refresh_tokens::rotate(&mut conn, "old", "n1", later).unwrap(), Rotation::Expired);
+    assert_eq!(
+        refresh_tokens::rotate(&mut conn, "old", "n1", later).unwrap(),
+        Rotation::Expired
+    );
 
     refresh_tokens::start_family(&mut conn, u.id, org.id, "live", later).unwrap();
     let other = add_user(&mut conn, org.id, "y@x.example", Role::Viewer);
-    assert!(!refresh_tokens::revoke_family_of(&mut conn, other.id, "live").unwrap(), "only the owner can log out a token");
+    assert!(
+        !refresh_tokens::revoke_family_of(&mut conn, other.id, "live").unwrap(),
+        "only the owner can log out a token"
+    );
     assert!(refresh_tokens::revoke_family_of(&mut conn, u.id, "live").unwrap());
-    assert_eq!(refresh_tokens::rotate(&mut conn, "live", "n2", later).unwrap(), Rotation::Reused);
-    assert_eq!(refresh_tokens::delete_expired(&mut conn, tessera_store::now()).unwrap(), 1);
+    assert_eq!(
+        refresh_tokens::rotate(&mut conn, "live", "n2", later).unwrap(),
+        Rotation::Reused
+    );
+    assert_eq!(
+        refresh_tokens::delete_expired(&mut conn, tessera_store::now()).unwrap(),
+        1
+    );
 });

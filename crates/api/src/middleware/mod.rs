@@ -12,14 +12,23 @@ pub fn security_headers(hsts: bool) -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ));
     if hsts {
-        h = h.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
+        h = h.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ));
     }
     h
 }
 
 /// The strict content security policy of API answers (JSON never needs scripts or frames).
 pub fn api_csp() -> DefaultHeaders {
-    DefaultHeaders::new().add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+    DefaultHeaders::new().add((
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ))
 }

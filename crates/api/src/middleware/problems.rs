@@ -18,14 +18,15 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
         JsonPayloadError::OverflowKnownLength { length, limit } => {
             ApiError::PayloadTooLarge(format!("the body has {length} bytes; the limit is {limit}"))
         }
-        JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge(format!("the body exceeds {limit} bytes")),
-        JsonPayloadError::ContentType => {
-            ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
+        JsonPayloadError::Overflow { limit } => {
+            ApiError::PayloadTooLarge(format!("the body exceeds {limit} bytes"))
         }
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation(vec![tessera_domain::FieldError::new(
-            "body",
-            e.to_string(),
-        )]),
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
+            "send the body as JSON with Content-Type: application/json".into(),
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::Validation(vec![tessera_domain::FieldError::new("body", e.to_string())])
+        }
         JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
         other => ApiError::BadRequest(other.to_string()),
     };
@@ -61,7 +62,9 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 
 /// The answer for paths no route matches.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())).problem().into_response()
+    ApiError::NotFound(format!("no route for {} {}", req.method(), req.path()))
+        .problem()
+        .into_response()
 }
 
 /// Rewrites any error response that is not yet a problem document into one.

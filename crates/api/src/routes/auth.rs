@@ -3,18 +3,23 @@
 use actix_web::{get, post, web, HttpResponse};
 
 use crate::auth::{Caller, IssuedTokens};
-use crate::dto::{LoginForm, LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, SessionOut, TokenResponse};
+use crate::dto::{
+    LoginForm, LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, SessionOut,
+    TokenResponse,
+};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::services;
 use crate::state::AppState;
 
 fn token_response(t: IssuedTokens) -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse {
-        access_token: t.access_token,
-        refresh_token: t.refresh_token,
-        token_type: "bearer".into(),
-        expires_in: t.expires_in,
-    })
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            token_type: "bearer".into(),
+            expires_in: t.expires_in,
+        })
 }
 
 /// Creates a new organisation with the caller as its admin.
@@ -29,7 +34,10 @@ fn token_response(t: IssuedTokens) -> HttpResponse {
     )
 )]
 #[post("/register")]
-pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> ApiResult<HttpResponse> {
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
     let out = services::auth::register(&state, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(out))
 }
@@ -46,12 +54,20 @@ pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterReques
     )
 )]
 #[post("/login")]
-pub async fn login_form(state: web::Data<AppState>, form: web::Form<LoginForm>) -> ApiResult<HttpResponse> {
+pub async fn login_form(
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> ApiResult<HttpResponse> {
     let form = form.into_inner();
     if form.grant_type.as_deref().is_some_and(|g| g != "password") {
-        return Err(ApiError::field("grant_type", "only the 'password' grant is supported"));
+        return Err(ApiError::field(
+            "grant_type",
+            "only the 'password' grant is supported",
+        ));
     }
-    Ok(token_response(services::auth::login(&state, &form.username, form.password).await?))
+    Ok(token_response(
+        services::auth::login(&state, &form.username, form.password).await?,
+    ))
 }
 
 /// Logs in with a JSON body.
@@ -66,9 +82,14 @@ pub async fn login_form(state: web::Data<AppState>, form: web::Form<LoginForm>) 
     )
 )]
 #[post("/login/json")]
-pub async fn login_json(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
+pub async fn login_json(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    Ok(token_response(services::auth::login(&state, &body.email, body.password).await?))
+    Ok(token_response(
+        services::auth::login(&state, &body.email, body.password).await?,
+    ))
 }
 
 /// Exchanges a refresh token for a new pair; the old one is spent. Reusing a spent token revokes its whole family.
@@ -82,8 +103,13 @@ pub async fn login_json(state: web::Data<AppState>, body: web::Json<LoginRequest
     )
 )]
 #[post("/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> ApiResult<HttpResponse> {
-    Ok(token_response(services::auth::refresh(&state, &body.refresh_token).await?))
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(token_response(
+        services::auth::refresh(&state, &body.refresh_token).await?,
+    ))
 }
 
 /// Revokes the refresh family of the given token.
@@ -97,7 +123,11 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
     )
 )]
 #[post("/logout")]
-pub async fn logout(state: web::Data<AppState>, caller: Caller, body: web::Json<RefreshRequest>) -> ApiResult<HttpResponse> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
     services::auth::logout(&state, &caller, &body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -112,6 +142,9 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller, body: web::Json<
     )
 )]
 #[get("/session")]
-pub async fn session(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<SessionOut>> {
+pub async fn session(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<SessionOut>> {
     Ok(web::Json(services::auth::session(&state, &caller).await?))
 }

@@ -38,19 +38,37 @@ pub fn api_v1(limits: &RateLimitSettings) -> impl FnOnce(&mut ServiceConfig) + '
 }
 
 /// The stricter limiter of `/auth/*`: one request per `60 / auth_per_minute` seconds, bursts of `auth_burst`.
-fn auth_limit(limits: &RateLimitSettings) -> actix_governor::GovernorConfig<PeerIpKeyExtractor, actix_governor::governor::middleware::NoOpMiddleware> {
+fn auth_limit(
+    limits: &RateLimitSettings,
+) -> actix_governor::GovernorConfig<
+    PeerIpKeyExtractor,
+    actix_governor::governor::middleware::NoOpMiddleware,
+> {
     let per_minute = limits.auth_per_minute.max(1);
     let builder = GovernorConfigBuilder::default()
-        .period(std::time::Duration::from_millis((60_000 / per_minute).max(1)))
-        .burst_size(if limits.enabled { limits.auth_burst.max(1) } else { u32::MAX })
+        .period(std::time::Duration::from_millis(
+            (60_000 / per_minute).max(1),
+        ))
+        .burst_size(if limits.enabled {
+            limits.auth_burst.max(1)
+        } else {
+            u32::MAX
+        })
         .finish();
     builder.unwrap_or_default()
 }
 
 /// The limiter of every route: `per_second` sustained, bursts of `burst`.
-pub fn global_limit(limits: &RateLimitSettings) -> actix_governor::GovernorConfig<PeerIpKeyExtractor, actix_governor::governor::middleware::NoOpMiddleware> {
+pub fn global_limit(
+    limits: &RateLimitSettings,
+) -> actix_governor::GovernorConfig<
+    PeerIpKeyExtractor,
+    actix_governor::governor::middleware::NoOpMiddleware,
+> {
     GovernorConfigBuilder::default()
-        .period(std::time::Duration::from_nanos((1_000_000_000 / limits.per_second.max(1)).max(1)))
+        .period(std::time::Duration::from_nanos(
+            (1_000_000_000 / limits.per_second.max(1)).max(1),
+        ))
         .burst_size(limits.burst.max(1))
         .finish()
         .unwrap_or_default()

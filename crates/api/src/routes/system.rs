@@ -38,7 +38,12 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             error,
         },
     };
-    HttpResponse::build(if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }).json(body)
+    HttpResponse::build(if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    })
+    .json(body)
 }
 
 /// Prometheus text exposition: requests by route and status, latency histogram, pool statistics.

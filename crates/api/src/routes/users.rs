@@ -3,7 +3,9 @@
 use actix_web::{get, post, put, web, HttpResponse};
 
 use crate::auth::Caller;
-use crate::dto::{CreateUserRequest, ListUsersQuery, PageQuery, UpdateMeRequest, UserOut, UserPage};
+use crate::dto::{
+    CreateUserRequest, ListUsersQuery, PageQuery, UpdateMeRequest, UserOut, UserPage,
+};
 use crate::error::{ApiResult, Problem};
 use crate::services;
 use crate::state::AppState;
@@ -19,7 +21,9 @@ use crate::state::AppState;
 )]
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<UserOut>> {
-    Ok(web::Json(services::users::me(&state, &caller).await?.into()))
+    Ok(web::Json(
+        services::users::me(&state, &caller).await?.into(),
+    ))
 }
 
 /// Changes the caller's name and/or password.
@@ -34,8 +38,16 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Js
     )
 )]
 #[put("/me")]
-pub async fn update_me(state: web::Data<AppState>, caller: Caller, body: web::Json<UpdateMeRequest>) -> ApiResult<web::Json<UserOut>> {
-    Ok(web::Json(services::users::update_me(&state, &caller, body.into_inner()).await?.into()))
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<UpdateMeRequest>,
+) -> ApiResult<web::Json<UserOut>> {
+    Ok(web::Json(
+        services::users::update_me(&state, &caller, body.into_inner())
+            .await?
+            .into(),
+    ))
 }
 
 /// Members of the caller's organisation, newest first.
@@ -50,7 +62,11 @@ pub async fn update_me(state: web::Data<AppState>, caller: Caller, body: web::Js
     )
 )]
 #[get("")]
-pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<ListUsersQuery>) -> ApiResult<web::Json<UserPage>> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListUsersQuery>,
+) -> ApiResult<web::Json<UserPage>> {
     let page = services::users::list(&state, &caller, q.role.as_deref(), q.page, q.limit).await?;
     Ok(web::Json(page.into()))
 }
@@ -67,7 +83,12 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<List
     )
 )]
 #[get("/role/{role}")]
-pub async fn by_role(state: web::Data<AppState>, caller: Caller, role: web::Path<String>, q: web::Query<PageQuery>) -> ApiResult<web::Json<UserPage>> {
+pub async fn by_role(
+    state: web::Data<AppState>,
+    caller: Caller,
+    role: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<web::Json<UserPage>> {
     let page = services::users::list(&state, &caller, Some(&role), q.page, q.limit).await?;
     Ok(web::Json(page.into()))
 }
@@ -84,8 +105,14 @@ pub async fn by_role(state: web::Data<AppState>, caller: Caller, role: web::Path
     )
 )]
 #[get("/{id}")]
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<web::Json<UserOut>> {
-    Ok(web::Json(services::users::get(&state, &caller, &id).await?.into()))
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<UserOut>> {
+    Ok(web::Json(
+        services::users::get(&state, &caller, &id).await?.into(),
+    ))
 }
 
 /// Adds a member to the caller's organisation (admins only).
@@ -102,7 +129,11 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Strin
     )
 )]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: web::Json<CreateUserRequest>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
     let user = services::users::create(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(UserOut::from(user)))
 }

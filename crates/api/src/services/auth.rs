@@ -18,46 +18,74 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> ApiResult<Regis
     let email = v.check(Email::parse(&req.email));
     let password = v.check(Password::parse(&req.password));
     let full_name = v.check(FullName::parse(&req.full_name));
-    let org_name = match req.organization_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let org_name = match req
+        .organization_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(name) => v.check(OrgName::parse(name)),
-        None => full_name.as_ref().and_then(|n| OrgName::parse(&format!("{}'s organisation", n.as_str())).ok()),
+        None => full_name
+            .as_ref()
+            .and_then(|n| OrgName::parse(&format!("{}'s organisation", n.as_str())).ok()),
     };
     v.finish()?;
-    let (Some(email), Some(password), Some(full_name), Some(org_name)) = (email, password, full_name, org_name) else {
+    let (Some(email), Some(password), Some(full_name), Some(org_name)) =
+        (email, password, full_name, org_name)
+    else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
 
     let tokens = state.tokens.clone();
-    let hash = state.cpu(move || tokens.hash_password(password.expose())).await??;
+    let hash = state
+        .cpu(move || tokens.hash_password(password.expose()))
+        .await??;
     let (user, org) = state
         .db(move |conn| {
             tessera_store::transaction(conn, |conn| {
                 if users::email_taken(conn, &email)? {
-                    return Err(StoreError::Conflict("an account with this email already exists".into()));
+                    return Err(StoreError::Conflict(
+                        "an account with this email already exists".into(),
+                    ));
                 }
                 let org = organizations::insert(conn, &org_name)?;
                 let user = users::insert(
                     conn,
-                    &users::NewUser { org_id: org.id, email: &email, full_name: &full_name, password_hash: &hash, role: Role::Admin },
+                    &users::NewUser {
+                        org_id: org.id,
+                        email: &email,
+                        full_name: &full_name,
+                        password_hash: &hash,
+                        role: Role::Admin,
+                    },
                 )?;
                 Ok((user, org))
             })
             .map_err(ApiError::from)
         })
         .await?;
-    Ok(RegisterResponse { user: user.into(), organization: org.into() })
+    Ok(RegisterResponse {
+        user: user.into(),
+        organization: org.into(),
+    })
 }
 
 /// Checks an email and password and starts a refresh family.
 pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult<IssuedTokens> {
     let email = Email::parse(email).ok();
     let creds = match email {
-        Some(email) => state.db(move |conn| Ok(users::find_credentials_by_email(conn, &email)?)).await?,
+        Some(email) => {
+            state
+                .db(move |conn| Ok(users::find_credentials_by_email(conn, &email)?))
+                .await?
+        }
         None => None,
     };
     let tokens = state.tokens.clone();
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
-    let ok = state.cpu(move || tokens.verify_password(&password, hash.as_deref())).await?;
+    let ok = state
+        .cpu(move || tokens.verify_password(&password, hash.as_deref()))
+        .await?;
     let Some(creds) = creds.filter(|c| ok && c.user.is_active) else {
         return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
     };
@@ -65,7 +93,17 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
     let issued = state.tokens.issue_pair(user.id, user.org_id, user.role)?;
     let hash = hash_refresh_token(&issued.refresh_token);
     let expires = state.tokens.refresh_expiry();
-    state.db(move |conn| Ok(refresh_tokens::start_family(conn, user.id, user.org_id, &hash, expires)?)).await?;
+    state
+        .db(move |conn| {
+            Ok(refresh_tokens::start_family(
+                conn,
+                user.id,
+                user.org_id,
+                &hash,
+                expires,
+            )?)
+        })
+        .await?;
     Ok(issued)
 }
 
@@ -76,20 +114,38 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<IssuedToken
     let successor = new_refresh_token();
     let successor_hash = hash_refresh_token(&successor);
     let expires = state.tokens.refresh_expiry();
-    let outcome =
-        state.db(move |conn| Ok(refresh_tokens::rotate(conn, &presented, &successor_hash, expires)?)).await?;
+    let outcome = state
+        .db(move |conn| {
+            Ok(refresh_tokens::rotate(
+                conn,
+                &presented,
+                &successor_hash,
+                expires,
+            )?)
+        })
+        .await?;
     let (user_id, org_id) = match outcome {
         Rotation::Rotated { user_id, org_id } => (user_id, org_id),
         Rotation::Unknown => return Err(ApiError::Unauthorized("unknown refresh token".into())),
-        Rotation::Expired => return Err(ApiError::Unauthorized("the refresh token has expired; log in again".into())),
+        Rotation::Expired => {
+            return Err(ApiError::Unauthorized(
+                "the refresh token has expired; log in again".into(),
+            ))
+        }
         Rotation::Reused => {
             tracing::warn!("refresh token reused; its family was revoked");
-            return Err(ApiError::Unauthorized("this refresh token was already used; log in again".into()));
+            return Err(ApiError::Unauthorized(
+                "this refresh token was already used; log in again".into(),
+            ));
         }
     };
-    let user = state.db(move |conn| Ok(users::find(conn, org_id, user_id)?)).await?;
+    let user = state
+        .db(move |conn| Ok(users::find(conn, org_id, user_id)?))
+        .await?;
     if !user.is_active {
-        state.db(move |conn| Ok(refresh_tokens::revoke_all_of_user(conn, org_id, user_id)?)).await?;
+        state
+            .db(move |conn| Ok(refresh_tokens::revoke_all_of_user(conn, org_id, user_id)?))
+            .await?;
         return Err(ApiError::Unauthorized("this account is disabled".into()));
     }
     Ok(IssuedTokens {
@@ -103,7 +159,9 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<IssuedToken
 pub async fn logout(state: &AppState, caller: &Caller, refresh_token: &str) -> ApiResult<()> {
     let hash = hash_refresh_token(refresh_token);
     let user = caller.user_id;
-    state.db(move |conn| Ok(refresh_tokens::revoke_family_of(conn, user, &hash)?)).await?;
+    state
+        .db(move |conn| Ok(refresh_tokens::revoke_family_of(conn, user, &hash)?))
+        .await?;
     Ok(())
 }
 
@@ -111,11 +169,21 @@ pub async fn logout(state: &AppState, caller: &Caller, refresh_token: &str) -> A
 pub async fn session(state: &AppState, caller: &Caller) -> ApiResult<SessionOut> {
     let (org_id, user_id) = (caller.org_id, caller.user_id);
     let (user, org) = state
-        .db(move |conn| Ok((users::find(conn, org_id, user_id)?, organizations::find(conn, org_id)?)))
+        .db(move |conn| {
+            Ok((
+                users::find(conn, org_id, user_id)?,
+                organizations::find(conn, org_id)?,
+            ))
+        })
         .await
         .map_err(|e| match e {
             ApiError::NotFound(_) => ApiError::Unauthorized("this account no longer exists".into()),
             other => other,
         })?;
-    Ok(SessionOut { user: user.into(), organization: org.into(), issued_at: caller.issued_at, expires_at: caller.expires_at })
+    Ok(SessionOut {
+        user: user.into(),
+        organization: org.into(),
+        issued_at: caller.issued_at,
+        expires_at: caller.expires_at,
+    })
 }

@@ -18,25 +18,46 @@ pub async fn me(state: &AppState, caller: &Caller) -> ApiResult<User> {
 /// Changes the caller's name and/or password (a new password needs the current one and ends other sessions).
 pub async fn update_me(state: &AppState, caller: &Caller, req: UpdateMeRequest) -> ApiResult<User> {
     let mut v = Validator::new();
-    let full_name = req.full_name.as_deref().and_then(|n| v.check(FullName::parse(n)));
-    let password = req.password.as_deref().and_then(|p| v.check(Password::parse(p)));
+    let full_name = req
+        .full_name
+        .as_deref()
+        .and_then(|n| v.check(FullName::parse(n)));
+    let password = req
+        .password
+        .as_deref()
+        .and_then(|p| v.check(Password::parse(p)));
     v.finish()?;
     let (org, id) = (caller.org_id, caller.user_id);
-    let mut changes = users::ProfileChanges { full_name: full_name.map(FullName::into_inner), ..Default::default() };
+    let mut changes = users::ProfileChanges {
+        full_name: full_name.map(FullName::into_inner),
+        ..Default::default()
+    };
     if let Some(password) = password {
-        let current = req
-            .current_password
-            .ok_or_else(|| ApiError::field("current_password", "is required to set a new password"))?;
-        let stored = state.db(move |conn| Ok(users::password_hash(conn, org, id)?)).await?;
+        let current = req.current_password.ok_or_else(|| {
+            ApiError::field("current_password", "is required to set a new password")
+        })?;
+        let stored = state
+            .db(move |conn| Ok(users::password_hash(conn, org, id)?))
+            .await?;
         let tokens = state.tokens.clone();
         let (ok, new_hash) = state
             .cpu(move || {
                 let ok = tokens.verify_password(&current, Some(&stored));
-                (ok, if ok { Some(tokens.hash_password(password.expose())) } else { None })
+                (
+                    ok,
+                    if ok {
+                        Some(tokens.hash_password(password.expose()))
+                    } else {
+                        None
+                    },
+                )
             })
             .await?;
         if !ok {
-            return Err(ApiError::field("current_password", "is not the current password"));
+            return Err(ApiError::field(
+                "current_password",
+                "is not the current password",
+            ));
         }
         changes.password_hash = new_hash.transpose()?;
     }
@@ -56,16 +77,26 @@ pub async fn update_me(state: &AppState, caller: &Caller, req: UpdateMeRequest) 
 }
 
 /// One page of the caller's organisation's members, optionally of one role.
-pub async fn list(state: &AppState, caller: &Caller, role: Option<&str>, page: Option<i64>, limit: Option<i64>) -> ApiResult<Page<User>> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    role: Option<&str>,
+    page: Option<i64>,
+    limit: Option<i64>,
+) -> ApiResult<Page<User>> {
     let role = role.map(str::parse::<Role>).transpose()?;
     let page = PageRequest::new(page, limit)?;
     let org = caller.org_id;
-    state.db(move |conn| Ok(users::list(conn, org, role, page)?)).await
+    state
+        .db(move |conn| Ok(users::list(conn, org, role, page)?))
+        .await
 }
 
 /// A member of the caller's organisation; a malformed id or another organisation's user is 404.
 pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<User> {
-    let id: UserId = id.parse().map_err(|_| ApiError::NotFound(format!("no user with id '{id}'")))?;
+    let id: UserId = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no user with id '{id}'")))?;
     let org = caller.org_id;
     state
         .db(move |conn| Ok(users::find(conn, org, id)?))
@@ -85,19 +116,34 @@ pub async fn create(state: &AppState, caller: &Caller, req: CreateUserRequest) -
     let full_name = v.check(FullName::parse(&req.full_name));
     let role = v.check(req.role.parse::<Role>());
     v.finish()?;
-    let (Some(email), Some(password), Some(full_name), Some(role)) = (email, password, full_name, role) else {
+    let (Some(email), Some(password), Some(full_name), Some(role)) =
+        (email, password, full_name, role)
+    else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
     let tokens = state.tokens.clone();
-    let hash = state.cpu(move || tokens.hash_password(password.expose())).await??;
+    let hash = state
+        .cpu(move || tokens.hash_password(password.expose()))
+        .await??;
     let org = caller.org_id;
     state
         .db(move |conn| {
-            users::insert(conn, &users::NewUser { org_id: org, email: &email, full_name: &full_name, password_hash: &hash, role })
-                .map_err(|e| match e {
-                    StoreError::Conflict(_) => ApiError::Conflict("an account with this email already exists".into()),
-                    other => other.into(),
-                })
+            users::insert(
+                conn,
+                &users::NewUser {
+                    org_id: org,
+                    email: &email,
+                    full_name: &full_name,
+                    password_hash: &hash,
+                    role,
+                },
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    ApiError::Conflict("an account with this email already exists".into())
+                }
+                other => other.into(),
+            })
         })
         .await
 }

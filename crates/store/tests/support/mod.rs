@@ -25,19 +25,31 @@ pub struct TestDb {
 }
 
 fn env_or(key: &str, default: &str) -> String {
-    std::env::var(key).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+    std::env::var(key)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
 }
 
 fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((url, String::new()));
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, format!("?{q}")))
+        .unwrap_or((url, String::new()));
     let cut = base.rfind('/').unwrap();
     format!("{}/{}{}", &base[..cut], db, query)
 }
 
 /// Creates a fresh database of `kind`, or answers `None` when the server is unreachable outside CI.
 pub fn fresh(kind: Kind) -> Option<TestDb> {
-    let name = format!("tessera_t_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let opts = PoolOptions { max_size: 4, ..PoolOptions::default() };
+    let name = format!(
+        "tessera_t_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let opts = PoolOptions {
+        max_size: 4,
+        ..PoolOptions::default()
+    };
     let (admin_url, url, dir) = match kind {
         Kind::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -45,7 +57,10 @@ pub fn fresh(kind: Kind) -> Option<TestDb> {
             (String::new(), url, Some(dir))
         }
         Kind::Postgres => {
-            let admin = env_or("TESSERA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test");
+            let admin = env_or(
+                "TESSERA_TEST_POSTGRES_URL",
+                "postgres://postgres@127.0.0.1:5432/test",
+            );
             match PgConnection::establish(&admin) {
                 Ok(mut c) => c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap(),
                 Err(e) => return unreachable_server("PostgreSQL", &e.to_string()),
@@ -56,7 +71,9 @@ pub fn fresh(kind: Kind) -> Option<TestDb> {
         Kind::Mysql => {
             let admin = env_or("TESSERA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
             match MysqlConnection::establish(&admin) {
-                Ok(mut c) => c.batch_execute(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4")).unwrap(),
+                Ok(mut c) => c
+                    .batch_execute(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+                    .unwrap(),
                 Err(e) => return unreachable_server("MySQL", &e.to_string()),
             }
             let url = with_database(&admin, &name);
@@ -64,11 +81,21 @@ pub fn fresh(kind: Kind) -> Option<TestDb> {
         }
     };
     let pool = DbPool::connect(&url, &opts).unwrap();
-    Some(TestDb { url, pool, kind, name, admin_url, _dir: dir })
+    Some(TestDb {
+        url,
+        pool,
+        kind,
+        name,
+        admin_url,
+        _dir: dir,
+    })
 }
 
 fn unreachable_server(what: &str, why: &str) -> Option<TestDb> {
-    if std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false) {
+    if std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
+    {
         panic!("{what} must be reachable in CI: {why}");
     }
     eprintln!("skipping: {what} unreachable ({why})");
@@ -81,7 +108,10 @@ impl Drop for TestDb {
             Kind::Sqlite => {}
             Kind::Postgres => {
                 if let Ok(mut c) = PgConnection::establish(&self.admin_url) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+                    let _ = c.batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        self.name
+                    ));
                 }
             }
             Kind::Mysql => {

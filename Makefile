@@ -1,0 +1,54 @@
+# Tessera's everyday commands. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+CARGO ?= cargo
+# Builds share a target directory outside the checkout (CI reuses it between runs).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/tessera-target
+
+.PHONY: run test bench lint fmt openapi openapi-check deps help
+
+help:
+	@echo "make run      start the server on 127.0.0.1:8080 with embedded SQLite under ./data/"
+	@echo "make test     run the whole test suite (PostgreSQL/MySQL suites run when reachable)"
+	@echo "make bench    run the benchmarks (results go to BENCHMARKS.md)"
+	@echo "make lint     cargo fmt --check and clippy with warnings as errors"
+	@echo "make fmt      format the code"
+	@echo "make openapi  write openapi/openapi.json from the code"
+
+## Start the server (builds first). The first start prints the demo admin's password.
+run: deps
+	$(CARGO) run --bin tessera -- serve
+
+## The whole test suite.
+test: deps
+	$(CARGO) test --workspace --all-targets
+
+bench: deps
+	$(CARGO) bench --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+openapi:
+	$(CARGO) run -q --bin tessera -- openapi > openapi/openapi.json
+
+## Fails when openapi/openapi.json is not what the code generates.
+openapi-check:
+	@tmp=$$(mktemp); $(CARGO) run -q --bin tessera -- openapi > $$tmp; \
+	if ! diff -q openapi/openapi.json $$tmp >/dev/null; then \
+	  diff -u openapi/openapi.json $$tmp | head -40; rm -f $$tmp; \
+	  echo "openapi/openapi.json is stale: run 'make openapi' and commit it"; exit 1; fi; \
+	rm -f $$tmp; echo "openapi/openapi.json is up to date"
+
+## System libraries the database drivers link against (Debian); installed only when missing.
+deps:
+	@missing=""; for p in pkg-config libpq-dev default-libmysqlclient-dev; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
