@@ -21,16 +21,54 @@ async fn unknown_route_is_404() {
 }
 
 #[tokio::test]
-async fn wrong_method_is_a_problem() {
+async fn wrong_method_is_405() {
     let app = spawn_app().await;
+    for (method, path) in [
+        (reqwest::Method::DELETE, "/auth/login/json"),
+        (reqwest::Method::GET, "/auth/register"),
+        (reqwest::Method::DELETE, "/users/me"),
+    ] {
+        let r = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, 405).await;
+    }
+}
+
+#[tokio::test]
+async fn a_very_long_name_registers_without_an_organisation_name() {
+    let app = spawn_app().await;
+    let body = json!({"email": "long@example.org", "password": "long-enough-1", "full_name": "n".repeat(200)});
+    assert_eq!(app.post("/auth/register", body, None).await.status(), 201);
+}
+
+#[tokio::test]
+async fn control_characters_in_names_are_422() {
+    let app = spawn_app().await;
+    let body =
+        json!({"email": "nul@example.org", "password": "long-enough-1", "full_name": "a\u{0}b"});
+    assert_problem(app.post("/auth/register", body, None).await, 422).await;
+    let body = json!({"email": "nul2@example.org", "password": "long-enough-1", "full_name": "A", "organization_name": "x\u{0}"});
+    assert_problem(app.post("/auth/register", body, None).await, 422).await;
+}
+
+#[tokio::test]
+async fn a_refused_cors_preflight_is_a_problem() {
+    let app =
+        tessera_e2e::spawn_app_with(&[("TESSERA_HTTP__CORS_ORIGINS", "https://app.example")]).await;
     let r = app
         .client
-        .delete(app.url("/auth/login/json"))
+        .request(reqwest::Method::OPTIONS, app.url("/users/me"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
         .send()
         .await
         .unwrap();
     let status = r.status().as_u16();
-    assert!(status == 404 || status == 405, "{status}");
+    assert!((400..500).contains(&status), "{status}");
     assert_problem(r, status).await;
 }
 

@@ -158,3 +158,25 @@ async fn cors_allows_only_configured_origins() {
         .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn unusual_methods_share_one_metric_label() {
+    let app = spawn_app().await;
+    let m = reqwest::Method::from_bytes(b"BREW").unwrap();
+    app.client
+        .request(m, app.url("/health"))
+        .send()
+        .await
+        .unwrap();
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains(r#"method="OTHER""#), "{text}");
+    assert!(!text.contains("BREW"), "{text}");
+}

@@ -100,7 +100,7 @@ impl TokenService {
                 settings.bcrypt_cost
             ));
         }
-        if settings.secret_key.len() < 16 {
+        if settings.secret_key.expose().len() < 16 {
             return Err("auth.secret_key must be at least 16 characters".into());
         }
         let mut validation = Validation::new(Algorithm::HS256);
@@ -110,8 +110,8 @@ impl TokenService {
         let dummy_hash =
             bcrypt::hash("timing-equaliser", settings.bcrypt_cost).map_err(|e| e.to_string())?;
         Ok(Self {
-            encoding: EncodingKey::from_secret(settings.secret_key.as_bytes()),
-            decoding: DecodingKey::from_secret(settings.secret_key.as_bytes()),
+            encoding: EncodingKey::from_secret(settings.secret_key.expose().as_bytes()),
+            decoding: DecodingKey::from_secret(settings.secret_key.expose().as_bytes()),
             validation,
             issuer: settings.issuer.clone(),
             access_ttl_secs: (settings.access_token_expire_minutes.max(1) * 60) as i64,

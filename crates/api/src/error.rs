@@ -69,6 +69,9 @@ impl Problem {
         if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.insert_header((header::RETRY_AFTER, "1"));
+        }
         res.body(serde_json::to_string(&self).unwrap_or_else(|_| String::from("{}")))
     }
 }
@@ -222,6 +225,11 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(error = %e, "app database unavailable");
                 ApiError::Unavailable("the database is unavailable; try again shortly".into())
             }
+            StoreError::Busy(_) => {
+                tracing::warn!(error = %e, "app database busy");
+                ApiError::Unavailable("the database is busy; try again shortly".into())
+            }
+
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -74,8 +74,8 @@ pub fn app(
             http.rate_limit.enabled,
             Governor::new(&routes::global_limit(&http.rate_limit)),
         ))
-        .wrap(ErrorHandlers::new().default_handler(middleware::problems::ensure_problem))
         .wrap(cors(&http))
+        .wrap(ErrorHandlers::new().default_handler(middleware::problems::ensure_problem))
         .wrap(middleware::security_headers(http.hsts))
         .wrap(from_fn(middleware::observe::observe))
 }
@@ -93,6 +93,8 @@ fn build_openapi_document() -> utoipa::openapi::OpenApi {
         .service(routes::system::metrics)
         .service(scope::scope("/api/v1").configure(routes::api_v1(&RateLimitSettings::default())))
         .split_for_parts();
+    let mut spec = spec;
+    openapi::add_common_errors(&mut spec);
     spec
 }
 

@@ -42,3 +42,51 @@ impl Modify for BearerScheme {
         );
     }
 }
+
+/// Documents the answers every operation can give besides its own: 429 (rate limits) and 503
+/// (database unavailable) everywhere; 400, 413 and 415 wherever a body is read.
+pub fn add_common_errors(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                crate::error::PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let has_body = op.request_body.is_some();
+            let responses = &mut op.responses.responses;
+            let mut add = |code: &str, description: &str| {
+                responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            };
+            add(
+                "429",
+                "Too many requests from this address; see Retry-After",
+            );
+            add(
+                "503",
+                "The database is unavailable or busy; see Retry-After",
+            );
+            if has_body {
+                add("400", "Malformed body");
+                add("413", "Body larger than allowed");
+                add("415", "Unsupported content type");
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct AuthSettings {
     /// HMAC key signing access tokens; production refuses a missing or default one.
     #[serde(skip_serializing)]
-    pub secret_key: String,
+    pub secret_key: tessera_domain::Secret,
     /// Access token lifetime.
     pub access_token_expire_minutes: u64,
     /// Refresh token lifetime.
@@ -22,7 +22,8 @@ pub struct AuthSettings {
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
-            secret_key: String::new(),
+            secret_key: tessera_domain::Secret::default(),
+
             access_token_expire_minutes: 30,
             refresh_token_expire_days: 14,
             bcrypt_cost: 12,

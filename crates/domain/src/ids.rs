@@ -59,6 +59,14 @@ uuid_id!(
     /// Identifies a user.
     UserId
 );
+uuid_id!(
+    /// Identifies a data source (a user's database).
+    DataSourceId
+);
+uuid_id!(
+    /// Identifies a datamart (a saved virtual table).
+    DatamartId
+);
 
 #[cfg(test)]
 mod tests {

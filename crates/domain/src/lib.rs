@@ -8,11 +8,16 @@ pub mod ids;
 pub mod organization;
 pub mod paging;
 pub mod role;
+pub mod secret;
+pub mod source;
 pub mod user;
 
 pub use error::{DomainError, FieldError};
-pub use ids::{OrgId, UserId};
+pub use ids::{DataSourceId, DatamartId, OrgId, UserId};
 pub use organization::{OrgName, Organization};
 pub use paging::{Page, PageRequest};
 pub use role::Role;
+pub use secret::Secret;
+
+pub use source::{SourceKind, SourceName};
 pub use user::{Email, FullName, Password, User};

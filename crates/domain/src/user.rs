@@ -77,6 +77,12 @@ impl Password {
                 format!("must be at least {} characters", Self::MIN_CHARS),
             ));
         }
+        if raw.contains('\0') {
+            return Err(DomainError::field(
+                "password",
+                "must not contain NUL characters",
+            ));
+        }
         if raw.len() > Self::MAX_BYTES {
             return Err(DomainError::field(
                 "password",
@@ -113,6 +119,12 @@ impl FullName {
             return Err(DomainError::field(
                 "full_name",
                 "must be at most 200 characters",
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(DomainError::field(
+                "full_name",
+                "must not contain control characters",
             ));
         }
         Ok(Self(name.to_owned()))

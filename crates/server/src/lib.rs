@@ -76,7 +76,10 @@ impl Application {
             bootstrap::ensure_demo_admin(
                 &mut conn,
                 &settings.bootstrap,
-                settings.admin_password.as_deref(),
+                settings
+                    .admin_password
+                    .as_ref()
+                    .map(tessera_domain::Secret::expose),
                 settings.auth.bcrypt_cost,
             )?
         };

@@ -34,7 +34,7 @@ pub struct Settings {
     pub bootstrap: BootstrapSettings,
     /// The admin password given by `TESSERA_ADMIN_PASSWORD` (never from a file).
     #[serde(skip)]
-    pub admin_password: Option<String>,
+    pub admin_password: Option<tessera_domain::Secret>,
 }
 
 /// Deployment profile.
@@ -157,16 +157,19 @@ impl Settings {
         settings.admin_password = env
             .get("TESSERA_ADMIN_PASSWORD")
             .filter(|p| !p.is_empty())
-            .cloned();
+            .map(|p| tessera_domain::Secret::new(p.as_str()));
         settings.validate()?;
         Ok(settings)
     }
 
     /// Refuses unsafe or inconsistent values.
     fn validate(&self) -> Result<(), SettingsError> {
-        let secret = self.auth.secret_key.trim();
+        let secret = self.auth.secret_key.expose().trim();
+        let looks_like_an_example = ["change-me", "replace-with", "changeme", "example"]
+            .iter()
+            .any(|w| secret.to_ascii_lowercase().contains(w));
         if self.profile == Profile::Production
-            && (secret.is_empty() || secret == PLACEHOLDER_SECRET)
+            && (secret.is_empty() || secret == PLACEHOLDER_SECRET || looks_like_an_example)
         {
             return Err(SettingsError::Invalid(
                 "the production profile needs a real secret key: set SECRET_KEY or TESSERA_AUTH__SECRET_KEY".into(),
@@ -189,8 +192,18 @@ impl Settings {
         }
         tessera_store::Backend::from_url(&self.database.url)
             .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        if !(1..=10_080).contains(&self.auth.access_token_expire_minutes) {
+            return Err(SettingsError::Invalid(
+                "auth.access_token_expire_minutes must be between 1 and 10080 (a week)".into(),
+            ));
+        }
+        if !(1..=365).contains(&self.auth.refresh_token_expire_days) {
+            return Err(SettingsError::Invalid(
+                "auth.refresh_token_expire_days must be between 1 and 365".into(),
+            ));
+        }
         if let Some(p) = &self.admin_password {
-            if p.chars().count() < 8 {
+            if p.expose().chars().count() < 8 {
                 return Err(SettingsError::Invalid(
                     "TESSERA_ADMIN_PASSWORD must be at least 8 characters".into(),
                 ));
@@ -201,7 +214,7 @@ impl Settings {
 
     /// Whether the placeholder secret is in use (development warns about it).
     pub fn uses_placeholder_secret(&self) -> bool {
-        self.auth.secret_key == PLACEHOLDER_SECRET
+        self.auth.secret_key.expose() == PLACEHOLDER_SECRET
     }
 }
 
@@ -335,6 +348,37 @@ mod tests {
         let s = Settings::load_from(Some(&path), env(&[])).unwrap();
         assert_eq!(s.server.bind, "0.0.0.0:9999");
         assert!(Settings::load_from(Some(&dir.path().join("missing.toml")), env(&[])).is_err());
+    }
+
+    #[test]
+    fn production_refuses_example_secrets_and_lifetimes_are_bounded() {
+        let example = "replace-with-at-least-32-random-characters";
+        assert!(Settings::load_from(
+            None,
+            env(&[("TESSERA_PROFILE", "production"), ("SECRET_KEY", example)])
+        )
+        .is_err());
+        assert!(
+            Settings::load_from(None, env(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "99999999999")]))
+                .is_err()
+        );
+        assert!(Settings::load_from(
+            None,
+            env(&[("TESSERA_AUTH__REFRESH_TOKEN_EXPIRE_DAYS", "0")])
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut e = env(&[("SECRET_KEY", "very-secret-value-123456")]);
+        e.insert("TESSERA_ADMIN_PASSWORD".into(), "admin-secret-999".into());
+        let s = Settings::load_from(None, e).unwrap();
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("very-secret-value") && !shown.contains("admin-secret"),
+            "{shown}"
+        );
     }
 
     #[test]

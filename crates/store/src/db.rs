@@ -26,7 +26,7 @@ pub enum Backend {
     Postgres,
     /// `mysql://` or `mariadb://`.
     Mysql,
-    /// `sqlite://PATH`, `sqlite:PATH` or `file:PATH`.
+    /// `sqlite://PATH` or `sqlite:PATH`.
     Sqlite,
 }
 
@@ -40,7 +40,8 @@ impl Backend {
         match scheme.as_str() {
             "postgres" | "postgresql" => Ok(Backend::Postgres),
             "mysql" | "mariadb" => Ok(Backend::Mysql),
-            "sqlite" | "file" => Ok(Backend::Sqlite),
+            "sqlite" => Ok(Backend::Sqlite),
+
             _ => Err(StoreError::InvalidUrl(format!(
                 "unsupported scheme in '{}': use sqlite://, postgres:// or mysql://",
                 redact_url(url)
@@ -232,12 +233,54 @@ impl DbPool {
     }
 }
 
-/// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+/// Runs `f` in a transaction that will write: committed when it returns `Ok`, rolled back otherwise.
+///
+/// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front
+/// (waiting up to `busy_timeout`). A deferred transaction that reads first and writes later
+/// fails at once with `SQLITE_BUSY` when another connection committed in between, which
+/// would turn two concurrent requests into a 500. `f` must not open nested transactions.
+///
+/// A transaction that fails because the database is busy (deadlock, serialization failure,
+/// lock timeout) is retried, up to three attempts in all, since `f` has been rolled back.
 pub fn transaction<T>(
     conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+    mut f: impl FnMut(&mut DbConn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    conn.transaction(f)
+    let mut attempt = 1;
+    loop {
+        match transaction_once(conn, &mut f) {
+            Err(StoreError::Busy(why)) if attempt < 3 => {
+                tracing::debug!(attempt, %why, "database busy; retrying the transaction");
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(5 * attempt));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn transaction_once<T>(
+    conn: &mut DbConn,
+    f: &mut impl FnMut(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if !matches!(conn, DbConn::Sqlite(_)) {
+        return conn.transaction(|c| f(c));
+    }
+
+    conn.batch_execute("BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(v) => match conn.batch_execute("COMMIT") {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("database query: {0}")]
     Query(DieselError),
+    /// The database is busy (lock timeout, serialization failure, deadlock): retry shortly.
+    #[error("database busy: {0}")]
+    Busy(String),
     /// Applying or reverting migrations failed.
     #[error("migrations: {0}")]
     Migration(String),
@@ -38,7 +41,22 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 StoreError::Conflict(info.message().to_owned())
             }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                StoreError::Busy(info.message().to_owned())
+            }
+            DieselError::DatabaseError(kind, info) if is_busy(info.message()) => {
+                StoreError::Busy(format!("{kind:?}: {}", info.message()))
+            }
             other => StoreError::Query(other),
         }
     }
+}
+
+/// SQLite's lock errors and MySQL's lock-wait/deadlock errors, which diesel reports as `Unknown`.
+fn is_busy(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database is locked")
+        || m.contains("database table is locked")
+        || m.contains("deadlock")
+        || m.contains("lock wait timeout")
 }

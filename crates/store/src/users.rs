@@ -87,7 +87,7 @@ struct UserInsert<'a> {
 }
 
 /// Fields a user may change on their own profile; `None` leaves a field as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct ProfileChanges {
     /// New display name.

@@ -190,3 +190,39 @@ on_every_backend!(expired_and_logged_out_tokens_are_refused, |db| {
         1
     );
 });
+
+on_every_backend!(
+    concurrent_refreshes_with_one_token_rotate_once_and_never_fail,
+    |db| {
+        let mut conn = migrated(db);
+        let org = organizations::insert(&mut conn, &OrgName::parse("Race").unwrap()).unwrap();
+        let u = add_user(&mut conn, org.id, "race@r.example", Role::Viewer);
+        let later = tessera_store::now() + Duration::days(1);
+        refresh_tokens::start_family(&mut conn, u.id, org.id, "shared", later).unwrap();
+        drop(conn);
+        let outcomes: Vec<Rotation> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    let pool = db.pool.clone();
+                    s.spawn(move || {
+                        let mut c = pool.get().unwrap();
+                        refresh_tokens::rotate(&mut c, "shared", &format!("next-{i}"), later)
+                            .unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let rotated = outcomes
+            .iter()
+            .filter(|o| matches!(o, Rotation::Rotated { .. }))
+            .count();
+        assert_eq!(rotated, 1, "{outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, Rotation::Rotated { .. } | Rotation::Reused)),
+            "{outcomes:?}"
+        );
+    }
+);

@@ -9,7 +9,7 @@ CREATE TABLE organizations (
 CREATE TABLE users (
     id             VARCHAR(36)  NOT NULL PRIMARY KEY,
     org_id         VARCHAR(36)  NOT NULL,
-    email          VARCHAR(254) NOT NULL,
+    email          VARCHAR(254) COLLATE utf8mb4_bin NOT NULL,
     full_name      VARCHAR(200) NOT NULL,
     password_hash  VARCHAR(100) NOT NULL,
     role           VARCHAR(32)  NOT NULL,
@@ -26,7 +26,7 @@ CREATE TABLE refresh_tokens (
     family_id   VARCHAR(36) NOT NULL,
     user_id     VARCHAR(36) NOT NULL,
     org_id      VARCHAR(36) NOT NULL,
-    token_hash  VARCHAR(64) NOT NULL,
+    token_hash  VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
     expires_at  DATETIME(6) NOT NULL,
     used_at     DATETIME(6) NULL,
     revoked_at  DATETIME(6) NULL,

@@ -39,7 +39,8 @@ pub async fn observe(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().to_string();
+    let method = metric_method(req.method());
+
     let path = req.path().to_owned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
 
@@ -66,6 +67,26 @@ pub async fn observe(
         tracing::info!(request_id = %id, %method, %path, %route, status, latency_ms = ms, "request");
     }
     Ok(res)
+}
+
+/// The method as a metric label: the standard ones as themselves, anything else `OTHER`, so
+/// clients cannot create unbounded label values.
+fn metric_method(method: &actix_web::http::Method) -> String {
+    use actix_web::http::Method;
+    let standard = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+    ];
+    if standard.contains(method) {
+        method.as_str().to_owned()
+    } else {
+        "OTHER".to_owned()
+    }
 }
 
 #[cfg(test)]

@@ -60,8 +60,14 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     actix_web::error::InternalError::from_response(err, api.problem().into_response()).into()
 }
 
-/// The answer for paths no route matches.
+/// The answer for requests no route takes: 405 when the path exists for other methods
+/// (route guards check the method, so such requests land here), 404 otherwise.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.resource_map().has_resource(req.path()) {
+        let mut problem = ApiError::MethodNotAllowed.problem();
+        problem.detail = Some(format!("{} does not accept {}", req.path(), req.method()));
+        return problem.into_response();
+    }
     ApiError::NotFound(format!("no route for {} {}", req.method(), req.path()))
         .problem()
         .into_response()
@@ -94,16 +100,12 @@ pub fn ensure_problem<B: MessageBody + 'static>(
             Problem::new(status, &kind, title, None)
         }
     };
-    let (req, mut old) = res.into_parts();
+    let (req, old) = res.into_parts();
     let mut new = problem.into_response();
-    for name in [header::RETRY_AFTER, header::ALLOW] {
-        if let Some(v) = old.headers_mut().remove(&name).next() {
-            new.headers_mut().insert(name, v);
-        }
-    }
+    // keep what the original answer said about retrying, CORS, rate limits and the request id
     for (name, value) in old.headers().iter() {
-        if name.as_str().starts_with("x-ratelimit") || name.as_str() == "x-request-id" {
-            new.headers_mut().insert(name.clone(), value.clone());
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().append(name.clone(), value.clone());
         }
     }
     let res: ServiceResponse<BoxBody> = ServiceResponse::new(req, new);

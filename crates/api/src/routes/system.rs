@@ -24,9 +24,16 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let error = match result {
         Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e.to_string()),
-        Err(e) => Some(e.to_string()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            Some("the database did not answer; see the server log".to_owned())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: blocking pool failed");
+            Some("the check could not run; see the server log".to_owned())
+        }
     };
+
     let ok = error.is_none();
     let body = HealthOut {
         status: if ok { "ok" } else { "degraded" }.into(),

@@ -25,9 +25,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> ApiResult<Regis
         .filter(|s| !s.is_empty())
     {
         Some(name) => v.check(OrgName::parse(name)),
-        None => full_name
-            .as_ref()
-            .and_then(|n| OrgName::parse(&format!("{}'s organisation", n.as_str())).ok()),
+        None => full_name.as_ref().map(OrgName::named_after),
     };
     v.finish()?;
     let (Some(email), Some(password), Some(full_name), Some(org_name)) =
@@ -43,11 +41,6 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> ApiResult<Regis
     let (user, org) = state
         .db(move |conn| {
             tessera_store::transaction(conn, |conn| {
-                if users::email_taken(conn, &email)? {
-                    return Err(StoreError::Conflict(
-                        "an account with this email already exists".into(),
-                    ));
-                }
                 let org = organizations::insert(conn, &org_name)?;
                 let user = users::insert(
                     conn,
@@ -61,7 +54,12 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> ApiResult<Regis
                 )?;
                 Ok((user, org))
             })
-            .map_err(ApiError::from)
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    ApiError::Conflict("an account with this email already exists".into())
+                }
+                other => other.into(),
+            })
         })
         .await?;
     Ok(RegisterResponse {

@@ -65,7 +65,7 @@ pub async fn update_me(state: &AppState, caller: &Caller, req: UpdateMeRequest) 
     state
         .db(move |conn| {
             tessera_store::transaction(conn, |conn| {
-                let user = users::update_profile(conn, org, id, changes)?;
+                let user = users::update_profile(conn, org, id, changes.clone())?;
                 if password_changed {
                     refresh_tokens::revoke_all_of_user(conn, org, id)?;
                 }

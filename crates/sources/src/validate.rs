@@ -1,0 +1,248 @@
+//! SQL lab's gate: a statement passes only when it parses, in the source's dialect, as exactly
+//! one read-only query: no writes, DDL, `SELECT ... INTO`, row locks or nested data-modifying
+//! statements. The database's own read-only mode is the second line of defence.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, LimitClause, ObjectName, Offset, OffsetRows, Query, SetExpr, Statement,
+    Value as SqlValue, Visit, Visitor,
+};
+use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::{Parser, ParserError};
+use tessera_domain::SourceKind;
+
+use crate::SourceError;
+
+/// A statement that passed the gate.
+#[derive(Debug, Clone)]
+pub struct ReadQuery {
+    query: Box<Query>,
+    /// Tables and views the statement reads.
+    pub tables: Vec<String>,
+}
+
+/// The sqlparser dialect of a source kind.
+pub fn dialect(kind: SourceKind) -> Box<dyn Dialect> {
+    match kind {
+        SourceKind::Postgres => Box::new(PostgreSqlDialect {}),
+        SourceKind::Mysql => Box::new(MySqlDialect {}),
+        SourceKind::Sqlite => Box::new(SQLiteDialect {}),
+    }
+}
+
+/// Parses `sql` and accepts exactly one read-only query.
+pub fn read_only_query(kind: SourceKind, sql: &str) -> Result<ReadQuery, SourceError> {
+    if sql.trim().is_empty() {
+        return Err(SourceError::not_read_only("the statement is empty"));
+    }
+    let mut statements = Parser::parse_sql(dialect(kind).as_ref(), sql).map_err(syntax_error)?;
+    if statements.len() != 1 {
+        return Err(SourceError::not_read_only(format!(
+            "send exactly one statement; this has {}",
+            statements.len()
+        )));
+    }
+    let Some(Statement::Query(query)) = statements.pop() else {
+        return Err(SourceError::not_read_only(
+            "only read statements (SELECT, WITH, VALUES) are allowed",
+        ));
+    };
+    let mut check = ReadOnlyCheck { tables: Vec::new() };
+    if let ControlFlow::Break(why) = query.visit(&mut check) {
+        return Err(SourceError::not_read_only(why));
+    }
+    let mut tables = check.tables;
+    tables.sort();
+    tables.dedup();
+    Ok(ReadQuery { query, tables })
+}
+
+impl ReadQuery {
+    /// The statement with a row window: `LIMIT limit OFFSET offset` added when it has none,
+    /// otherwise wrapped in a subquery so its own LIMIT and ORDER BY still hold.
+    pub fn paged(&self, limit: u64, offset: u64) -> String {
+        if self.query.limit_clause.is_none() && self.query.fetch.is_none() {
+            let mut q = self.query.clone();
+            q.limit_clause = Some(LimitClause::LimitOffset {
+                limit: Some(number(limit)),
+                offset: (offset > 0).then(|| Offset {
+                    value: number(offset),
+                    rows: OffsetRows::None,
+                }),
+                limit_by: vec![],
+            });
+            q.to_string()
+        } else {
+            format!(
+                "SELECT * FROM (\n{}\n) AS tessera_page LIMIT {limit} OFFSET {offset}",
+                self.query
+            )
+        }
+    }
+
+    /// The statement as parsed, re-serialised.
+    pub fn sql(&self) -> String {
+        self.query.to_string()
+    }
+}
+
+fn number(n: u64) -> Expr {
+    Expr::value(SqlValue::Number(n.to_string(), false))
+}
+
+struct ReadOnlyCheck {
+    tables: Vec<String>,
+}
+
+impl Visitor for ReadOnlyCheck {
+    type Break = String;
+
+    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<String> {
+        match statement {
+            Statement::Query(_) => ControlFlow::Continue(()),
+            other => ControlFlow::Break(format!(
+                "only read statements are allowed; found a nested {}",
+                other
+                    .to_string()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("statement")
+                    .to_uppercase()
+            )),
+        }
+    }
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<String> {
+        if !query.locks.is_empty() {
+            return ControlFlow::Break("row locks (FOR UPDATE / FOR SHARE) are not allowed".into());
+        }
+        check_set_expr(&query.body)
+    }
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<String> {
+        self.tables.push(relation.to_string());
+        ControlFlow::Continue(())
+    }
+}
+
+fn check_set_expr(body: &SetExpr) -> ControlFlow<String> {
+    match body {
+        SetExpr::Select(select) if select.into.is_some() => {
+            ControlFlow::Break("SELECT ... INTO writes a table and is not allowed".into())
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            check_set_expr(left)?;
+            check_set_expr(right)
+        }
+        SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => {
+            ControlFlow::Break("data-modifying statements are not allowed".into())
+        }
+        _ => ControlFlow::Continue(()),
+    }
+}
+
+/// Turns a parser error into a refusal with the error's line and column.
+fn syntax_error(e: ParserError) -> SourceError {
+    let message = e.to_string();
+    let (line, column) = position(&message);
+    SourceError::NotReadOnly {
+        message: format!("syntax error: {message}"),
+        line,
+        column,
+    }
+}
+
+/// Finds "Line: L, Column: C" in a sqlparser message.
+fn position(message: &str) -> (Option<u64>, Option<u64>) {
+    let grab = |key: &str| {
+        message.rfind(key).and_then(|i| {
+            message[i + key.len()..]
+                .trim_start()
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|d| d.parse().ok())
+        })
+    };
+    (grab("Line:"), grab("Column:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(kind: SourceKind, sql: &str) -> bool {
+        matches!(
+            read_only_query(kind, sql),
+            Err(SourceError::NotReadOnly { .. })
+        )
+    }
+
+    #[test]
+    fn plain_queries_pass_on_every_dialect() {
+        for kind in SourceKind::ALL {
+            let q = read_only_query(
+                kind,
+                "SELECT a, count(*) FROM t JOIN u ON t.id = u.t_id GROUP BY a",
+            )
+            .unwrap();
+            assert_eq!(q.tables, vec!["t".to_owned(), "u".to_owned()]);
+            assert!(read_only_query(kind, "WITH x AS (SELECT 1 AS n) SELECT n FROM x;").is_ok());
+        }
+    }
+
+    #[test]
+    fn writes_ddl_and_multiple_statements_are_refused() {
+        for kind in SourceKind::ALL {
+            for sql in [
+                "DELETE FROM t",
+                "INSERT INTO t VALUES (1)",
+                "UPDATE t SET a = 1",
+                "DROP TABLE t",
+                "CREATE TABLE x (a int)",
+                "SELECT 1; DROP TABLE t",
+                "COMMIT",
+                "SET TRANSACTION READ WRITE",
+                "BEGIN",
+                "",
+                "   ",
+            ] {
+                assert!(refused(kind, sql), "{kind}: {sql}");
+            }
+        }
+        assert!(refused(SourceKind::Postgres, "SELECT * INTO copy FROM t"));
+        assert!(refused(SourceKind::Postgres, "SELECT * FROM t FOR UPDATE"));
+        assert!(refused(
+            SourceKind::Postgres,
+            "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d"
+        ));
+        assert!(refused(SourceKind::Sqlite, "ATTACH DATABASE 'x.db' AS x"));
+        assert!(refused(SourceKind::Sqlite, "PRAGMA query_only = OFF"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        match read_only_query(SourceKind::Postgres, "SELECT a FROM t\nWHERE = 1") {
+            Err(SourceError::NotReadOnly { line, column, .. }) => {
+                assert_eq!(line, Some(2));
+                assert!(column.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn paging_adds_or_wraps_a_limit() {
+        let q = read_only_query(SourceKind::Sqlite, "SELECT a FROM t ORDER BY a").unwrap();
+        assert_eq!(
+            q.paged(11, 20),
+            "SELECT a FROM t ORDER BY a LIMIT 11 OFFSET 20"
+        );
+        let q = read_only_query(
+            SourceKind::Mysql,
+            "SELECT a FROM t ORDER BY a LIMIT 5 -- five",
+        )
+        .unwrap();
+        assert!(q.paged(11, 0).starts_with("SELECT * FROM (\nSELECT a FROM t ORDER BY a LIMIT 5\n) AS tessera_page LIMIT 11 OFFSET 0"));
+    }
+}
