@@ -3,7 +3,9 @@
 //! Inputs become these types at the edge (`Email::parse`, `Password::parse`, `Role::from_str`,
 //! `PageRequest::new`), so past the edge an invalid value cannot exist.
 
+pub mod chart;
 pub mod error;
+
 pub mod ids;
 pub mod organization;
 pub mod paging;

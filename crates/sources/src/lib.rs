@@ -5,8 +5,13 @@
 //! **Architecture invariant:** every value from a client reaches a database as a bound
 //! parameter, and every identifier is checked against the introspected schema and quoted.
 
+pub mod charts;
 pub mod crypto;
+pub mod dialect;
 pub mod error;
+pub mod execute;
+pub mod introspect;
+pub mod pool;
 pub mod spec;
 pub mod validate;
 pub mod value;

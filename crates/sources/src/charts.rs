@@ -1,0 +1,778 @@
+//! Chart queries to SQL: every identifier checked against the table's introspected columns and
+//! quoted, every value bound; aggregation runs in the source. Then the rows are shaped into one
+//! object per row, with empty time buckets filled with zeros.
+
+use std::cmp::Ordering;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use tessera_domain::chart::{
+    parse_datetime, Aggregation, ChartQuery, FilterOp, Granularity, Scalar, TimeRange,
+};
+use tessera_domain::SourceKind;
+
+use crate::dialect::{self, quote};
+use crate::execute::Rows;
+use crate::introspect::{TableInfo, TypeFamily};
+use crate::{Param, SourceError, Value};
+
+/// What an output column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputRole {
+    /// The time bucket.
+    Time,
+    /// A group-by column.
+    Dimension,
+    /// An aggregate.
+    Measure,
+}
+
+/// One output column, reported in `metadata.columns`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputColumn {
+    /// The key in each data object.
+    pub name: String,
+    /// Its role.
+    pub role: OutputRole,
+    /// `integer`, `float`, `text`, `boolean`, `date`, `timestamp`, ...
+    #[serde(rename = "type")]
+    pub data_type: String,
+    /// The aggregation, for measures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agg: Option<Aggregation>,
+}
+
+/// A compiled statement with its parameters.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The SQL text (identifiers quoted, values as placeholders).
+    pub sql: String,
+    /// Bound values in placeholder order.
+    pub params: Vec<Param>,
+    /// Output columns in select order.
+    pub columns: Vec<OutputColumn>,
+}
+
+struct Builder {
+    kind: SourceKind,
+    params: Vec<Param>,
+}
+
+impl Builder {
+    fn bind(&mut self, p: Param) -> String {
+        self.params.push(p);
+        dialect::placeholder(self.kind, self.params.len())
+    }
+}
+
+fn family_name(f: TypeFamily) -> &'static str {
+    match f {
+        TypeFamily::Integer => "integer",
+        TypeFamily::Float => "float",
+        TypeFamily::Text => "text",
+        TypeFamily::Boolean => "boolean",
+        TypeFamily::Date => "date",
+        TypeFamily::Timestamp => "timestamp",
+        TypeFamily::Other => "other",
+    }
+}
+
+/// Compiles a chart query over `table` for the window `range` (the query's own, or the previous period's).
+pub fn compile(
+    kind: SourceKind,
+    table: &TableInfo,
+    q: &ChartQuery,
+    range: Option<TimeRange>,
+    group: bool,
+) -> Result<Compiled, SourceError> {
+    let column = |name: &str| {
+        table.column(name).ok_or_else(|| {
+            let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            SourceError::InvalidQuery(format!(
+                "unknown column '{name}' in '{}'; columns: {}",
+                table.name,
+                known.join(", ")
+            ))
+        })
+    };
+    let mut b = Builder {
+        kind,
+        params: Vec::new(),
+    };
+    let mut select = Vec::new();
+    let mut columns = Vec::new();
+
+    let bucket = if group {
+        q.time.as_ref().and_then(|t| t.granularity.map(|g| (t, g)))
+    } else {
+        None
+    };
+    if let Some((t, g)) = bucket {
+        let c = column(&t.column)?;
+        if !c.family.is_temporal() && c.family != TypeFamily::Text {
+            return Err(SourceError::InvalidQuery(format!(
+                "time column '{}' is not a date or timestamp",
+                t.column
+            )));
+        }
+        select.push(format!(
+            "{} AS {}",
+            dialect::time_bucket(kind, &quote(kind, &c.name), g),
+            quote(kind, &c.name)
+        ));
+        columns.push(OutputColumn {
+            name: c.name.clone(),
+            role: OutputRole::Time,
+            data_type: if g == Granularity::Hour {
+                "timestamp"
+            } else {
+                "date"
+            }
+            .into(),
+            agg: None,
+        });
+    }
+    if group {
+        for d in &q.dimensions {
+            let c = column(d)?;
+            select.push(format!("{0} AS {0}", quote(kind, &c.name)));
+            columns.push(OutputColumn {
+                name: c.name.clone(),
+                role: OutputRole::Dimension,
+                data_type: family_name(c.family).into(),
+                agg: None,
+            });
+        }
+    }
+    let group_count = select.len();
+    for m in &q.measures {
+        let (expr, data_type) = match (&m.column, m.agg) {
+            (None, _) => ("COUNT(*)".to_owned(), "integer".to_owned()),
+            (Some(name), agg) => {
+                let c = column(name)?;
+                let col = quote(kind, &c.name);
+                let numeric = || {
+                    if c.family.is_numeric() {
+                        Ok(())
+                    } else {
+                        Err(SourceError::InvalidQuery(format!(
+                            "{agg} needs a numeric column; '{name}' is {}",
+                            family_name(c.family)
+                        )))
+                    }
+                };
+                match agg {
+                    Aggregation::Count => (format!("COUNT({col})"), "integer".into()),
+                    Aggregation::CountDistinct => {
+                        (format!("COUNT(DISTINCT {col})"), "integer".into())
+                    }
+                    Aggregation::Sum => {
+                        numeric()?;
+                        (
+                            dialect::as_double(kind, &format!("SUM({col})")),
+                            "float".into(),
+                        )
+                    }
+                    Aggregation::Avg => {
+                        numeric()?;
+                        (
+                            dialect::as_double(kind, &format!("AVG({col})")),
+                            "float".into(),
+                        )
+                    }
+                    Aggregation::Median => {
+                        numeric()?;
+                        let median = dialect::median(kind, &col).ok_or_else(|| {
+                            SourceError::InvalidQuery(format!(
+                                "median is not available on {kind} sources"
+                            ))
+                        })?;
+                        (dialect::as_double(kind, &median), "float".into())
+                    }
+                    Aggregation::Min | Aggregation::Max => {
+                        let f = if agg == Aggregation::Min {
+                            "MIN"
+                        } else {
+                            "MAX"
+                        };
+                        let t = if c.family.is_numeric() {
+                            "float"
+                        } else {
+                            family_name(c.family)
+                        };
+                        let e = format!("{f}({col})");
+                        (
+                            if c.family.is_numeric() {
+                                dialect::as_double(kind, &e)
+                            } else {
+                                e
+                            },
+                            t.to_owned(),
+                        )
+                    }
+                }
+            }
+        };
+        select.push(format!("{expr} AS {}", quote(kind, &m.alias)));
+        columns.push(OutputColumn {
+            name: m.alias.clone(),
+            role: OutputRole::Measure,
+            data_type,
+            agg: Some(m.agg),
+        });
+    }
+
+    let mut conditions = Vec::new();
+    if let (Some(t), Some(r)) = (&q.time, range) {
+        let c = column(&t.column)?;
+        let col = quote(kind, &c.name);
+        let (from, to) = if c.family == TypeFamily::Date {
+            (
+                Param::Date(r.from.date()),
+                Param::Date(if r.to.time() == NaiveTime::MIN {
+                    r.to.date()
+                } else {
+                    r.to.date() + Duration::days(1)
+                }),
+            )
+        } else {
+            (Param::Timestamp(r.from), Param::Timestamp(r.to))
+        };
+        let (pf, pt) = (b.bind(from), b.bind(to));
+        conditions.push(format!("{col} >= {pf} AND {col} < {pt}"));
+    }
+    for f in &q.filters {
+        let c = column(&f.column)?;
+        let col = quote(kind, &c.name);
+        let one = |b: &mut Builder, s: &Scalar| -> Result<String, SourceError> {
+            Ok(b.bind(coerce(c.family, s, &c.name)?))
+        };
+        let sql = match f.op {
+            FilterOp::Eq => format!("{col} = {}", one(&mut b, first(&f.values)?)?),
+            FilterOp::Ne => format!("{col} <> {}", one(&mut b, first(&f.values)?)?),
+            FilterOp::Gt => format!("{col} > {}", one(&mut b, first(&f.values)?)?),
+            FilterOp::Gte => format!("{col} >= {}", one(&mut b, first(&f.values)?)?),
+            FilterOp::Lt => format!("{col} < {}", one(&mut b, first(&f.values)?)?),
+            FilterOp::Lte => format!("{col} <= {}", one(&mut b, first(&f.values)?)?),
+            FilterOp::Between => {
+                let lo = one(&mut b, first(&f.values)?)?;
+                let hi = one(
+                    &mut b,
+                    f.values.get(1).ok_or_else(|| {
+                        SourceError::InvalidQuery("between takes two values".into())
+                    })?,
+                )?;
+                format!("{col} BETWEEN {lo} AND {hi}")
+            }
+            FilterOp::In | FilterOp::NotIn => {
+                let list = f
+                    .values
+                    .iter()
+                    .map(|v| one(&mut b, v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let not = if f.op == FilterOp::NotIn { "NOT " } else { "" };
+                format!("{col} {not}IN ({})", list.join(", "))
+            }
+            FilterOp::Contains => {
+                let text = match first(&f.values)? {
+                    Scalar::Text(s) => s.clone(),
+                    other => scalar_text(other),
+                };
+                let p = b.bind(Param::Text(format!("%{}%", dialect::like_escape(&text))));
+                dialect::contains(kind, &col, &p)
+            }
+            FilterOp::IsNull => match first(&f.values)? {
+                Scalar::Bool(false) => format!("{col} IS NOT NULL"),
+                _ => format!("{col} IS NULL"),
+            },
+        };
+        conditions.push(sql);
+    }
+
+    let mut sql = format!(
+        "SELECT {} FROM {}",
+        select.join(", "),
+        dialect::quote_table(kind, table.schema.as_deref(), &table.name)
+    );
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    if group_count > 0 {
+        let positions: Vec<String> = (1..=group_count).map(|i| i.to_string()).collect();
+        sql.push_str(&format!(" GROUP BY {}", positions.join(", ")));
+        let order: Vec<String> = if q.sort.is_empty() {
+            default_sort(&columns)
+                .into_iter()
+                .map(|(name, desc)| {
+                    format!("{}{}", quote(kind, &name), if desc { " DESC" } else { "" })
+                })
+                .collect()
+        } else {
+            q.sort
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}{}",
+                        quote(kind, &s.by),
+                        if s.desc { " DESC" } else { "" }
+                    )
+                })
+                .collect()
+        };
+        if !order.is_empty() {
+            sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+        }
+        sql.push_str(&format!(" LIMIT {}", q.limit));
+    }
+    Ok(Compiled {
+        sql,
+        params: b.params,
+        columns,
+    })
+}
+
+/// Time ascending when bucketed, otherwise the first measure descending.
+fn default_sort(columns: &[OutputColumn]) -> Vec<(String, bool)> {
+    if let Some(t) = columns.iter().find(|c| c.role == OutputRole::Time) {
+        return vec![(t.name.clone(), false)];
+    }
+    columns
+        .iter()
+        .find(|c| c.role == OutputRole::Measure)
+        .map(|m| vec![(m.name.clone(), true)])
+        .unwrap_or_default()
+}
+
+fn first(values: &[Scalar]) -> Result<&Scalar, SourceError> {
+    values
+        .first()
+        .ok_or_else(|| SourceError::InvalidQuery("the filter has no value".into()))
+}
+
+fn scalar_text(s: &Scalar) -> String {
+    match s {
+        Scalar::Text(t) => t.clone(),
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Float(f) => f.to_string(),
+        Scalar::Bool(b) => b.to_string(),
+    }
+}
+
+/// Turns a filter literal into a parameter of the column's type, or refuses it.
+fn coerce(family: TypeFamily, s: &Scalar, column: &str) -> Result<Param, SourceError> {
+    let bad = |want: &str| {
+        SourceError::InvalidQuery(format!("'{column}' needs {want}; got {}", scalar_text(s)))
+    };
+    Ok(match family {
+        TypeFamily::Integer => match s {
+            Scalar::Int(i) => Param::Int(*i),
+            Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Param::Int(*f as i64),
+            Scalar::Float(f) => Param::Float(*f),
+            Scalar::Text(t) => t
+                .trim()
+                .parse()
+                .map(Param::Int)
+                .or_else(|_| t.trim().parse().map(Param::Float))
+                .map_err(|_| bad("a number"))?,
+            Scalar::Bool(_) => return Err(bad("a number")),
+        },
+        TypeFamily::Float => match s {
+            Scalar::Int(i) => Param::Float(*i as f64),
+            Scalar::Float(f) => Param::Float(*f),
+            Scalar::Text(t) => t
+                .trim()
+                .parse()
+                .map(Param::Float)
+                .map_err(|_| bad("a number"))?,
+            Scalar::Bool(_) => return Err(bad("a number")),
+        },
+        TypeFamily::Boolean => match s {
+            Scalar::Bool(b) => Param::Bool(*b),
+            Scalar::Int(0) => Param::Bool(false),
+            Scalar::Int(1) => Param::Bool(true),
+            Scalar::Text(t) if t.eq_ignore_ascii_case("true") => Param::Bool(true),
+            Scalar::Text(t) if t.eq_ignore_ascii_case("false") => Param::Bool(false),
+            _ => return Err(bad("true or false")),
+        },
+        TypeFamily::Timestamp => match s {
+            Scalar::Text(t) => Param::Timestamp(
+                parse_datetime(t)
+                    .ok_or_else(|| bad("a date or timestamp (YYYY-MM-DD[THH:MM:SS])"))?,
+            ),
+            _ => return Err(bad("a date or timestamp (YYYY-MM-DD[THH:MM:SS])")),
+        },
+        TypeFamily::Date => match s {
+            Scalar::Text(t) => Param::Date(
+                parse_datetime(t)
+                    .ok_or_else(|| bad("a date (YYYY-MM-DD)"))?
+                    .date(),
+            ),
+            _ => return Err(bad("a date (YYYY-MM-DD)")),
+        },
+        TypeFamily::Text | TypeFamily::Other => Param::Text(scalar_text(s)),
+    })
+}
+
+/// One object per row keyed by output name, numbers normalised per aggregation.
+pub fn shape(compiled: &Compiled, rows: &Rows) -> Vec<Map<String, Json>> {
+    rows.rows
+        .iter()
+        .map(|row| {
+            compiled
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        c.name.clone(),
+                        cell_json(c, row.get(i).unwrap_or(&Value::Null)),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn cell_json(c: &OutputColumn, v: &Value) -> Json {
+    match (c.data_type.as_str(), v) {
+        (_, Value::Null) => Json::Null,
+        ("integer", v) => v
+            .as_f64()
+            .map(|f| Json::from(f as i64))
+            .unwrap_or_else(|| Json::from(v.to_text())),
+        ("float", v) => v
+            .as_f64()
+            .map(Json::from)
+            .unwrap_or_else(|| Json::from(v.to_text())),
+        (_, v) => serde_json::to_value(v).unwrap_or(Json::Null),
+    }
+}
+
+/// The bucket keys of `range` at granularity `g`, formatted like the SQL's buckets.
+pub fn bucket_keys(range: TimeRange, g: Granularity, cap: usize) -> Option<Vec<String>> {
+    let mut t = bucket_start(range.from, g);
+    let mut keys = Vec::new();
+    while t < range.to {
+        if keys.len() >= cap {
+            return None;
+        }
+        keys.push(if g == Granularity::Hour {
+            t.format("%Y-%m-%dT%H:00:00").to_string()
+        } else {
+            t.format("%Y-%m-%d").to_string()
+        });
+        t = next_bucket(t, g)?;
+    }
+    Some(keys)
+}
+
+fn bucket_start(t: NaiveDateTime, g: Granularity) -> NaiveDateTime {
+    let d = t.date();
+    let date = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d);
+    match g {
+        Granularity::Hour => d.and_hms_opt(t.hour(), 0, 0).unwrap_or(t),
+        Granularity::Day => d.and_time(NaiveTime::MIN),
+        Granularity::Week => (d - Duration::days(i64::from(d.weekday().num_days_from_monday())))
+            .and_time(NaiveTime::MIN),
+        Granularity::Month => date(d.year(), d.month()).and_time(NaiveTime::MIN),
+        Granularity::Quarter => date(d.year(), (d.month0() / 3) * 3 + 1).and_time(NaiveTime::MIN),
+        Granularity::Year => date(d.year(), 1).and_time(NaiveTime::MIN),
+    }
+}
+
+fn next_bucket(t: NaiveDateTime, g: Granularity) -> Option<NaiveDateTime> {
+    let months = |n: u32| {
+        t.date()
+            .checked_add_months(chrono::Months::new(n))
+            .map(|d| d.and_time(t.time()))
+    };
+    match g {
+        Granularity::Hour => Some(t + Duration::hours(1)),
+        Granularity::Day => Some(t + Duration::days(1)),
+        Granularity::Week => Some(t + Duration::days(7)),
+        Granularity::Month => months(1),
+        Granularity::Quarter => months(3),
+        Granularity::Year => months(12),
+    }
+}
+
+/// Adds a zero row for every empty bucket of every series (one series per combination of
+/// dimension values), then re-sorts and re-limits.
+pub fn fill_empty_buckets(
+    compiled: &Compiled,
+    q: &ChartQuery,
+    range: TimeRange,
+    data: &mut Vec<Map<String, Json>>,
+) {
+    let Some(time) = compiled.columns.iter().find(|c| c.role == OutputRole::Time) else {
+        return;
+    };
+    let Some(g) = q.time.as_ref().and_then(|t| t.granularity) else {
+        return;
+    };
+    let Some(keys) = bucket_keys(range, g, 50_000) else {
+        return;
+    };
+    let dims: Vec<&OutputColumn> = compiled
+        .columns
+        .iter()
+        .filter(|c| c.role == OutputRole::Dimension)
+        .collect();
+    let series_of = |row: &Map<String, Json>| {
+        dims.iter()
+            .map(|d| row.get(&d.name).cloned().unwrap_or(Json::Null))
+            .collect::<Vec<_>>()
+    };
+    let mut series: Vec<Vec<Json>> = data.iter().map(series_of).collect();
+    series.sort_by_key(|s| serde_json::to_string(s).unwrap_or_default());
+    series.dedup();
+    if series.is_empty() {
+        series.push(dims.iter().map(|_| Json::Null).collect());
+        if !dims.is_empty() {
+            return;
+        }
+    }
+    let present: std::collections::HashSet<String> = data
+        .iter()
+        .map(|row| {
+            format!(
+                "{}|{}",
+                row.get(&time.name).map(Json::to_string).unwrap_or_default(),
+                serde_json::to_string(&series_of(row)).unwrap_or_default()
+            )
+        })
+        .collect();
+    for s in &series {
+        let skey = serde_json::to_string(s).unwrap_or_default();
+        for k in &keys {
+            if present.contains(&format!("{}|{skey}", Json::from(k.clone()))) {
+                continue;
+            }
+            let mut row = Map::new();
+            row.insert(time.name.clone(), Json::from(k.clone()));
+            for (d, v) in dims.iter().zip(s) {
+                row.insert(d.name.clone(), v.clone());
+            }
+            for m in compiled
+                .columns
+                .iter()
+                .filter(|c| c.role == OutputRole::Measure)
+            {
+                row.insert(
+                    m.name.clone(),
+                    if m.data_type == "integer" {
+                        Json::from(0)
+                    } else {
+                        Json::from(0.0)
+                    },
+                );
+            }
+            data.push(row);
+        }
+    }
+    let sort: Vec<(String, bool)> = if q.sort.is_empty() {
+        default_sort(&compiled.columns)
+    } else {
+        q.sort.iter().map(|s| (s.by.clone(), s.desc)).collect()
+    };
+    data.sort_by(|a, b| {
+        for (key, desc) in &sort {
+            let o = compare_json(a.get(key), b.get(key));
+            if o != Ordering::Equal {
+                return if *desc { o.reverse() } else { o };
+            }
+        }
+        Ordering::Equal
+    });
+    data.truncate(q.limit as usize);
+}
+
+fn compare_json(a: Option<&Json>, b: Option<&Json>) -> Ordering {
+    match (a, b) {
+        (Some(Json::Number(x)), Some(Json::Number(y))) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Some(Json::String(x)), Some(Json::String(y))) => x.cmp(y),
+        (Some(Json::Null) | None, Some(Json::Null) | None) => Ordering::Equal,
+        (Some(Json::Null) | None, _) => Ordering::Less,
+        (_, Some(Json::Null) | None) => Ordering::Greater,
+        (Some(x), Some(y)) => x.to_string().cmp(&y.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::introspect::ColumnInfo;
+    use tessera_domain::chart::{Filter, Measure, TimeSpec};
+
+    fn table() -> TableInfo {
+        let col = |n: &str, t: &str| ColumnInfo {
+            name: n.into(),
+            data_type: t.into(),
+            family: TypeFamily::of(t),
+            nullable: true,
+            primary_key: false,
+        };
+        TableInfo {
+            schema: None,
+            name: "transactions".into(),
+            kind: "table".into(),
+            row_estimate: None,
+            columns: vec![
+                col("amount", "REAL"),
+                col("category", "TEXT"),
+                col("created_at", "TIMESTAMP"),
+                col("user_id", "INTEGER"),
+            ],
+            primary_key: vec![],
+            foreign_keys: vec![],
+        }
+    }
+
+    fn query() -> ChartQuery {
+        ChartQuery {
+            table: "transactions".into(),
+            measures: vec![Measure {
+                agg: Aggregation::Sum,
+                column: Some("amount".into()),
+                alias: "revenue".into(),
+            }],
+            dimensions: vec!["category".into()],
+            time: None,
+            filters: vec![Filter {
+                column: "category".into(),
+                op: FilterOp::In,
+                values: vec![
+                    Scalar::Text("a'; DROP TABLE t; --".into()),
+                    Scalar::Text("b".into()),
+                ],
+            }],
+            sort: vec![],
+            limit: 10,
+            compare_previous: false,
+        }
+    }
+
+    #[test]
+    fn values_are_bound_and_identifiers_quoted() {
+        let c = compile(SourceKind::Postgres, &table(), &query(), None, true).unwrap();
+        assert_eq!(
+            c.sql,
+            "SELECT \"category\" AS \"category\", CAST(SUM(\"amount\") AS DOUBLE PRECISION) AS \"revenue\" FROM \"transactions\" WHERE \"category\" IN ($1, $2) GROUP BY 1 ORDER BY \"revenue\" DESC LIMIT 10"
+        );
+        assert_eq!(c.params.len(), 2);
+        assert!(!c.sql.contains("DROP"));
+        let m = compile(SourceKind::Mysql, &table(), &query(), None, true).unwrap();
+        assert!(m.sql.contains("`category` IN (?, ?)"), "{}", m.sql);
+    }
+
+    #[test]
+    fn unknown_columns_and_injected_names_are_refused() {
+        let mut q = query();
+        q.dimensions = vec!["category\"; DROP TABLE x; --".into()];
+        assert!(matches!(
+            compile(SourceKind::Sqlite, &table(), &q, None, true),
+            Err(SourceError::InvalidQuery(_))
+        ));
+        let mut q = query();
+        q.measures[0].column = Some("category".into());
+        assert!(
+            compile(SourceKind::Sqlite, &table(), &q, None, true).is_err(),
+            "sum of text"
+        );
+        let mut q = query();
+        q.measures[0].agg = Aggregation::Median;
+        assert!(compile(SourceKind::Sqlite, &table(), &q, None, true).is_err());
+        assert!(compile(SourceKind::Postgres, &table(), &q, None, true).is_ok());
+    }
+
+    #[test]
+    fn filter_values_must_fit_the_column() {
+        let mut q = query();
+        q.filters = vec![Filter {
+            column: "amount".into(),
+            op: FilterOp::Gt,
+            values: vec![Scalar::Text("1 OR 1=1".into())],
+        }];
+        assert!(compile(SourceKind::Sqlite, &table(), &q, None, true).is_err());
+        q.filters = vec![Filter {
+            column: "created_at".into(),
+            op: FilterOp::Gte,
+            values: vec![Scalar::Text("2026-01-01".into())],
+        }];
+        let c = compile(SourceKind::Sqlite, &table(), &q, None, true).unwrap();
+        assert!(matches!(c.params[0], Param::Timestamp(_)));
+    }
+
+    #[test]
+    fn time_buckets_and_ranges() {
+        let mut q = query();
+        q.filters.clear();
+        q.dimensions.clear();
+        let range = TimeRange::new(
+            parse_datetime("2026-01-01").unwrap(),
+            parse_datetime("2026-01-08").unwrap(),
+        )
+        .unwrap();
+        q.time = Some(TimeSpec {
+            column: "created_at".into(),
+            granularity: Some(Granularity::Day),
+            period: None,
+            range: Some(range),
+        });
+        let c = compile(SourceKind::Sqlite, &table(), &q, Some(range), true).unwrap();
+        assert!(
+            c.sql
+                .starts_with("SELECT strftime('%Y-%m-%d', \"created_at\") AS \"created_at\""),
+            "{}",
+            c.sql
+        );
+        assert!(
+            c.sql.contains("\"created_at\" >= ? AND \"created_at\" < ?"),
+            "{}",
+            c.sql
+        );
+        assert!(c.sql.contains("ORDER BY \"created_at\""), "{}", c.sql);
+
+        let mut data = vec![[
+            ("created_at".to_owned(), Json::from("2026-01-03")),
+            ("revenue".to_owned(), Json::from(5.0)),
+        ]
+        .into_iter()
+        .collect()];
+        fill_empty_buckets(&c, &q, range, &mut data);
+        assert_eq!(data.len(), 7);
+        assert_eq!(data[0]["created_at"], "2026-01-01");
+        assert_eq!(data[2]["revenue"], 5.0);
+        assert_eq!(data[3]["revenue"], 0.0);
+    }
+
+    #[test]
+    fn bucket_keys_follow_calendar_units() {
+        let r = TimeRange::new(
+            parse_datetime("2026-01-15").unwrap(),
+            parse_datetime("2026-07-02").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            bucket_keys(r, Granularity::Quarter, 100).unwrap(),
+            vec!["2026-01-01", "2026-04-01", "2026-07-01"]
+        );
+        assert_eq!(bucket_keys(r, Granularity::Month, 100).unwrap().len(), 7);
+        let w = TimeRange::new(
+            parse_datetime("2026-01-01").unwrap(),
+            parse_datetime("2026-01-10").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            bucket_keys(w, Granularity::Week, 100).unwrap(),
+            vec!["2025-12-29", "2026-01-05"]
+        );
+        assert!(bucket_keys(r, Granularity::Hour, 100).is_none());
+    }
+}
