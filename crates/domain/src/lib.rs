@@ -21,5 +21,5 @@ pub use paging::{Page, PageRequest};
 pub use role::Role;
 pub use secret::Secret;
 
-pub use source::{SourceKind, SourceName};
+pub use source::{DataSource, Datamart, SourceKind, SourceName};
 pub use user::{Email, FullName, Password, User};

@@ -54,7 +54,54 @@ impl FromStr for SourceKind {
     }
 }
 
+/// A registered data source, as anyone in its organisation may see it (never its password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataSource {
+    /// Id.
+    pub id: crate::DataSourceId,
+    /// Owning organisation.
+    pub org_id: crate::OrgId,
+    /// Unique name within the organisation.
+    pub name: String,
+    /// Engine.
+    pub kind: SourceKind,
+    /// Host (network sources).
+    pub host: Option<String>,
+    /// Port (network sources).
+    pub port: Option<u16>,
+    /// Database name, or the SQLite file.
+    pub database: Option<String>,
+    /// User name (network sources).
+    pub username: Option<String>,
+    /// Creation time (UTC).
+    pub created_at: chrono::NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// A saved virtual table: a read-only query over a source, usable wherever a table is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Datamart {
+    /// Id.
+    pub id: crate::DatamartId,
+    /// Owning organisation.
+    pub org_id: crate::OrgId,
+    /// The source it reads.
+    pub source_id: crate::DataSourceId,
+    /// Unique name within the organisation.
+    pub name: String,
+    /// What it holds.
+    pub description: Option<String>,
+    /// The query.
+    pub sql: String,
+    /// Creation time (UTC).
+    pub created_at: chrono::NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: chrono::NaiveDateTime,
+}
+
 /// A data source name: 1 to 100 characters of letters, digits, spaces, `-`, `_` and `.`.
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SourceName(String);
 

@@ -4,7 +4,10 @@
 //! **Tenancy by construction:** every function that reads or writes tenant data takes the
 //! caller's [`OrgId`](tessera_domain::OrgId); there is no unscoped query for tenant rows.
 
+pub mod data_sources;
+pub mod datamarts;
 pub mod db;
+
 pub mod error;
 pub mod migrations;
 pub mod organizations;

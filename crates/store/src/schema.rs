@@ -43,3 +43,39 @@ diesel::table! {
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, users, refresh_tokens);
+
+diesel::table! {
+    /// Users' databases registered as sources; the URL (with password) is sealed.
+    data_sources (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        kind -> Text,
+        host -> Nullable<Text>,
+        port -> Nullable<Integer>,
+        database_name -> Nullable<Text>,
+        username -> Nullable<Text>,
+        sealed_url -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Saved virtual tables: a read-only query over a source.
+    datamarts (id) {
+        id -> Text,
+        org_id -> Text,
+        source_id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        sql_text -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(datamarts -> data_sources (source_id));
+diesel::allow_tables_to_appear_in_same_query!(data_sources, datamarts, organizations);

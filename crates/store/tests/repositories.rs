@@ -226,3 +226,79 @@ on_every_backend!(
         );
     }
 );
+
+fn sqlite_connection(file: &str) -> tessera_store::data_sources::Connection {
+    tessera_store::data_sources::Connection {
+        kind: tessera_domain::SourceKind::Sqlite,
+        host: None,
+        port: None,
+        database: Some(file.into()),
+        username: None,
+        sealed_url: "sealed".into(),
+    }
+}
+
+on_every_backend!(data_sources_are_scoped_named_uniquely_and_cascade, |db| {
+    use tessera_store::{data_sources, datamarts};
+    let mut conn = migrated(db);
+    let a = organizations::insert(&mut conn, &OrgName::parse("A").unwrap()).unwrap();
+    let b = organizations::insert(&mut conn, &OrgName::parse("B").unwrap()).unwrap();
+    let s =
+        data_sources::insert(&mut conn, a.id, "shop", &sqlite_connection("shop.db"), None).unwrap();
+    assert!(matches!(
+        data_sources::insert(&mut conn, a.id, "shop", &sqlite_connection("x.db"), None),
+        Err(StoreError::Conflict(_))
+    ));
+    // the same name in another organisation is fine, and invisible to the first
+    data_sources::insert(&mut conn, b.id, "shop", &sqlite_connection("y.db"), None).unwrap();
+    assert!(matches!(
+        data_sources::find(&mut conn, b.id, s.source.id),
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        data_sources::list(&mut conn, a.id, PageRequest::default())
+            .unwrap()
+            .total,
+        1
+    );
+    assert!(matches!(
+        data_sources::delete(&mut conn, b.id, s.source.id),
+        Err(StoreError::NotFound)
+    ));
+
+    let renamed = data_sources::update(
+        &mut conn,
+        a.id,
+        s.source.id,
+        Some("shop2"),
+        Some(&sqlite_connection("z.db")),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            renamed.source.name.as_str(),
+            renamed.source.database.as_deref()
+        ),
+        ("shop2", Some("z.db"))
+    );
+
+    let dm = datamarts::insert(
+        &mut conn,
+        a.id,
+        s.source.id,
+        "big_orders",
+        None,
+        "SELECT 1",
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        datamarts::find(&mut conn, b.id, dm.id),
+        Err(StoreError::NotFound)
+    ));
+    data_sources::delete(&mut conn, a.id, s.source.id).unwrap();
+    assert!(matches!(
+        datamarts::find(&mut conn, a.id, dm.id),
+        Err(StoreError::NotFound)
+    ));
+});

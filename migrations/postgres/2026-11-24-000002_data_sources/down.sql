@@ -1,0 +1,2 @@
+DROP TABLE datamarts;
+DROP TABLE data_sources;
