@@ -43,6 +43,10 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     env.insert("TESSERA_HTTP__RATE_LIMIT__ENABLED".into(), "false".into());
     env.insert("TESSERA_SERVER__WORKERS".into(), "2".into());
     env.insert("TESSERA_LOG__LEVEL".into(), "warn".into());
+    env.insert(
+        "TESSERA_SOURCES__SQLITE_DIR".into(),
+        format!("{}/sources", dir.path().display()),
+    );
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
     }
@@ -58,6 +62,28 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         base,
         client,
         _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// The directory SQLite sources must live in.
+    pub fn sources_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("sources")
+    }
+
+    /// The app database file.
+    pub fn app_database(&self) -> std::path::PathBuf {
+        self._dir.path().join("tessera.db")
+    }
+
+    /// DELETE with a bearer token.
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 }
 

@@ -29,6 +29,15 @@ pub struct Problem {
     /// Per-field errors, for validation problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ProblemField>>,
+    /// For SQL problems: the 1-based line of a syntax error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// For SQL problems: the 1-based column of a syntax error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// For source problems: the data source's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One invalid field in a validation problem.
@@ -58,6 +67,9 @@ impl Problem {
             status: status.as_u16(),
             detail,
             errors: None,
+            line: None,
+            column: None,
+            source: None,
         }
     }
 
@@ -106,6 +118,27 @@ pub enum ApiError {
     /// The body's media type is not accepted (415).
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// A statement was refused: not a single read-only query, or a syntax error (422).
+    #[error("sql refused: {message}")]
+    Sql {
+        /// Why.
+        message: String,
+        /// Line of a syntax error.
+        line: Option<u64>,
+        /// Column of a syntax error.
+        column: Option<u64>,
+    },
+    /// A query against a user's database failed or timed out (422).
+    #[error("query failed: {0}")]
+    QueryFailed(String),
+    /// A user's database cannot be reached (503).
+    #[error("source {source_name} unavailable: {detail}")]
+    SourceUnavailable {
+        /// The source's name.
+        source_name: String,
+        /// Why.
+        detail: String,
+    },
     /// A dependency (the database) is unavailable (503).
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -174,6 +207,46 @@ impl ApiError {
                 "Unsupported media type",
                 Some(d.clone()),
             ),
+            ApiError::Sql {
+                message,
+                line,
+                column,
+            } => {
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "sql-refused",
+                    "SQL refused",
+                    Some(message.clone()),
+                );
+                p.line = *line;
+                p.column = *column;
+                p.errors = Some(vec![ProblemField {
+                    field: "sql".into(),
+                    message: message.clone(),
+                }]);
+                p
+            }
+            ApiError::QueryFailed(d) => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "query-failed",
+                "Query failed",
+                Some(d.clone()),
+            ),
+            ApiError::SourceUnavailable {
+                source_name,
+                detail,
+            } => {
+                let mut p = Problem::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "source-unavailable",
+                    "Data source unavailable",
+                    Some(format!(
+                        "data source '{source_name}' is unavailable: {detail}"
+                    )),
+                );
+                p.source = Some(source_name.clone());
+                p
+            }
             ApiError::Unavailable(d) => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -243,3 +316,40 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 /// Result type of handlers and services.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<tessera_sources::SourceError> for ApiError {
+    fn from(e: tessera_sources::SourceError) -> Self {
+        use tessera_sources::SourceError as E;
+        match e {
+            E::InvalidSpec(d) => ApiError::field("url", d),
+            E::NotReadOnly {
+                message,
+                line,
+                column,
+            } => ApiError::Sql {
+                message,
+                line,
+                column,
+            },
+            E::InvalidQuery(d) => ApiError::field("query", d),
+            E::Unavailable {
+                source_name,
+                reason,
+            } => ApiError::SourceUnavailable {
+                source_name,
+                detail: reason,
+            },
+            E::Database(d) => ApiError::QueryFailed(d),
+            E::Timeout(ms) => ApiError::QueryFailed(format!(
+                "the statement exceeded the {ms} ms timeout; narrow the query"
+            )),
+            E::Crypto(d) => {
+                tracing::error!(error = %d, "stored source credentials cannot be decrypted");
+                ApiError::Unavailable(
+                    "the source's stored credentials cannot be decrypted; re-enter them".into(),
+                )
+            }
+            E::Frame(d) => ApiError::Internal(d),
+        }
+    }
+}

@@ -11,6 +11,8 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
+pub mod runtime;
+
 pub mod services;
 pub mod settings;
 pub mod state;
@@ -26,8 +28,8 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, Problem};
-pub use settings::{AuthSettings, HttpSettings, RateLimitSettings};
-pub use state::AppState;
+pub use settings::{AuthSettings, ChartSettings, HttpSettings, RateLimitSettings, SourcesSettings};
+pub use state::{ApiConfig, AppState};
 
 /// The whole application: routes, Swagger UI at `/docs`, the spec at `/api/v1/openapi.json`, middleware.
 pub fn app(

@@ -21,6 +21,9 @@ use crate::error::{Problem, ProblemField};
         (name = "system", description = "Health and metrics"),
         (name = "auth", description = "Registration, login, token refresh and logout"),
         (name = "users", description = "The caller and their organisation's members"),
+        (name = "data-sources", description = "Users' databases: registration, tests, tables and schema"),
+        (name = "queries", description = "SQL lab: read-only statements with paging and CSV"),
+
     )
 )]
 pub struct ApiDoc;

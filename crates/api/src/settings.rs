@@ -90,3 +90,62 @@ impl Default for RateLimitSettings {
         }
     }
 }
+
+/// Connections to users' databases (`[sources]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SourcesSettings {
+    /// SQLite sources must be files under this directory.
+    pub sqlite_dir: std::path::PathBuf,
+    /// When non-empty, network sources must use one of these hosts.
+    pub allowed_hosts: Vec<String>,
+    /// Most open connections per source.
+    pub max_connections: u32,
+    /// Seconds to wait when connecting.
+    pub connect_timeout_secs: u64,
+    /// Seconds a statement may run.
+    pub statement_timeout_secs: u64,
+    /// Most rows one SQL lab page may hold.
+    pub max_rows: u32,
+    /// Seconds an introspected schema is reused.
+    pub schema_cache_secs: u64,
+}
+
+impl Default for SourcesSettings {
+    fn default() -> Self {
+        Self {
+            sqlite_dir: "./data/sources".into(),
+            allowed_hosts: vec![],
+            max_connections: 4,
+            connect_timeout_secs: 5,
+            statement_timeout_secs: 30,
+            max_rows: 10_000,
+            schema_cache_secs: 300,
+        }
+    }
+}
+
+/// Chart answers (`[charts]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChartSettings {
+    /// Seconds identical chart queries are answered from the cache.
+    pub cache_ttl_secs: u64,
+    /// Seconds realtime metrics are cached.
+    pub realtime_ttl_secs: u64,
+    /// Most cached answers.
+    pub cache_max_entries: u64,
+    /// Log every generated SQL statement with its duration.
+    pub sql_debug: bool,
+}
+
+impl Default for ChartSettings {
+    fn default() -> Self {
+        Self {
+            cache_ttl_secs: 300,
+            realtime_ttl_secs: 5,
+            cache_max_entries: 10_000,
+            sql_debug: false,
+        }
+    }
+}

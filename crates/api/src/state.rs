@@ -7,7 +7,23 @@ use tessera_store::{DbConn, DbPool};
 use crate::auth::TokenService;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
-use crate::settings::{AuthSettings, HttpSettings};
+use crate::runtime::SourceRuntime;
+use crate::settings::{AuthSettings, ChartSettings, HttpSettings, SourcesSettings};
+
+/// What the HTTP layer is configured with (parts of the server's settings).
+#[derive(Debug, Clone, Default)]
+pub struct ApiConfig {
+    /// Tokens and passwords.
+    pub auth: AuthSettings,
+    /// HTTP behaviour.
+    pub http: HttpSettings,
+    /// Users' databases.
+    pub sources: SourcesSettings,
+    /// Chart answers.
+    pub charts: ChartSettings,
+    /// The app database's SQLite file, which no source may name.
+    pub app_database: Option<std::path::PathBuf>,
+}
 
 /// Everything handlers share; cheap to clone.
 #[derive(Clone)]
@@ -20,17 +36,26 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// HTTP settings.
     pub http: Arc<HttpSettings>,
+    /// Source pools, caches and policy.
+    pub sources: Arc<SourceRuntime>,
 }
 
 impl AppState {
-    /// Builds the state; fails on invalid auth settings.
-    pub fn new(db: DbPool, auth: &AuthSettings, http: HttpSettings) -> Result<Self, String> {
+    /// Builds the state; fails on invalid settings.
+    pub fn new(db: DbPool, config: &ApiConfig) -> Result<Self, String> {
         let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
+        let sources = SourceRuntime::new(
+            config.auth.secret_key.expose(),
+            &config.sources,
+            &config.charts,
+            config.app_database.clone(),
+        )?;
         Ok(Self {
             db,
-            tokens: Arc::new(TokenService::new(auth)?),
+            tokens: Arc::new(TokenService::new(&config.auth)?),
             metrics: Arc::new(metrics),
-            http: Arc::new(http),
+            http: Arc::new(config.http.clone()),
+            sources: Arc::new(sources),
         })
     }
 

@@ -78,6 +78,89 @@ fn random_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Registers `ANALYTICS_DATABASE_URL` and `WAREHOUSE_DATABASE_URL` as the data sources
+/// `analytics` and `warehouse` of the bootstrap organisation (updated when they exist).
+/// These come from the operator, so SQLite files anywhere are allowed, but never the app database.
+pub fn register_env_sources(
+    conn: &mut DbConn,
+    settings: &crate::Settings,
+    app_database: Option<&std::path::Path>,
+) -> Result<(), BootstrapError> {
+    let wanted: Vec<(&str, &str)> = [
+        (
+            "analytics",
+            settings.bootstrap.analytics_database_url.as_deref(),
+        ),
+        (
+            "warehouse",
+            settings.bootstrap.warehouse_database_url.as_deref(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| url.filter(|u| !u.trim().is_empty()).map(|u| (name, u)))
+    .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let Some(org) = organizations::find_by_name(conn, &settings.bootstrap.organization_name)?
+        .or(organizations::oldest(conn)?)
+    else {
+        return Err(BootstrapError::Invalid(
+            "no organisation to register ANALYTICS/WAREHOUSE_DATABASE_URL in".into(),
+        ));
+    };
+    let cipher = tessera_sources::CredentialCipher::new(settings.auth.secret_key.expose())
+        .map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+    for (name, url) in wanted {
+        let kind: tessera_domain::SourceKind =
+            url.split(':').next().unwrap_or_default().parse().map_err(
+                |e: tessera_domain::DomainError| BootstrapError::Invalid(format!("{name}: {e}")),
+            )?;
+        let file_dir = tessera_store::db::sqlite_path(url);
+        let policy = tessera_sources::SpecPolicy {
+            sqlite_dir: std::path::Path::new(file_dir)
+                .parent()
+                .map(|p| p.to_path_buf())
+                .unwrap_or_default(),
+            app_database: app_database.map(|p| p.to_path_buf()),
+            allowed_hosts: vec![],
+        };
+        let spec = tessera_sources::ConnectionSpec::parse(
+            kind,
+            Some(url),
+            &tessera_sources::SpecFields::default(),
+            &policy,
+        )
+        .map_err(|e| BootstrapError::Invalid(format!("{name}: {e}")))?;
+        let connection = tessera_store::data_sources::Connection {
+            kind,
+            host: spec.host.clone(),
+            port: spec.port,
+            database: spec.database.clone(),
+            username: spec.username.clone(),
+            sealed_url: cipher
+                .encrypt(&spec.url)
+                .map_err(|e| BootstrapError::Invalid(e.to_string()))?,
+        };
+        match tessera_store::data_sources::find_by_name(conn, org.id, name)? {
+            Some(existing) => {
+                tessera_store::data_sources::update(
+                    conn,
+                    org.id,
+                    existing.source.id,
+                    None,
+                    Some(&connection),
+                )?;
+            }
+            None => {
+                tessera_store::data_sources::insert(conn, org.id, name, &connection, None)?;
+            }
+        }
+        tracing::info!(source = name, url = %spec.redacted(), "registered data source from the environment");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

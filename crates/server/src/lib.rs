@@ -83,8 +83,19 @@ impl Application {
                 settings.auth.bcrypt_cost,
             )?
         };
-        let state = AppState::new(pool, &settings.auth, settings.http.clone())
-            .map_err(StartError::Config)?;
+        let config = tessera_api::ApiConfig {
+            auth: settings.auth.clone(),
+            http: settings.http.clone(),
+            sources: settings.sources.clone(),
+            charts: settings.charts.clone(),
+            app_database: app_database_file(settings),
+        };
+        {
+            let mut conn = pool.get()?;
+            bootstrap::register_env_sources(&mut conn, settings, config.app_database.as_deref())?;
+        }
+        let state = AppState::new(pool, &config).map_err(StartError::Config)?;
+
         let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {
             addr: bind.to_owned(),
             source,
@@ -128,4 +139,11 @@ impl Application {
 
 fn chrono_days(days: i64) -> chrono::Duration {
     chrono::Duration::days(days)
+}
+
+/// The app database's file when it is SQLite.
+fn app_database_file(settings: &Settings) -> Option<std::path::PathBuf> {
+    (tessera_store::Backend::from_url(&settings.database.url).ok()?
+        == tessera_store::Backend::Sqlite)
+        .then(|| std::path::PathBuf::from(tessera_store::db::sqlite_path(&settings.database.url)))
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tessera_api::{AuthSettings, HttpSettings};
+use tessera_api::{AuthSettings, ChartSettings, HttpSettings, SourcesSettings};
 
 /// The compiled-in defaults, documented line by line.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -28,6 +28,10 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// HTTP behaviour.
     pub http: HttpSettings,
+    /// Users' databases.
+    pub sources: SourcesSettings,
+    /// Chart answers.
+    pub charts: ChartSettings,
     /// Logging.
     pub log: LogSettings,
     /// First-start demo organisation and admin.
@@ -99,6 +103,12 @@ pub struct BootstrapSettings {
     pub admin_email: String,
     /// The demo organisation's name.
     pub organization_name: String,
+    /// Registered as the data source `analytics` at start-up (env: ANALYTICS_DATABASE_URL).
+    #[serde(default)]
+    pub analytics_database_url: Option<String>,
+    /// Registered as the data source `warehouse` at start-up (env: WAREHOUSE_DATABASE_URL).
+    #[serde(default)]
+    pub warehouse_database_url: Option<String>,
 }
 
 /// Why configuration could not be loaded.
@@ -237,6 +247,18 @@ fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::V
     }
     if let Some(v) = get("LOG_LEVEL") {
         out.push(("log.level", v.to_lowercase().into()));
+    }
+    if let Some(v) = get("SQL_DEBUG") {
+        out.push((
+            "charts.sql_debug",
+            matches!(v.to_lowercase().as_str(), "1" | "true" | "yes" | "on").into(),
+        ));
+    }
+    if let Some(v) = get("ANALYTICS_DATABASE_URL") {
+        out.push(("bootstrap.analytics_database_url", v.into()));
+    }
+    if let Some(v) = get("WAREHOUSE_DATABASE_URL") {
+        out.push(("bootstrap.warehouse_database_url", v.into()));
     }
     let origins = get("CORS_ORIGINS").map(|v| {
         v.split(',')

@@ -10,6 +10,8 @@ pub mod crypto;
 pub mod dialect;
 pub mod error;
 pub mod execute;
+pub mod frame;
+
 pub mod introspect;
 pub mod pool;
 pub mod spec;

@@ -109,15 +109,21 @@ impl SourcePool {
 
         match spec.kind {
             SourceKind::Postgres => {
+                let manager = ConnectionManager::<PgConnection>::new(url);
+                // one direct attempt first: a refused connection fails now, not after r2d2's retries
+                r2d2::ManageConnection::connect(&manager).map_err(|e| pool_error(spec, name, e))?;
                 let pool = builder(limits)
-                    .build(ConnectionManager::<PgConnection>::new(url))
+                    .build(manager)
                     .map_err(|e| pool_error(spec, name, e))?;
                 pool.get().map_err(|e| pool_error(spec, name, e))?;
                 Ok(SourcePool::Postgres(pool))
             }
             SourceKind::Mysql => {
+                let manager = ConnectionManager::<MysqlConnection>::new(url);
+                // one direct attempt first: a refused connection fails now, not after r2d2's retries
+                r2d2::ManageConnection::connect(&manager).map_err(|e| pool_error(spec, name, e))?;
                 let pool = builder(limits)
-                    .build(ConnectionManager::<MysqlConnection>::new(url))
+                    .build(manager)
                     .map_err(|e| pool_error(spec, name, e))?;
                 let mut conn = pool.get().map_err(|e| pool_error(spec, name, e))?;
                 let version = crate::execute::server_version_mysql(&mut conn).unwrap_or_default();

@@ -153,6 +153,64 @@ impl ConnectionSpec {
         }
     }
 
+    /// This spec with some connection fields replaced (the password is kept unless given).
+    pub fn with_fields(
+        &self,
+        fields: &SpecFields,
+        policy: &SpecPolicy,
+    ) -> Result<Self, SourceError> {
+        if self.kind == SourceKind::Sqlite {
+            let db = fields
+                .database
+                .as_deref()
+                .or(self.database.as_deref())
+                .unwrap_or_default();
+            return Self::parse(
+                self.kind,
+                None,
+                &SpecFields {
+                    database: Some(db.to_owned()),
+                    ..SpecFields::default()
+                },
+                policy,
+            );
+        }
+        let mut url = Url::parse(&self.url).map_err(|e| invalid(e.to_string()))?;
+        if let Some(h) = fields.host.as_deref() {
+            url.set_host(Some(h.trim()))
+                .map_err(|e| invalid(format!("invalid host: {e}")))?;
+        }
+        if let Some(p) = fields.port {
+            url.set_port(Some(p)).map_err(|_| invalid("invalid port"))?;
+        }
+        if let Some(d) = fields.database.as_deref() {
+            url.set_path(d.trim());
+        }
+        if let Some(u) = fields.username.as_deref() {
+            url.set_username(u)
+                .map_err(|_| invalid("invalid username"))?;
+        }
+        if let Some(p) = fields.password.as_deref() {
+            url.set_password(Some(p).filter(|p| !p.is_empty()))
+                .map_err(|_| invalid("invalid password"))?;
+        }
+        Self::parse(
+            self.kind,
+            Some(url.as_str()),
+            &SpecFields::default(),
+            policy,
+        )
+    }
+
+    /// Rebuilds a spec from a stored URL, re-checking it against the current policy.
+    pub fn from_stored(
+        kind: SourceKind,
+        url: &str,
+        policy: &SpecPolicy,
+    ) -> Result<Self, SourceError> {
+        Self::parse(kind, Some(url), &SpecFields::default(), policy)
+    }
+
     /// The URL with the password replaced by `***` (for logs and errors).
     pub fn redacted(&self) -> String {
         match Url::parse(&self.url) {

@@ -74,3 +74,26 @@ pub fn count(conn: &mut DbConn) -> Result<u64, StoreError> {
     let n: i64 = organizations::table.count().get_result(conn)?;
     Ok(n.max(0) as u64)
 }
+
+/// An organisation by exact name (used by start-up bootstrap, not by requests).
+pub fn find_by_name(conn: &mut DbConn, name: &str) -> Result<Option<Organization>, StoreError> {
+    organizations::table
+        .filter(organizations::name.eq(name))
+        .order(organizations::created_at.asc())
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(OrganizationRow::into_domain)
+        .transpose()
+}
+
+/// The first organisation created (used by start-up bootstrap, not by requests).
+pub fn oldest(conn: &mut DbConn) -> Result<Option<Organization>, StoreError> {
+    organizations::table
+        .order(organizations::created_at.asc())
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(OrganizationRow::into_domain)
+        .transpose()
+}

@@ -191,3 +191,14 @@ macro_rules! on_every_engine {
         }
     };
 }
+
+/// Creates (or extends) a SQLite file by running `sql` on it.
+pub fn sqlite_file(path: &std::path::Path, sql: &str) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    diesel::SqliteConnection::establish(path.to_str().unwrap())
+        .unwrap()
+        .batch_execute(sql)
+        .unwrap();
+}

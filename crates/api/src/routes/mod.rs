@@ -2,6 +2,9 @@
 //! document come from the same registration and cannot disagree.
 
 pub mod auth;
+pub mod queries;
+pub mod sources;
+
 pub mod system;
 pub mod users;
 
@@ -33,6 +36,22 @@ pub fn api_v1(limits: &RateLimitSettings) -> impl FnOnce(&mut ServiceConfig) + '
                     .service(users::list)
                     .service(users::create)
                     .service(users::get),
+            )
+            .service(
+                scope::scope("/data-sources")
+                    .service(sources::create)
+                    .service(sources::list)
+                    .service(sources::test)
+                    .service(sources::get)
+                    .service(sources::update)
+                    .service(sources::remove)
+                    .service(sources::tables)
+                    .service(sources::schema),
+            )
+            .service(
+                scope::scope("/queries")
+                    .service(queries::run)
+                    .service(queries::validate),
             );
     }
 }

@@ -1,4 +1,8 @@
 //! Use cases behind the handlers: parse into domain types, call the store, shape the result.
 
 pub mod auth;
+pub mod queries;
+
+pub mod sources;
+
 pub mod users;

@@ -1,0 +1,95 @@
+//! The state behind data sources and charts: source pools, the credential cipher, the path and
+//! host policy, the schema cache and the chart answer cache.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tessera_domain::DataSourceId;
+use tessera_sources::introspect::Schema;
+use tessera_sources::pool::{PoolLimits, SourcePools};
+use tessera_sources::{CredentialCipher, SpecPolicy};
+
+use crate::settings::{ChartSettings, SourcesSettings};
+
+/// Shared by every request that touches a user's database.
+pub struct SourceRuntime {
+    /// One pool per source.
+    pub pools: SourcePools,
+    /// Seals and opens stored connection URLs.
+    pub cipher: CredentialCipher,
+    /// Where sources may live.
+    pub policy: SpecPolicy,
+    /// Pool sizes and timeouts.
+    pub limits: PoolLimits,
+    /// Most rows one SQL lab page may hold.
+    pub max_rows: u32,
+    /// Introspected schemas by source.
+    pub schemas: moka::sync::Cache<DataSourceId, Arc<Schema>>,
+    /// Chart answers by organisation + normalised query; keys start with the source id.
+    pub charts: moka::sync::Cache<String, Arc<serde_json::Value>>,
+    /// Realtime metric answers (short TTL).
+    pub realtime: moka::sync::Cache<String, Arc<serde_json::Value>>,
+    /// Log generated SQL.
+    pub sql_debug: bool,
+}
+
+impl SourceRuntime {
+    /// Builds the runtime; `app_database` is the app's own SQLite file, which no source may name.
+    pub fn new(
+        secret: &str,
+        sources: &SourcesSettings,
+        charts: &ChartSettings,
+        app_database: Option<std::path::PathBuf>,
+    ) -> Result<Self, String> {
+        if let Err(e) = std::fs::create_dir_all(&sources.sqlite_dir) {
+            return Err(format!(
+                "cannot create sources.sqlite_dir {}: {e}",
+                sources.sqlite_dir.display()
+            ));
+        }
+        Ok(Self {
+            pools: SourcePools::new(),
+            cipher: CredentialCipher::new(secret).map_err(|e| e.to_string())?,
+            policy: SpecPolicy {
+                sqlite_dir: sources.sqlite_dir.clone(),
+                app_database,
+                allowed_hosts: sources.allowed_hosts.clone(),
+            },
+            limits: PoolLimits {
+                max_connections: sources.max_connections.max(1),
+                connect_timeout: Duration::from_secs(sources.connect_timeout_secs.max(1)),
+                statement_timeout: Duration::from_secs(sources.statement_timeout_secs.max(1)),
+            },
+            max_rows: sources.max_rows.max(1),
+            schemas: moka::sync::Cache::builder()
+                .max_capacity(1_000)
+                .time_to_live(Duration::from_secs(sources.schema_cache_secs.max(1)))
+                .build(),
+            charts: moka::sync::Cache::builder()
+                .max_capacity(charts.cache_max_entries.max(1))
+                .time_to_live(Duration::from_secs(charts.cache_ttl_secs.max(1)))
+                .support_invalidation_closures()
+                .build(),
+            realtime: moka::sync::Cache::builder()
+                .max_capacity(1_000)
+                .time_to_live(Duration::from_secs(charts.realtime_ttl_secs.max(1)))
+                .support_invalidation_closures()
+                .build(),
+            sql_debug: charts.sql_debug,
+        })
+    }
+
+    /// Forgets everything derived from a source: its pool, schema and cached answers.
+    pub fn invalidate(&self, id: DataSourceId) {
+        self.pools.invalidate(id);
+        self.schemas.invalidate(&id);
+        let prefix = format!("{id}|");
+        let p2 = prefix.clone();
+        let _ = self
+            .charts
+            .invalidate_entries_if(move |k, _| k.starts_with(&prefix));
+        let _ = self
+            .realtime
+            .invalidate_entries_if(move |k, _| k.starts_with(&p2));
+    }
+}

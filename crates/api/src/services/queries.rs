@@ -1,0 +1,129 @@
+//! SQL lab: run one read-only statement with paging, or only validate it.
+
+use tessera_domain::SourceKind;
+use tessera_sources::execute::Rows;
+use tessera_sources::validate::read_only_query;
+
+use crate::auth::Caller;
+use crate::dto::{
+    QueryResultOut, ResultColumn, RunQueryRequest, ValidateOut, ValidateQueryRequest,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::services::sources;
+use crate::state::AppState;
+
+/// A page of rows and where it sits.
+pub struct QueryPage {
+    /// The rows (at most `limit`).
+    pub rows: Rows,
+    /// Page number.
+    pub page: u32,
+    /// Page size.
+    pub limit: u32,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+/// Validates and runs the statement read-only, one page at a time.
+pub async fn run(state: &AppState, caller: &Caller, req: &RunQueryRequest) -> ApiResult<QueryPage> {
+    let max = state.sources.max_rows;
+    let limit = req.limit.unwrap_or(1000);
+    if !(1..=i64::from(max)).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let page = req.page.unwrap_or(1);
+    if !(1..=1_000_000).contains(&page) {
+        return Err(ApiError::field("page", "must be between 1 and 1000000"));
+    }
+    let (limit, page) = (limit as u32, page as u32);
+    let source = sources::open(state, caller, sources::source_id(&req.source_id)?).await?;
+    let query = read_only_query(source.source.kind, &req.sql)?;
+    let sql = query.paged(u64::from(limit) + 1, u64::from(page - 1) * u64::from(limit));
+    let (pool, name, timeout, debug) = (
+        source.pool.clone(),
+        source.source.name.clone(),
+        state.sources.limits.statement_timeout,
+        state.sources.sql_debug,
+    );
+    let mut rows = state
+        .cpu(move || tessera_sources::execute::run_read_only(&pool, &name, &sql, &[], timeout))
+        .await??;
+    if debug {
+        tracing::info!(source = %source.source.name, sql = %req.sql, ms = rows.elapsed.as_secs_f64() * 1000.0, "sql lab");
+    }
+    let has_more = rows.rows.len() > limit as usize;
+    rows.rows.truncate(limit as usize);
+    Ok(QueryPage {
+        rows,
+        page,
+        limit,
+        has_more,
+    })
+}
+
+/// The JSON answer of a page: column types come from the rows' DataFrame.
+pub fn to_json(p: QueryPage) -> ApiResult<QueryResultOut> {
+    let frame = tessera_sources::frame::to_dataframe(&p.rows)?;
+    let columns = frame
+        .dtypes()
+        .iter()
+        .zip(&p.rows.columns)
+        .map(|(t, name)| ResultColumn {
+            name: name.clone(),
+            data_type: tessera_sources::frame::type_name(t).to_owned(),
+        })
+        .collect();
+    Ok(QueryResultOut {
+        columns,
+        row_count: p.rows.rows.len(),
+        elapsed_ms: p.rows.elapsed.as_secs_f64() * 1000.0,
+        rows: p.rows.rows,
+        page: p.page,
+        limit: p.limit,
+        has_more: p.has_more,
+    })
+}
+
+/// The CSV of a page, in chunks of 1000 rows for a streamed answer.
+pub fn to_csv_chunks(p: &QueryPage) -> ApiResult<Vec<Vec<u8>>> {
+    let err = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header.write_record(&p.rows.columns).map_err(err)?;
+    let mut chunks = vec![header
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("csv: {e}")))?];
+    for rows in p.rows.rows.chunks(1000) {
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * 1024));
+        for row in rows {
+            w.write_record(row.iter().map(tessera_sources::Value::to_text))
+                .map_err(err)?;
+        }
+        chunks.push(
+            w.into_inner()
+                .map_err(|e| ApiError::Internal(format!("csv: {e}")))?,
+        );
+    }
+    Ok(chunks)
+}
+
+/// Parses the statement in the source's (or the given) dialect; only one read statement passes.
+pub async fn validate(
+    state: &AppState,
+    caller: &Caller,
+    req: &ValidateQueryRequest,
+) -> ApiResult<ValidateOut> {
+    let kind: SourceKind = match (&req.source_id, &req.kind) {
+        (Some(id), _) => sources::get(state, caller, id).await?.kind,
+        (None, Some(kind)) => kind.parse()?,
+        (None, None) => return Err(ApiError::field("source_id", "give source_id or kind")),
+    };
+    let q = read_only_query(kind, &req.sql)?;
+    Ok(ValidateOut {
+        valid: true,
+        dialect: kind.as_str().to_owned(),
+        tables: q.tables,
+    })
+}

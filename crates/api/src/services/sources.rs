@@ -1,0 +1,311 @@
+//! Data sources: registration (credentials sealed), connection tests, tables and schema, and
+//! opening a source's pool for queries and charts.
+
+use std::sync::Arc;
+
+use tessera_domain::{DataSource, DataSourceId, Page, PageRequest, SourceKind, SourceName};
+use tessera_sources::introspect::Schema;
+use tessera_sources::pool::SourcePool;
+use tessera_sources::{ConnectionSpec, SpecFields};
+use tessera_store::data_sources::{self, Connection, StoredSource};
+use tessera_store::StoreError;
+
+use crate::auth::Caller;
+use crate::dto::{CreateSourceRequest, TestResultOut, TestSourceRequest, UpdateSourceRequest};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A source opened for reading: its record and its pool.
+pub struct OpenSource {
+    /// The record.
+    pub source: DataSource,
+    /// Its pool.
+    pub pool: Arc<SourcePool>,
+}
+
+fn require_editor(caller: &Caller) -> ApiResult<()> {
+    if caller.role.can_edit() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the {} role cannot change data sources; an editor or admin can",
+            caller.role
+        )))
+    }
+}
+
+fn parse_id(id: &str) -> ApiResult<DataSourceId> {
+    id.parse()
+        .map_err(|_| ApiError::NotFound(format!("no data source with id '{id}'")))
+}
+
+fn not_found(id: impl std::fmt::Display) -> impl Fn(ApiError) -> ApiError {
+    move |e| match e {
+        ApiError::NotFound(_) => ApiError::NotFound(format!("no data source with id '{id}'")),
+        other => other,
+    }
+}
+
+fn conflict(name: String) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::Conflict(_) => {
+            ApiError::Conflict(format!("a data source named '{name}' already exists"))
+        }
+        other => other.into(),
+    }
+}
+
+fn sealed(state: &AppState, spec: &ConnectionSpec) -> ApiResult<Connection> {
+    Ok(Connection {
+        kind: spec.kind,
+        host: spec.host.clone(),
+        port: spec.port,
+        database: spec.database.clone(),
+        username: spec.username.clone(),
+        sealed_url: state.sources.cipher.encrypt(&spec.url)?,
+    })
+}
+
+fn fields(
+    host: &Option<String>,
+    port: Option<u16>,
+    database: &Option<String>,
+    username: &Option<String>,
+    password: &Option<String>,
+) -> SpecFields {
+    SpecFields {
+        host: host.clone(),
+        port,
+        database: database.clone(),
+        username: username.clone(),
+        password: password.clone(),
+    }
+}
+
+/// Registers a source (editors and admins).
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    req: CreateSourceRequest,
+) -> ApiResult<DataSource> {
+    require_editor(caller)?;
+    let name = SourceName::parse(&req.name)?;
+    let kind: SourceKind = req.kind.parse()?;
+    let f = fields(
+        &req.host,
+        req.port,
+        &req.database,
+        &req.username,
+        &req.password,
+    );
+    let spec = ConnectionSpec::parse(kind, req.url.as_deref(), &f, &state.sources.policy)?;
+    let connection = sealed(state, &spec)?;
+    let (org, user) = (caller.org_id, caller.user_id);
+    let stored = state
+        .db(move |conn| {
+            data_sources::insert(conn, org, name.as_str(), &connection, Some(user))
+                .map_err(conflict(req.name.trim().to_owned()))
+        })
+        .await?;
+    tracing::info!(source = %stored.source.name, kind = %kind, url = %spec.redacted(), "data source registered");
+    Ok(stored.source)
+}
+
+/// The caller's organisation's sources.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    page: Option<i64>,
+    limit: Option<i64>,
+) -> ApiResult<Page<DataSource>> {
+    let page = PageRequest::new(page, limit)?;
+    let org = caller.org_id;
+    state
+        .db(move |conn| Ok(data_sources::list(conn, org, page)?))
+        .await
+}
+
+async fn stored(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiResult<StoredSource> {
+    let org = caller.org_id;
+    state
+        .db(move |conn| Ok(data_sources::find(conn, org, id)?))
+        .await
+        .map_err(not_found(id))
+}
+
+/// One source of the caller's organisation.
+pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<DataSource> {
+    Ok(stored(state, caller, parse_id(id)?).await?.source)
+}
+
+/// Renames a source and/or changes its connection; forgets its pool, schema and cached charts.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: UpdateSourceRequest,
+) -> ApiResult<DataSource> {
+    require_editor(caller)?;
+    let id = parse_id(id)?;
+    let current = stored(state, caller, id).await?;
+    let name = req.name.as_deref().map(SourceName::parse).transpose()?;
+    let f = fields(
+        &req.host,
+        req.port,
+        &req.database,
+        &req.username,
+        &req.password,
+    );
+    let touches_connection = req.url.is_some()
+        || [&f.host, &f.database, &f.username, &f.password]
+            .iter()
+            .any(|v| v.is_some())
+        || f.port.is_some();
+    let connection = if touches_connection {
+        let spec = match req.url.as_deref() {
+            Some(url) => {
+                ConnectionSpec::parse(current.source.kind, Some(url), &f, &state.sources.policy)?
+            }
+            None => spec_of(state, &current)?.with_fields(&f, &state.sources.policy)?,
+        };
+        Some(sealed(state, &spec)?)
+    } else {
+        None
+    };
+    let org = caller.org_id;
+    let label = name
+        .as_ref()
+        .map(|n| n.as_str().to_owned())
+        .unwrap_or_default();
+    let updated = state
+        .db(move |conn| {
+            data_sources::update(
+                conn,
+                org,
+                id,
+                name.as_ref().map(SourceName::as_str),
+                connection.as_ref(),
+            )
+            .map_err(conflict(label.clone()))
+        })
+        .await?;
+    state.sources.invalidate(id);
+    Ok(updated.source)
+}
+
+/// Deletes a source and its datamarts; forgets its pool, schema and cached charts.
+pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
+    require_editor(caller)?;
+    let id = parse_id(id)?;
+    let org = caller.org_id;
+    state
+        .db(move |conn| Ok(data_sources::delete(conn, org, id)?))
+        .await
+        .map_err(not_found(id))?;
+    state.sources.invalidate(id);
+    Ok(())
+}
+
+fn spec_of(state: &AppState, stored: &StoredSource) -> ApiResult<ConnectionSpec> {
+    let url = state.sources.cipher.decrypt(&stored.sealed_url)?;
+    Ok(ConnectionSpec::from_stored(
+        stored.source.kind,
+        &url,
+        &state.sources.policy,
+    )?)
+}
+
+/// Opens a source of the caller's organisation for reading (pool created on first use).
+pub async fn open(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiResult<OpenSource> {
+    let stored = stored(state, caller, id).await?;
+    let spec = spec_of(state, &stored)?;
+    let runtime = state.sources.clone();
+    let name = stored.source.name.clone();
+    let pool = state
+        .cpu(move || runtime.pools.get(id, &name, &spec, &runtime.limits))
+        .await??;
+    Ok(OpenSource {
+        source: stored.source,
+        pool,
+    })
+}
+
+/// Tests a saved source, or a connection before it is saved.
+pub async fn test(
+    state: &AppState,
+    caller: &Caller,
+    req: TestSourceRequest,
+) -> ApiResult<TestResultOut> {
+    let timeout = state.sources.limits.statement_timeout;
+    let probe = match req.source_id.as_deref() {
+        Some(id) => {
+            let source = open(state, caller, parse_id(id)?).await?;
+            let name = source.source.name.clone();
+            state
+                .cpu(move || tessera_sources::execute::probe(&source.pool, &name, timeout))
+                .await??
+        }
+        None => {
+            require_editor(caller)?;
+            let kind: SourceKind = req
+                .kind
+                .as_deref()
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "kind",
+                        "give source_id, or kind with url or connection fields",
+                    )
+                })?
+                .parse()?;
+            let f = fields(
+                &req.host,
+                req.port,
+                &req.database,
+                &req.username,
+                &req.password,
+            );
+            let spec = ConnectionSpec::parse(kind, req.url.as_deref(), &f, &state.sources.policy)?;
+            let limits = state.sources.limits.clone();
+            state
+                .cpu(move || {
+                    let pool = SourcePool::connect(&spec, "unsaved source", &limits)?;
+                    tessera_sources::execute::probe(&pool, "unsaved source", timeout)
+                })
+                .await??
+        }
+    };
+    Ok(TestResultOut {
+        ok: true,
+        server_version: probe.server_version,
+        latency_ms: probe.latency_ms,
+    })
+}
+
+/// The schema of a source of the caller's organisation, cached for `sources.schema_cache_secs`.
+pub async fn schema(
+    state: &AppState,
+    caller: &Caller,
+    id: DataSourceId,
+) -> ApiResult<(OpenSource, Arc<Schema>)> {
+    let source = open(state, caller, id).await?;
+    if let Some(s) = state.sources.schemas.get(&id) {
+        return Ok((source, s));
+    }
+    let (pool, name, timeout) = (
+        source.pool.clone(),
+        source.source.name.clone(),
+        state.sources.limits.statement_timeout,
+    );
+    let schema = Arc::new(
+        state
+            .cpu(move || tessera_sources::introspect::schema(&pool, &name, timeout))
+            .await??,
+    );
+    state.sources.schemas.insert(id, schema.clone());
+    Ok((source, schema))
+}
+
+/// Parses a source id from a path.
+pub fn source_id(id: &str) -> ApiResult<DataSourceId> {
+    parse_id(id)
+}

@@ -1,0 +1,184 @@
+//! Rows read from a source as a polars DataFrame: one typed column per result column.
+
+use polars::prelude::*;
+
+use crate::execute::Rows;
+use crate::{SourceError, Value};
+
+/// Builds a DataFrame; each column takes the type of its values (integers, floats, booleans,
+/// dates, timestamps, else text), with NULLs as nulls. Integers mixed with floats become floats.
+pub fn to_dataframe(rows: &Rows) -> Result<DataFrame, SourceError> {
+    let columns: Vec<Column> = rows
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            series(
+                name,
+                rows.rows.iter().map(|r| r.get(i).unwrap_or(&Value::Null)),
+            )
+            .into()
+        })
+        .collect();
+    DataFrame::new(rows.rows.len(), columns).map_err(|e| SourceError::Frame(e.to_string()))
+}
+
+fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Series {
+    let name = PlSmallStr::from(name);
+    let kinds: Vec<&str> = {
+        let mut k: Vec<&str> = values
+            .clone()
+            .filter(|v| **v != Value::Null)
+            .map(Value::type_name)
+            .collect();
+        k.sort_unstable();
+        k.dedup();
+        k
+    };
+    match kinds.as_slice() {
+        ["integer"] => Series::new(
+            name,
+            values
+                .map(|v| {
+                    if let Value::Int(i) = v {
+                        Some(*i)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
+        ["float"] | ["float", "integer"] => {
+            Series::new(name, values.map(Value::as_f64).collect::<Vec<_>>())
+        }
+        ["boolean"] => Series::new(
+            name,
+            values
+                .map(|v| {
+                    if let Value::Bool(b) = v {
+                        Some(*b)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
+        ["date"] => {
+            let days: Vec<Option<i32>> = values
+                .map(|v| {
+                    if let Value::Date(d) = v {
+                        Some(d.signed_duration_since(epoch_date()).num_days() as i32)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            Series::new(name, days)
+                .cast(&DataType::Date)
+                .unwrap_or_else(|_| Series::new_empty(PlSmallStr::EMPTY, &DataType::Date))
+        }
+        ["timestamp"] => {
+            let micros: Vec<Option<i64>> = values
+                .map(|v| {
+                    if let Value::Timestamp(t) = v {
+                        Some(t.and_utc().timestamp_micros())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            Series::new(name, micros)
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+                .unwrap_or_else(|_| Series::new_empty(PlSmallStr::EMPTY, &DataType::Null))
+        }
+        _ => Series::new(
+            name,
+            values
+                .map(|v| {
+                    if *v == Value::Null {
+                        None
+                    } else {
+                        Some(v.to_text())
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
+fn epoch_date() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// The API's type name of a DataFrame column.
+pub fn type_name(dtype: &DataType) -> &'static str {
+    match dtype {
+        DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8 => "integer",
+        DataType::UInt64 | DataType::UInt32 | DataType::UInt16 | DataType::UInt8 => "integer",
+        DataType::Float64 | DataType::Float32 => "float",
+        DataType::Boolean => "boolean",
+        DataType::Date => "date",
+        DataType::Datetime(_, _) => "timestamp",
+        DataType::Null => "null",
+        _ => "text",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_take_the_type_of_their_values() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+        let rows = Rows {
+            columns: vec![
+                "i".into(),
+                "f".into(),
+                "b".into(),
+                "t".into(),
+                "d".into(),
+                "ts".into(),
+                "n".into(),
+            ],
+            rows: vec![
+                vec![
+                    Value::Int(1),
+                    Value::Float(1.5),
+                    Value::Bool(true),
+                    Value::Text("a".into()),
+                    Value::Date(d),
+                    Value::Timestamp(d.and_hms_opt(1, 2, 3).unwrap()),
+                    Value::Null,
+                ],
+                vec![
+                    Value::Null,
+                    Value::Int(2),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                ],
+            ],
+            elapsed: std::time::Duration::ZERO,
+        };
+        let df = to_dataframe(&rows).unwrap();
+        let types: Vec<&str> = df.dtypes().iter().map(type_name).collect();
+        assert_eq!(
+            types,
+            vec![
+                "integer",
+                "float",
+                "boolean",
+                "text",
+                "date",
+                "timestamp",
+                "text"
+            ]
+        );
+        assert_eq!(df.height(), 2);
+        assert_eq!(df.column("f").unwrap().f64().unwrap().get(1), Some(2.0));
+        assert_eq!(df.column("i").unwrap().null_count(), 1);
+    }
+}
