@@ -571,3 +571,187 @@ pub struct ValidateOut {
     /// Tables and views it reads.
     pub tables: Vec<String>,
 }
+
+/// One measure of a chart query.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MeasureIn {
+    /// count, count_distinct, sum, avg, min, max or median.
+    #[schema(example = "sum")]
+    pub agg: String,
+    /// The column (optional for count: rows).
+    pub column: Option<String>,
+    /// The output name (default `{agg}_{column}`).
+    #[serde(rename = "as")]
+    pub alias: Option<String>,
+}
+
+/// An explicit time range; `to` is excluded.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RangeIn {
+    /// Start: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`.
+    pub from: String,
+    /// End (excluded).
+    pub to: String,
+}
+
+/// The time axis of a chart query.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TimeIn {
+    /// A date or timestamp column.
+    pub column: String,
+    /// hour, day, week, month, quarter or year; omit to filter by time without bucketing.
+    pub granularity: Option<String>,
+    /// 7d, 30d, 90d, 1y, today, mtd or ytd.
+    pub period: Option<String>,
+    /// An explicit range instead of a period.
+    pub range: Option<RangeIn>,
+}
+
+/// A filter of a chart query.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FilterIn {
+    /// The column.
+    pub column: String,
+    /// eq, ne, in, not_in, gt, gte, lt, lte, between, contains or is_null.
+    pub op: String,
+    /// A value; a list for in/not_in/between; true/false for is_null.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// A sort key of a chart query.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SortIn {
+    /// A dimension, the time column or a measure's name.
+    pub by: String,
+    /// Descending.
+    #[serde(default)]
+    pub desc: bool,
+}
+
+/// `POST /charts/query`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChartQueryRequest {
+    /// The source to aggregate in.
+    pub source_id: Option<String>,
+    /// Or a datamart (its query becomes the table).
+    pub datamart_id: Option<String>,
+    /// The table or view (not needed with a datamart).
+    pub table: Option<String>,
+    /// At least one measure.
+    pub measures: Vec<MeasureIn>,
+    /// Group-by columns.
+    #[serde(default)]
+    pub dimensions: Vec<String>,
+    /// The time axis.
+    pub time: Option<TimeIn>,
+    /// Filters, all of which hold.
+    #[serde(default)]
+    pub filters: Vec<FilterIn>,
+    /// Sort keys (default: time ascending, else the first measure descending).
+    #[serde(default)]
+    pub sort: Vec<SortIn>,
+    /// Most rows (default 1000, at most 10000).
+    pub limit: Option<i64>,
+    /// `previous_period` adds the same query over the preceding period of equal length.
+    pub compare: Option<String>,
+}
+
+/// A chart answer: `data` holds one object per row keyed by dimension and measure names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChartEnvelope {
+    /// Always true (failures are problem answers).
+    pub success: bool,
+    /// Rows.
+    #[schema(value_type = Vec<Object>)]
+    pub data: Vec<serde_json::Value>,
+    /// metric, period, generated_at, cached, columns (with types), range, row_count, ...
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    /// With `compare=previous_period`: the previous period's range, data and totals with changes.
+    #[schema(value_type = Object)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<serde_json::Value>,
+}
+
+/// `POST /datamarts`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateDatamartRequest {
+    /// Unique name in the organisation; charts use it as the table name.
+    pub name: String,
+    /// The source the query runs on.
+    pub source_id: String,
+    /// One read-only statement in the source's dialect.
+    pub sql: String,
+    /// What it holds.
+    pub description: Option<String>,
+}
+
+/// `PUT /datamarts/{id}`: fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateDatamartRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// New query.
+    pub sql: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+}
+
+/// A datamart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatamartOut {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Source id.
+    pub source_id: String,
+    /// The query.
+    pub sql: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<tessera_domain::Datamart> for DatamartOut {
+    fn from(d: tessera_domain::Datamart) -> Self {
+        Self {
+            id: d.id.to_string(),
+            name: d.name,
+            source_id: d.source_id.to_string(),
+            sql: d.sql,
+            description: d.description,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// A page of datamarts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatamartPage {
+    /// This page's datamarts.
+    pub items: Vec<DatamartOut>,
+    /// Datamarts in all.
+    pub total: u64,
+    /// Page number, from 1.
+    pub page: u32,
+    /// Page size.
+    pub limit: u32,
+}
+
+impl From<Page<tessera_domain::Datamart>> for DatamartPage {
+    fn from(p: Page<tessera_domain::Datamart>) -> Self {
+        let p = p.map(DatamartOut::from);
+        Self {
+            items: p.items,
+            total: p.total,
+            page: p.page,
+            limit: p.limit,
+        }
+    }
+}

@@ -23,6 +23,8 @@ use crate::error::{Problem, ProblemField};
         (name = "users", description = "The caller and their organisation's members"),
         (name = "data-sources", description = "Users' databases: registration, tests, tables and schema"),
         (name = "queries", description = "SQL lab: read-only statements with paging and CSV"),
+        (name = "charts", description = "Chart data aggregated in the source, cached"),
+        (name = "datamarts", description = "Saved virtual tables: a read-only query over a source"),
 
     )
 )]

@@ -79,10 +79,23 @@ fn family_name(f: TypeFamily) -> &'static str {
     }
 }
 
-/// Compiles a chart query over `table` for the window `range` (the query's own, or the previous period's).
+/// Compiles a chart query over `table` for the window `range` (the query's own, or the previous
+/// period's); `group = false` computes totals (no dimensions, no time buckets).
 pub fn compile(
     kind: SourceKind,
     table: &TableInfo,
+    q: &ChartQuery,
+    range: Option<TimeRange>,
+    group: bool,
+) -> Result<Compiled, SourceError> {
+    compile_from(kind, table, None, q, range, group)
+}
+
+/// Like [`compile`], reading from a subquery (a datamart's validated SQL) instead of the table.
+pub fn compile_from(
+    kind: SourceKind,
+    table: &TableInfo,
+    from_sql: Option<&str>,
     q: &ChartQuery,
     range: Option<TimeRange>,
     group: bool,
@@ -291,11 +304,11 @@ pub fn compile(
         conditions.push(sql);
     }
 
-    let mut sql = format!(
-        "SELECT {} FROM {}",
-        select.join(", "),
-        dialect::quote_table(kind, table.schema.as_deref(), &table.name)
-    );
+    let from = match from_sql {
+        Some(sub) => format!("(\n{sub}\n) AS {}", quote(kind, &table.name)),
+        None => dialect::quote_table(kind, table.schema.as_deref(), &table.name),
+    };
+    let mut sql = format!("SELECT {} FROM {from}", select.join(", "));
     if !conditions.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conditions.join(" AND "));
@@ -601,6 +614,49 @@ fn compare_json(a: Option<&Json>, b: Option<&Json>) -> Ordering {
         (Some(Json::Null) | None, _) => Ordering::Less,
         (_, Some(Json::Null) | None) => Ordering::Greater,
         (Some(x), Some(y)) => x.to_string().cmp(&y.to_string()),
+    }
+}
+
+/// Describes a datamart's output as a table, from one sample row (column types by value).
+pub fn table_from_sample(name: &str, rows: &Rows) -> TableInfo {
+    use crate::introspect::ColumnInfo;
+    let columns = rows
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let v = rows
+                .rows
+                .first()
+                .and_then(|r| r.get(i))
+                .unwrap_or(&Value::Null);
+            let family = match v {
+                Value::Int(_) => TypeFamily::Integer,
+                Value::Float(_) => TypeFamily::Float,
+                Value::Bool(_) => TypeFamily::Boolean,
+                Value::Date(_) => TypeFamily::Date,
+                Value::Timestamp(_) => TypeFamily::Timestamp,
+                Value::Text(t) if parse_datetime(t).is_some() => TypeFamily::Timestamp,
+                Value::Text(_) | Value::Null => TypeFamily::Text,
+                Value::Bytes(_) => TypeFamily::Other,
+            };
+            ColumnInfo {
+                name: c.clone(),
+                data_type: v.type_name().to_owned(),
+                family,
+                nullable: true,
+                primary_key: false,
+            }
+        })
+        .collect();
+    TableInfo {
+        schema: None,
+        name: name.to_owned(),
+        kind: "datamart".into(),
+        row_estimate: None,
+        columns,
+        primary_key: vec![],
+        foreign_keys: vec![],
     }
 }
 

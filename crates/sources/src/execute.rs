@@ -83,7 +83,7 @@ pub fn run_read_only(
             bind_all!(boxed::<Sqlite>(sql), params).load::<Row>(&mut *conn)
         }
     };
-    let rows = loaded.map_err(|e| classify(e, timeout_ms))?;
+    let rows = loaded.map_err(|e| classify(e, name, timeout_ms))?;
     Ok(into_rows(rows, started.elapsed()))
 }
 
@@ -151,8 +151,21 @@ fn into_rows(rows: Vec<Row>, elapsed: Duration) -> Rows {
     }
 }
 
-/// Sorts database failures into timeouts, read-only violations and other refusals.
-fn classify(e: diesel::result::Error, timeout_ms: u64) -> SourceError {
+/// Sorts database failures into lost connections, timeouts, read-only violations and other refusals.
+fn classify(e: diesel::result::Error, name: &str, timeout_ms: u64) -> SourceError {
+    use diesel::result::{DatabaseErrorKind, Error as E};
+    if matches!(
+        e,
+        E::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ) | E::BrokenTransactionManager
+    ) {
+        return SourceError::Unavailable {
+            source_name: name.to_owned(),
+            reason: "the connection was lost".into(),
+        };
+    }
     let message = e.to_string();
     let m = message.to_ascii_lowercase();
     if m.contains("statement timeout")

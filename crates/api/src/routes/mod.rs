@@ -2,6 +2,8 @@
 //! document come from the same registration and cannot disagree.
 
 pub mod auth;
+pub mod charts;
+pub mod datamarts;
 pub mod queries;
 pub mod sources;
 
@@ -52,6 +54,15 @@ pub fn api_v1(limits: &RateLimitSettings) -> impl FnOnce(&mut ServiceConfig) + '
                 scope::scope("/queries")
                     .service(queries::run)
                     .service(queries::validate),
+            )
+            .service(scope::scope("/charts").service(charts::query))
+            .service(
+                scope::scope("/datamarts")
+                    .service(datamarts::create)
+                    .service(datamarts::list)
+                    .service(datamarts::get)
+                    .service(datamarts::update)
+                    .service(datamarts::remove),
             );
     }
 }

@@ -1,0 +1,383 @@
+//! Chart queries: parse the request into a `ChartQuery`, resolve the table (source or datamart),
+//! answer from the cache or compile, run in the source and shape; optionally compare with the
+//! previous period.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Map, Value as Json};
+use tessera_domain::chart::{
+    parse_datetime, Aggregation, ChartQuery, Filter, FilterOp, Granularity, Measure, Period,
+    Scalar, Sort, TimeRange, TimeSpec,
+};
+use tessera_domain::error::Validator;
+use tessera_domain::{DataSource, DatamartId, DomainError, FieldError};
+use tessera_sources::charts::{
+    compile_from, fill_empty_buckets, shape, table_from_sample, Compiled,
+};
+use tessera_sources::introspect::TableInfo;
+use tessera_sources::pool::SourcePool;
+
+use crate::auth::Caller;
+use crate::dto::{ChartQueryRequest, FilterIn};
+use crate::error::{ApiError, ApiResult};
+use crate::services::sources;
+use crate::state::AppState;
+
+/// Parses the request body into a validated chart query (names are checked later against the schema).
+pub fn parse_query(req: &ChartQueryRequest, now: chrono::NaiveDateTime) -> ApiResult<ChartQuery> {
+    let mut v = Validator::new();
+    let measures: Vec<Measure> = req
+        .measures
+        .iter()
+        .filter_map(|m| {
+            let agg = v.check(m.agg.parse::<Aggregation>())?;
+            let alias = m.alias.clone().unwrap_or_else(|| match &m.column {
+                Some(c) => format!("{}_{c}", agg.as_str()),
+                None => agg.as_str().to_owned(),
+            });
+            Some(Measure {
+                agg,
+                column: m.column.clone(),
+                alias,
+            })
+        })
+        .collect();
+    let time = req.time.as_ref().and_then(|t| {
+        let granularity = t
+            .granularity
+            .as_deref()
+            .map(str::parse::<Granularity>)
+            .transpose();
+        let granularity = v.check(granularity)?;
+        let period = v.check(t.period.as_deref().map(str::parse::<Period>).transpose())?;
+        let range = match (&period, &t.range) {
+            (Some(_), Some(_)) => {
+                v.check::<()>(Err(DomainError::field(
+                    "time",
+                    "give either period or range, not both",
+                )));
+                None
+            }
+            (Some(p), None) => Some(p.range(now)),
+            (None, Some(r)) => {
+                let from = parse_datetime(&r.from);
+                let to = parse_datetime(&r.to);
+                match (from, to) {
+                    (Some(f), Some(t)) => v.check(TimeRange::new(f, t)),
+                    _ => {
+                        v.check::<()>(Err(DomainError::field(
+                            "time.range",
+                            "from and to must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS",
+                        )));
+                        None
+                    }
+                }
+            }
+            (None, None) => None,
+        };
+        Some(TimeSpec {
+            column: t.column.clone(),
+            granularity,
+            period,
+            range,
+        })
+    });
+    let filters: Vec<Filter> = req
+        .filters
+        .iter()
+        .filter_map(|f| v.check(parse_filter(f)))
+        .collect();
+    let limit = req.limit.unwrap_or(1000);
+    let compare_previous = match req.compare.as_deref() {
+        None | Some("") | Some("none") => false,
+        Some("previous_period") => true,
+        Some(other) => {
+            v.check::<()>(Err(DomainError::field(
+                "compare",
+                format!("unknown compare '{other}'; allowed: previous_period"),
+            )));
+            false
+        }
+    };
+    v.finish()?;
+    let q = ChartQuery {
+        table: req.table.clone().unwrap_or_default(),
+        measures,
+        dimensions: req.dimensions.clone(),
+        time,
+        filters,
+        sort: req
+            .sort
+            .iter()
+            .map(|s| Sort {
+                by: s.by.clone(),
+                desc: s.desc,
+            })
+            .collect(),
+        limit: u32::try_from(limit).unwrap_or(0),
+        compare_previous,
+    };
+    Ok(q)
+}
+
+fn parse_filter(f: &FilterIn) -> Result<Filter, DomainError> {
+    let op: FilterOp = f.op.parse()?;
+    let scalar = |v: &Json| -> Result<Scalar, DomainError> {
+        match v {
+            Json::String(s) => Ok(Scalar::Text(s.clone())),
+            Json::Bool(b) => Ok(Scalar::Bool(*b)),
+            Json::Number(n) => Ok(n
+                .as_i64()
+                .map(Scalar::Int)
+                .or_else(|| n.as_f64().map(Scalar::Float))
+                .unwrap_or(Scalar::Float(0.0))),
+            _ => Err(DomainError::field(
+                "filters",
+                format!(
+                    "the value for '{}' must be a string, number, boolean or a list of them",
+                    f.column
+                ),
+            )),
+        }
+    };
+    let values = match &f.value {
+        Json::Array(items) => items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?,
+        Json::Null if op == FilterOp::IsNull => vec![Scalar::Bool(true)],
+        other => vec![scalar(other)?],
+    };
+    Ok(Filter {
+        column: f.column.clone(),
+        op,
+        values,
+    })
+}
+
+/// Where a chart query reads from.
+struct Target {
+    source: DataSource,
+    pool: Arc<SourcePool>,
+    table: TableInfo,
+    from_sql: Option<String>,
+    cache_prefix: String,
+}
+
+async fn resolve(
+    state: &AppState,
+    caller: &Caller,
+    req: &ChartQueryRequest,
+    q: &mut ChartQuery,
+) -> ApiResult<Target> {
+    match (&req.source_id, &req.datamart_id) {
+        (Some(id), None) => {
+            let (open, schema) = sources::schema(state, caller, sources::source_id(id)?).await?;
+            if q.table.trim().is_empty() {
+                return Err(ApiError::field("table", "is required with source_id"));
+            }
+            let table = schema.table(&q.table).cloned().ok_or_else(|| {
+                let names: Vec<String> = schema.tables.iter().map(|t| t.qualified_name()).collect();
+                ApiError::field(
+                    "table",
+                    format!("unknown table '{}'; tables: {}", q.table, names.join(", ")),
+                )
+            })?;
+            Ok(Target {
+                cache_prefix: format!("{}|", open.source.id),
+                source: open.source,
+                pool: open.pool,
+                table,
+                from_sql: None,
+            })
+        }
+        (None, Some(id)) => {
+            let dm_id: DatamartId = id
+                .parse()
+                .map_err(|_| ApiError::NotFound(format!("no datamart with id '{id}'")))?;
+            let org = caller.org_id;
+            let dm = state
+                .db(move |conn| Ok(tessera_store::datamarts::find(conn, org, dm_id)?))
+                .await
+                .map_err(|e| match e {
+                    ApiError::NotFound(_) => {
+                        ApiError::NotFound(format!("no datamart with id '{dm_id}'"))
+                    }
+                    other => other,
+                })?;
+            let open = sources::open(state, caller, dm.source_id).await?;
+            let sub = tessera_sources::validate::read_only_query(open.source.kind, &dm.sql)?.sql();
+            let sample_sql = format!("SELECT * FROM (\n{sub}\n) AS tessera_sample LIMIT 1");
+            let (pool, name, timeout) = (
+                open.pool.clone(),
+                open.source.name.clone(),
+                state.sources.limits.statement_timeout,
+            );
+            let sample = state
+                .cpu(move || {
+                    tessera_sources::execute::run_read_only(&pool, &name, &sample_sql, &[], timeout)
+                })
+                .await??;
+            q.table = dm.name.clone();
+            Ok(Target {
+                cache_prefix: format!("{}|{}|", open.source.id, dm.id),
+                table: table_from_sample(&dm.name, &sample),
+                source: open.source,
+                pool: open.pool,
+                from_sql: Some(sub),
+            })
+        }
+        _ => Err(ApiError::Validation(vec![FieldError::new(
+            "source_id",
+            "give exactly one of source_id or datamart_id",
+        )])),
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    target: &Target,
+    c: Compiled,
+) -> ApiResult<(Compiled, tessera_sources::execute::Rows)> {
+    let (pool, name, timeout) = (
+        target.pool.clone(),
+        target.source.name.clone(),
+        state.sources.limits.statement_timeout,
+    );
+    let (sql, params) = (c.sql.clone(), c.params.clone());
+    let rows = state
+        .cpu(move || tessera_sources::execute::run_read_only(&pool, &name, &sql, &params, timeout))
+        .await??;
+    if state.sources.sql_debug {
+        tracing::info!(source = %target.source.name, sql = %c.sql, params = c.params.len(), ms = rows.elapsed.as_secs_f64() * 1000.0, "chart sql");
+    }
+    Ok((c, rows))
+}
+
+fn range_json(r: Option<TimeRange>) -> Json {
+    r.map(|r| json!({"from": r.from.format("%Y-%m-%dT%H:%M:%S").to_string(), "to": r.to.format("%Y-%m-%dT%H:%M:%S").to_string()}))
+        .unwrap_or(Json::Null)
+}
+
+/// Answers a chart query: the envelope `{success, data, metadata, comparison?}`.
+pub async fn query(
+    state: &AppState,
+    caller: &Caller,
+    req: &ChartQueryRequest,
+    metric: Option<&str>,
+) -> ApiResult<Json> {
+    let started = Instant::now();
+    let now = tessera_store::now();
+    let mut q = parse_query(req, now)?;
+    let target = resolve(state, caller, req, &mut q).await?;
+    q.validate()?;
+
+    // cache key: the query as asked (a relative period, not its moving range), per organisation
+    let mut key_query = q.clone();
+    if let Some(t) = key_query.time.as_mut().filter(|t| t.period.is_some()) {
+        t.range = None;
+    }
+    let key = format!(
+        "{}{}|{}",
+        target.cache_prefix,
+        caller.org_id,
+        serde_json::to_string(&key_query).unwrap_or_default()
+    );
+    if let Some(hit) = state.sources.charts.get(&key) {
+        let mut answer = (*hit).clone();
+        answer["metadata"]["cached"] = Json::Bool(true);
+        answer["metadata"]["duration_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
+        return Ok(answer);
+    }
+
+    let kind = target.source.kind;
+    let range = q.time.as_ref().and_then(|t| t.range);
+    let compiled = compile_from(
+        kind,
+        &target.table,
+        target.from_sql.as_deref(),
+        &q,
+        range,
+        true,
+    )?;
+    let (compiled, rows) = execute(state, &target, compiled).await?;
+    let mut data = shape(&compiled, &rows);
+    if let Some(r) = range {
+        fill_empty_buckets(&compiled, &q, r, &mut data);
+    }
+    let comparison = match (q.compare_previous, range) {
+        (true, Some(r)) => Some(compare(state, &target, &q, r).await?),
+        _ => None,
+    };
+    let metadata = json!({
+        "metric": metric,
+        "source_id": target.source.id.to_string(),
+        "source": target.source.name,
+        "table": q.table,
+        "period": q.time.as_ref().and_then(|t| t.period).map(|p| p.as_str()),
+        "granularity": q.time.as_ref().and_then(|t| t.granularity).map(|g| g.as_str()),
+        "range": range_json(range),
+        "columns": compiled.columns,
+        "row_count": data.len(),
+        "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "cached": false,
+        "query_ms": rows.elapsed.as_secs_f64() * 1000.0,
+        "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
+    });
+    let mut answer = json!({"success": true, "data": data, "metadata": metadata});
+    if let Some(c) = comparison {
+        answer["comparison"] = c;
+    }
+    state.sources.charts.insert(key, Arc::new(answer.clone()));
+    Ok(answer)
+}
+
+/// The previous period: its rows, and totals of both periods with the change.
+async fn compare(
+    state: &AppState,
+    target: &Target,
+    q: &ChartQuery,
+    current: TimeRange,
+) -> ApiResult<Json> {
+    let previous = current.previous();
+    let kind = target.source.kind;
+    let from = target.from_sql.as_deref();
+    let (pc, prows) = execute(
+        state,
+        target,
+        compile_from(kind, &target.table, from, q, Some(previous), true)?,
+    )
+    .await?;
+    let mut pdata = shape(&pc, &prows);
+    fill_empty_buckets(&pc, q, previous, &mut pdata);
+    let (tc, trows) = execute(
+        state,
+        target,
+        compile_from(kind, &target.table, from, q, Some(current), false)?,
+    )
+    .await?;
+    let (tp, tprows) = execute(
+        state,
+        target,
+        compile_from(kind, &target.table, from, q, Some(previous), false)?,
+    )
+    .await?;
+    let now_totals = shape(&tc, &trows).into_iter().next().unwrap_or_default();
+    let prev_totals = shape(&tp, &tprows).into_iter().next().unwrap_or_default();
+    let mut totals = Map::new();
+    for m in &q.measures {
+        let cur = now_totals.get(&m.alias).and_then(Json::as_f64);
+        let prev = prev_totals.get(&m.alias).and_then(Json::as_f64);
+        let change = match (cur, prev) {
+            (Some(c), Some(p)) => Some(c - p),
+            _ => None,
+        };
+        let change_pct = match (change, prev) {
+            (Some(d), Some(p)) if p != 0.0 => Some(d / p.abs() * 100.0),
+            _ => None,
+        };
+        totals.insert(
+            m.alias.clone(),
+            json!({"current": cur, "previous": prev, "change": change, "change_pct": change_pct}),
+        );
+    }
+    Ok(json!({"range": range_json(Some(previous)), "data": pdata, "totals": totals}))
+}
