@@ -50,7 +50,17 @@ async fn a_sqlite_source_is_registered_browsed_renamed_and_deleted() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list["total"], 1);
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["demo", "shop"],
+        "the demo source and the new one"
+    );
     let tables: Value = app
         .get(&format!("/data-sources/{id}/tables"), Some(&admin.access))
         .await
@@ -157,7 +167,10 @@ async fn sqlite_sources_cannot_leave_the_sources_directory() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list["total"], 0, "nothing was written");
+    assert_eq!(
+        list["total"], 1,
+        "only the demo source: nothing was written"
+    );
 }
 
 #[tokio::test]

@@ -31,6 +31,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server with extra environment-style settings (`TESSERA_...` keys).
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_adjusted(extra, |_| {}).await
+}
+
+/// Starts a server with extra settings, then lets the test change the loaded settings.
+pub async fn spawn_app_adjusted(
+    extra: &[(&str, &str)],
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert(
@@ -47,10 +55,12 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         "TESSERA_SOURCES__SQLITE_DIR".into(),
         format!("{}/sources", dir.path().display()),
     );
+    env.insert("TESSERA_BOOTSTRAP__DEMO_ROWS".into(), "2000".into());
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
     }
-    let settings = Settings::load_from(None, env).unwrap();
+    let mut settings = Settings::load_from(None, env).unwrap();
+    adjust(&mut settings);
     let app = Application::build(&settings, "127.0.0.1:0").unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -31,6 +31,8 @@ pub struct SourceRuntime {
     pub realtime: moka::sync::Cache<String, Arc<serde_json::Value>>,
     /// Log generated SQL.
     pub sql_debug: bool,
+    /// The named metrics.
+    pub catalog: crate::catalog::Catalog,
 }
 
 impl SourceRuntime {
@@ -76,6 +78,7 @@ impl SourceRuntime {
                 .support_invalidation_closures()
                 .build(),
             sql_debug: charts.sql_debug,
+            catalog: crate::catalog::Catalog::load(&charts.metrics)?,
         })
     }
 

@@ -137,6 +137,8 @@ pub struct ChartSettings {
     pub cache_max_entries: u64,
     /// Log every generated SQL statement with its duration.
     pub sql_debug: bool,
+    /// Named metrics added to (or replacing, by name) the default catalogue.
+    pub metrics: Vec<crate::catalog::MetricDef>,
 }
 
 impl Default for ChartSettings {
@@ -146,6 +148,7 @@ impl Default for ChartSettings {
             realtime_ttl_secs: 5,
             cache_max_entries: 10_000,
             sql_debug: false,
+            metrics: vec![],
         }
     }
 }

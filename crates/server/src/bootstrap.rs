@@ -161,6 +161,57 @@ pub fn register_env_sources(
     Ok(())
 }
 
+/// The demo data source's file.
+pub fn demo_file(settings: &crate::Settings) -> std::path::PathBuf {
+    settings.sources.sqlite_dir.join("demo.db")
+}
+
+/// Gives the demo organisation its `demo` source: generates the file when missing and registers it.
+/// Does nothing when demo bootstrap is off, the organisation is gone, or the source exists.
+pub fn ensure_demo_source(
+    conn: &mut DbConn,
+    settings: &crate::Settings,
+    rows: Option<u64>,
+) -> Result<Option<tessera_sources::demo::DemoSummary>, BootstrapError> {
+    if !settings.bootstrap.demo {
+        return Ok(None);
+    }
+    let Some(org) = organizations::find_by_name(conn, &settings.bootstrap.organization_name)?
+    else {
+        return Ok(None);
+    };
+    let file = demo_file(settings);
+    let mut summary = None;
+    if rows.is_some() || !file.exists() {
+        let size = tessera_sources::demo::DemoSize {
+            transactions: rows.unwrap_or(settings.bootstrap.demo_rows),
+            days: 400,
+        };
+        summary = Some(
+            tessera_sources::demo::generate(&file, size, tessera_store::now())
+                .map_err(|e| BootstrapError::Invalid(e.to_string()))?,
+        );
+    }
+    if tessera_store::data_sources::find_by_name(conn, org.id, "demo")?.is_none() {
+        let cipher = tessera_sources::CredentialCipher::new(settings.auth.secret_key.expose())
+            .map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+        let path = file.canonicalize().unwrap_or(file.clone());
+        let url = format!("sqlite://{}", path.display());
+        let connection = tessera_store::data_sources::Connection {
+            kind: tessera_domain::SourceKind::Sqlite,
+            host: None,
+            port: None,
+            database: Some(path.display().to_string()),
+            username: None,
+            sealed_url: cipher
+                .encrypt(&url)
+                .map_err(|e| BootstrapError::Invalid(e.to_string()))?,
+        };
+        tessera_store::data_sources::insert(conn, org.id, "demo", &connection, None)?;
+    }
+    Ok(summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

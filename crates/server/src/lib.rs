@@ -93,6 +93,13 @@ impl Application {
         {
             let mut conn = pool.get()?;
             bootstrap::register_env_sources(&mut conn, settings, config.app_database.as_deref())?;
+            if let Some(s) = bootstrap::ensure_demo_source(&mut conn, settings, None)? {
+                tracing::info!(
+                    transactions = s.transactions,
+                    seconds = s.seconds,
+                    "generated the demo data source"
+                );
+            }
         }
         let state = AppState::new(pool, &config).map_err(StartError::Config)?;
 

@@ -29,6 +29,12 @@ enum Command {
     Migrate,
     /// Print the OpenAPI 3.1 document as JSON.
     Openapi,
+    /// (Re)generate the demo data source (transactions, user_activities, orders over 400 days).
+    DemoData {
+        /// Transactions to generate; activities are three times as many, orders half.
+        #[arg(long, default_value_t = 40_000)]
+        rows: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +68,35 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Serve { bind } => serve(settings, bind),
+        Command::DemoData { rows } => {
+            let pool = tessera_server::connect(&settings)?;
+            tessera_server::migrate(&pool)?;
+            let mut conn = pool.get()?;
+            tessera_server::bootstrap::ensure_demo_admin(
+                &mut conn,
+                &settings.bootstrap,
+                settings
+                    .admin_password
+                    .as_ref()
+                    .map(tessera_domain::Secret::expose),
+                settings.auth.bcrypt_cost,
+            )?;
+            std::fs::create_dir_all(&settings.sources.sqlite_dir)?;
+            match tessera_server::bootstrap::ensure_demo_source(&mut conn, &settings, Some(rows))? {
+                Some(s) => println!(
+                    "wrote {} transactions, {} user activities and {} orders to {} in {:.1} s",
+                    s.transactions,
+                    s.user_activities,
+                    s.orders,
+                    tessera_server::bootstrap::demo_file(&settings).display(),
+                    s.seconds
+                ),
+                None => println!(
+                    "demo bootstrap is off (bootstrap.demo = false) or its organisation is gone"
+                ),
+            }
+            Ok(())
+        }
     }
 }
 

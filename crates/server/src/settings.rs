@@ -103,6 +103,9 @@ pub struct BootstrapSettings {
     pub admin_email: String,
     /// The demo organisation's name.
     pub organization_name: String,
+    /// Transactions in the generated demo source (activities are 3x, orders 0.5x).
+    #[serde(default = "default_demo_rows")]
+    pub demo_rows: u64,
     /// Registered as the data source `analytics` at start-up (env: ANALYTICS_DATABASE_URL).
     #[serde(default)]
     pub analytics_database_url: Option<String>,
@@ -279,6 +282,10 @@ fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::V
         out.push(("http.cors_origins", config::Value::from(o)));
     }
     out
+}
+
+fn default_demo_rows() -> u64 {
+    40_000
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod crypto;
+pub mod demo;
 pub mod dialect;
 pub mod error;
 pub mod execute;

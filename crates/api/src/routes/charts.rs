@@ -1,11 +1,12 @@
 //! `/api/v1/charts/*`: the general chart query (named metrics come with the catalogue).
 
-use actix_web::{post, web};
+use actix_web::{get, post, web};
 
 use crate::auth::Caller;
 use crate::dto::{ChartEnvelope, ChartQueryRequest};
 use crate::error::{ApiResult, Problem};
 use crate::services;
+use crate::services::metrics::MetricParams;
 use crate::state::AppState;
 
 /// Aggregates in the source (or over a datamart): measures by dimensions and time buckets,
@@ -29,6 +30,117 @@ pub async fn query(
     body: web::Json<ChartQueryRequest>,
 ) -> ApiResult<web::Json<serde_json::Value>> {
     Ok(web::Json(
-        services::charts::query(&state, &caller, &body, None).await?,
+        services::charts::query(&state, &caller, &body, None, true).await?,
+    ))
+}
+
+/// Bar chart of a named metric by its dimension: `?metric=revenue|transactions|user_activity&period=&category=`.
+#[utoipa::path(
+    tag = "charts",
+    security(("bearer" = [])),
+    params(MetricParams),
+    responses(
+        (status = 200, description = "Rows {label, value, <dimension>}", body = ChartEnvelope),
+        (status = 400, description = "Unknown metric or period: the problem names the allowed values", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No metrics source (analytics or demo) in the organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The metric's source is down", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/bar")]
+pub async fn bar(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MetricParams>,
+) -> ApiResult<web::Json<serde_json::Value>> {
+    Ok(web::Json(
+        services::metrics::bar(&state, &caller, &q, "bar").await?,
+    ))
+}
+
+/// Pie chart of a named metric by its dimension, with percentages: `?metric=user_segments|revenue_by_segment|traffic_sources&period=`.
+#[utoipa::path(
+    tag = "charts",
+    security(("bearer" = [])),
+    params(MetricParams),
+    responses(
+        (status = 200, description = "Slices {label, value, percentage}", body = ChartEnvelope),
+        (status = 400, description = "Unknown metric or period", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No metrics source in the organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The metric's source is down", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/pie")]
+pub async fn pie(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MetricParams>,
+) -> ApiResult<web::Json<serde_json::Value>> {
+    Ok(web::Json(
+        services::metrics::bar(&state, &caller, &q, "pie").await?,
+    ))
+}
+
+/// Time series of a named metric: `?metric=daily_users|revenue|orders|conversion_rate&period=&granularity=`.
+#[utoipa::path(
+    tag = "charts",
+    security(("bearer" = [])),
+    params(MetricParams),
+    responses(
+        (status = 200, description = "Points {date, value}, empty buckets as zeros", body = ChartEnvelope),
+        (status = 400, description = "Unknown metric, period or granularity", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No metrics source in the organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The metric's source is down", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/line")]
+pub async fn line(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MetricParams>,
+) -> ApiResult<web::Json<serde_json::Value>> {
+    Ok(web::Json(
+        services::metrics::line(&state, &caller, &q).await?,
+    ))
+}
+
+/// The named metrics by chart type, with the allowed periods and granularities.
+#[utoipa::path(
+    tag = "charts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The catalogue", body = ChartEnvelope),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>, _caller: Caller) -> web::Json<serde_json::Value> {
+    web::Json(services::metrics::catalogue(&state))
+}
+
+/// A realtime metric over its short window (e.g. active_users in the last 5 minutes), briefly cached.
+#[utoipa::path(
+    tag = "charts",
+    security(("bearer" = [])),
+    params(("metric" = String, Path, description = "A realtime metric, e.g. active_users"), MetricParams),
+    responses(
+        (status = 200, description = "[{metric, value, window_minutes, from, to}]", body = ChartEnvelope),
+        (status = 400, description = "Unknown realtime metric", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No metrics source in the organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The metric's source is down", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/realtime/{metric}")]
+pub async fn realtime(
+    state: web::Data<AppState>,
+    caller: Caller,
+    metric: web::Path<String>,
+    q: web::Query<MetricParams>,
+) -> ApiResult<web::Json<serde_json::Value>> {
+    Ok(web::Json(
+        services::metrics::realtime(&state, &caller, &metric, &q).await?,
     ))
 }

@@ -55,7 +55,15 @@ pub fn api_v1(limits: &RateLimitSettings) -> impl FnOnce(&mut ServiceConfig) + '
                     .service(queries::run)
                     .service(queries::validate),
             )
-            .service(scope::scope("/charts").service(charts::query))
+            .service(
+                scope::scope("/charts")
+                    .service(charts::query)
+                    .service(charts::bar)
+                    .service(charts::pie)
+                    .service(charts::line)
+                    .service(charts::metrics)
+                    .service(charts::realtime),
+            )
             .service(
                 scope::scope("/datamarts")
                     .service(datamarts::create)

@@ -263,6 +263,7 @@ pub async fn query(
     caller: &Caller,
     req: &ChartQueryRequest,
     metric: Option<&str>,
+    use_cache: bool,
 ) -> ApiResult<Json> {
     let started = Instant::now();
     let now = tessera_store::now();
@@ -281,7 +282,7 @@ pub async fn query(
         caller.org_id,
         serde_json::to_string(&key_query).unwrap_or_default()
     );
-    if let Some(hit) = state.sources.charts.get(&key) {
+    if let Some(hit) = state.sources.charts.get(&key).filter(|_| use_cache) {
         let mut answer = (*hit).clone();
         answer["metadata"]["cached"] = Json::Bool(true);
         answer["metadata"]["duration_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
@@ -310,7 +311,8 @@ pub async fn query(
     let metadata = json!({
         "metric": metric,
         "source_id": target.source.id.to_string(),
-        "source": target.source.name,
+        "source": "database",
+        "source_name": target.source.name,
         "table": q.table,
         "period": q.time.as_ref().and_then(|t| t.period).map(|p| p.as_str()),
         "granularity": q.time.as_ref().and_then(|t| t.granularity).map(|g| g.as_str()),
@@ -326,7 +328,9 @@ pub async fn query(
     if let Some(c) = comparison {
         answer["comparison"] = c;
     }
-    state.sources.charts.insert(key, Arc::new(answer.clone()));
+    if use_cache {
+        state.sources.charts.insert(key, Arc::new(answer.clone()));
+    }
     Ok(answer)
 }
 

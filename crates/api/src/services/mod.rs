@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod charts;
 pub mod datamarts;
+pub mod metrics;
 pub mod queries;
 
 pub mod sources;

@@ -1,0 +1,233 @@
+//! The seed endpoints over named metrics, answered from the generated demo source.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use tessera_e2e::{assert_problem, spawn_app, spawn_app_adjusted, TestApp, Tokens};
+
+async fn get(app: &TestApp, tokens: &Tokens, path: &str) -> Value {
+    let r = app.get(path, Some(&tokens.access)).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn bar_revenue_by_category_answers_real_numbers_and_is_cached() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let v = get(&app, &admin, "/charts/bar?metric=revenue&period=1y").await;
+    assert_eq!(v["success"], true);
+    let rows = v["data"].as_array().unwrap();
+    assert!(rows.len() >= 5, "{v}");
+    for r in rows {
+        assert!(r["value"].as_f64().unwrap() > 0.0);
+        assert_eq!(r["label"], r["category"]);
+    }
+    let values: Vec<f64> = rows.iter().map(|r| r["value"].as_f64().unwrap()).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "largest first");
+    assert_eq!(v["metadata"]["metric"], "revenue");
+    assert_eq!(v["metadata"]["period"], "1y");
+    assert_eq!(v["metadata"]["source"], "database");
+    assert_eq!(v["metadata"]["cached"], false);
+    assert!(v["metadata"]["generated_at"].is_string());
+    assert_eq!(
+        get(&app, &admin, "/charts/bar?metric=revenue&period=1y").await["metadata"]["cached"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn category_narrows_and_injection_is_inert() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let v = get(
+        &app,
+        &admin,
+        "/charts/bar?metric=transactions&period=1y&category=books",
+    )
+    .await;
+    let rows = v["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["label"], "books");
+    let evil = get(
+        &app,
+        &admin,
+        "/charts/bar?metric=transactions&period=1y&category=%27%20OR%201%3D1%20--",
+    )
+    .await;
+    assert_eq!(evil["data"], json!([]));
+    let p = assert_problem(
+        app.get(
+            "/charts/bar?metric=revenue%3B%20DROP%20TABLE%20transactions&period=1y",
+            Some(&admin.access),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("user_activity"),
+        "{p}"
+    );
+    // still there
+    assert!(
+        !get(&app, &admin, "/charts/bar?metric=transactions&period=1y").await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn pie_slices_carry_percentages() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for metric in ["user_segments", "revenue_by_segment", "traffic_sources"] {
+        let v = get(
+            &app,
+            &admin,
+            &format!("/charts/pie?metric={metric}&period=90d"),
+        )
+        .await;
+        let sum: f64 = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["percentage"].as_f64().unwrap())
+            .sum();
+        assert!((sum - 100.0).abs() < 0.1, "{metric}: {sum}");
+    }
+}
+
+#[tokio::test]
+async fn line_metrics_have_one_point_per_bucket() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for metric in ["daily_users", "revenue", "orders", "conversion_rate"] {
+        let v = get(
+            &app,
+            &admin,
+            &format!("/charts/line?metric={metric}&period=30d&granularity=day"),
+        )
+        .await;
+        let rows = v["data"].as_array().unwrap();
+        assert_eq!(rows.len(), 30, "{metric}");
+        assert!(
+            rows.iter()
+                .all(|r| r["date"].is_string() && r["value"].as_f64().unwrap() >= 0.0),
+            "{metric}: {v}"
+        );
+        assert!(
+            rows.iter().any(|r| r["value"].as_f64().unwrap() > 0.0),
+            "{metric} has data"
+        );
+        assert_eq!(v["metadata"]["granularity"], "day");
+    }
+    let weekly = get(
+        &app,
+        &admin,
+        "/charts/line?metric=revenue&period=90d&granularity=week",
+    )
+    .await;
+    assert!((13..=14).contains(&weekly["data"].as_array().unwrap().len()));
+}
+
+#[tokio::test]
+async fn catalogue_and_realtime() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let c = get(&app, &admin, "/charts/metrics").await;
+    let names = |chart: &str| {
+        c["data"][chart]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(names("bar").contains(&"user_activity".to_owned()));
+    assert!(names("pie").contains(&"traffic_sources".to_owned()));
+    assert!(names("line").contains(&"conversion_rate".to_owned()));
+    assert_eq!(names("realtime"), vec!["active_users"]);
+    let r = get(&app, &admin, "/charts/realtime/active_users").await;
+    assert!(r["data"][0]["value"].as_i64().is_some(), "{r}");
+    assert_eq!(r["data"][0]["window_minutes"], 5);
+    assert_eq!(
+        get(&app, &admin, "/charts/realtime/active_users").await["metadata"]["cached"],
+        true
+    );
+    assert_problem(
+        app.get("/charts/realtime/nope", Some(&admin.access)).await,
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_metric_period_or_granularity_is_400_naming_the_allowed_values() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (path, word) in [
+        ("/charts/bar?metric=nope", "revenue"),
+        ("/charts/pie?metric=revenue", "traffic_sources"),
+        ("/charts/line?metric=revenue&period=2w", "ytd"),
+        (
+            "/charts/line?metric=revenue&granularity=fortnight",
+            "quarter",
+        ),
+        ("/charts/bar", "user_activity"),
+    ] {
+        let p = assert_problem(app.get(path, Some(&admin.access)).await, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains(word), "{path}: {p}");
+    }
+}
+
+#[tokio::test]
+async fn an_organisation_without_a_metrics_source_gets_a_clear_404() {
+    let app = spawn_app().await;
+    let (_, other) = app.register_and_login("nosource", None).await;
+    let p = assert_problem(
+        app.get("/charts/bar?metric=revenue", Some(&other.access))
+            .await,
+        404,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("analytics"), "{p}");
+}
+
+#[tokio::test]
+async fn sample_data_only_where_configured_and_marked() {
+    let app = spawn_app_adjusted(&[], |s| {
+        let mut m: tessera_api::catalog::MetricDef = serde_json::from_value(json!({
+            "name": "remote_revenue", "charts": ["bar", "line"], "table": "transactions", "agg": "sum",
+            "column": "amount", "dimension": "category", "source": "warehouse", "fallback": "sample"
+        }))
+        .unwrap();
+        s.charts.metrics.push(m.clone());
+        m.name = "remote_strict".into();
+        m.fallback = None;
+        s.charts.metrics.push(m);
+    })
+    .await;
+    let admin = app.admin().await;
+    app.post(
+        "/data-sources",
+        json!({"name": "warehouse", "kind": "postgres", "url": "postgres://u:p@127.0.0.1:1/db"}),
+        Some(&admin.access),
+    )
+    .await;
+    let v = get(&app, &admin, "/charts/bar?metric=remote_revenue&period=30d").await;
+    assert_eq!(v["metadata"]["source"], "sample");
+    assert!(!v["data"].as_array().unwrap().is_empty());
+    let line = get(&app, &admin, "/charts/line?metric=remote_revenue&period=7d").await;
+    assert_eq!(line["data"].as_array().unwrap().len(), 7);
+    let p = assert_problem(
+        app.get(
+            "/charts/bar?metric=remote_strict&period=30d",
+            Some(&admin.access),
+        )
+        .await,
+        503,
+    )
+    .await;
+    assert_eq!(p["source"], "warehouse");
+}
