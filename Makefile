@@ -20,10 +20,12 @@ run: deps
 
 ## The whole test suite.
 test: deps
-	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace
 
+## Criterion benchmarks of library code, then a bounded loopback HTTP load run (see BENCHMARKS.md).
 bench: deps
-	$(CARGO) bench --workspace
+	$(CARGO) bench -p tessera-sources --bench charts
+	bash benches/http_load.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -374,3 +374,12 @@ async fn a_source_that_is_down_is_a_503_naming_it() {
     assert_eq!(p["source"], "warehouse-down");
     assert!(p["detail"].as_str().unwrap().contains("warehouse-down"));
 }
+
+#[tokio::test]
+async fn a_datamart_is_usable_by_name_as_a_table() {
+    let app = spawn_app().await;
+    let (admin, source) = setup(&app).await;
+    app.post("/datamarts", json!({"name": "books_only", "source_id": source, "sql": "SELECT amount, created_at FROM transactions WHERE category = 'books'"}), Some(&admin.access)).await;
+    let v = chart(&app, &admin, json!({"source_id": source, "table": "books_only", "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}]})).await;
+    assert_eq!(v["data"], json!([{"revenue": 80.0}]));
+}

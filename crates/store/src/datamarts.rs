@@ -173,3 +173,19 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: DatamartId) -> Result<(), Store
         Ok(())
     }
 }
+
+/// A datamart of the caller's organisation by name.
+pub fn find_by_name(
+    conn: &mut DbConn,
+    org: OrgId,
+    name: &str,
+) -> Result<Option<Datamart>, StoreError> {
+    datamarts::table
+        .filter(datamarts::name.eq(name))
+        .filter(datamarts::org_id.eq(org.to_string()))
+        .select(DatamartRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(DatamartRow::into_domain)
+        .transpose()
+}

@@ -174,20 +174,31 @@ async fn resolve(
             if q.table.trim().is_empty() {
                 return Err(ApiError::field("table", "is required with source_id"));
             }
-            let table = schema.table(&q.table).cloned().ok_or_else(|| {
-                let names: Vec<String> = schema.tables.iter().map(|t| t.qualified_name()).collect();
-                ApiError::field(
-                    "table",
-                    format!("unknown table '{}'; tables: {}", q.table, names.join(", ")),
-                )
-            })?;
-            Ok(Target {
-                cache_prefix: format!("{}|", open.source.id),
-                source: open.source,
-                pool: open.pool,
-                table,
-                from_sql: None,
-            })
+            if let Some(table) = schema.table(&q.table).cloned() {
+                return Ok(Target {
+                    cache_prefix: format!("{}|", open.source.id),
+                    source: open.source,
+                    pool: open.pool,
+                    table,
+                    from_sql: None,
+                });
+            }
+            // a datamart of this source is usable by its name, like a table
+            let (org, name) = (caller.org_id, q.table.clone());
+            let dm = state
+                .db(move |conn| Ok(tessera_store::datamarts::find_by_name(conn, org, &name)?))
+                .await?;
+            match dm.filter(|d| d.source_id == open.source.id) {
+                Some(dm) => datamart_target(state, open, dm, q).await,
+                None => {
+                    let names: Vec<String> =
+                        schema.tables.iter().map(|t| t.qualified_name()).collect();
+                    Err(ApiError::field(
+                        "table",
+                        format!("unknown table '{}'; tables: {}", q.table, names.join(", ")),
+                    ))
+                }
+            }
         }
         (None, Some(id)) => {
             let dm_id: DatamartId = id
@@ -204,32 +215,42 @@ async fn resolve(
                     other => other,
                 })?;
             let open = sources::open(state, caller, dm.source_id).await?;
-            let sub = tessera_sources::validate::read_only_query(open.source.kind, &dm.sql)?.sql();
-            let sample_sql = format!("SELECT * FROM (\n{sub}\n) AS tessera_sample LIMIT 1");
-            let (pool, name, timeout) = (
-                open.pool.clone(),
-                open.source.name.clone(),
-                state.sources.limits.statement_timeout,
-            );
-            let sample = state
-                .cpu(move || {
-                    tessera_sources::execute::run_read_only(&pool, &name, &sample_sql, &[], timeout)
-                })
-                .await??;
-            q.table = dm.name.clone();
-            Ok(Target {
-                cache_prefix: format!("{}|{}|", open.source.id, dm.id),
-                table: table_from_sample(&dm.name, &sample),
-                source: open.source,
-                pool: open.pool,
-                from_sql: Some(sub),
-            })
+            datamart_target(state, open, dm, q).await
         }
         _ => Err(ApiError::Validation(vec![FieldError::new(
             "source_id",
             "give exactly one of source_id or datamart_id",
         )])),
     }
+}
+
+/// A datamart as the table of a chart query: its SQL becomes a subquery, its columns come from one sample row.
+async fn datamart_target(
+    state: &AppState,
+    open: sources::OpenSource,
+    dm: tessera_domain::Datamart,
+    q: &mut ChartQuery,
+) -> ApiResult<Target> {
+    let sub = tessera_sources::validate::read_only_query(open.source.kind, &dm.sql)?.sql();
+    let sample_sql = format!("SELECT * FROM (\n{sub}\n) AS tessera_sample LIMIT 1");
+    let (pool, name, timeout) = (
+        open.pool.clone(),
+        open.source.name.clone(),
+        state.sources.limits.statement_timeout,
+    );
+    let sample = state
+        .cpu(move || {
+            tessera_sources::execute::run_read_only(&pool, &name, &sample_sql, &[], timeout)
+        })
+        .await??;
+    q.table = dm.name.clone();
+    Ok(Target {
+        cache_prefix: format!("{}|{}|", open.source.id, dm.id),
+        table: table_from_sample(&dm.name, &sample),
+        source: open.source,
+        pool: open.pool,
+        from_sql: Some(sub),
+    })
 }
 
 async fn execute(
