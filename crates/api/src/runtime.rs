@@ -11,6 +11,9 @@ use tessera_sources::{CredentialCipher, SpecPolicy};
 
 use crate::settings::{ChartSettings, SourcesSettings};
 
+/// Prefix of chart cache keys of queries over a datamart (`dm:{datamart id}|...`).
+pub const DATAMART_KEY: &str = "dm:";
+
 /// Shared by every request that touches a user's database.
 pub struct SourceRuntime {
     /// One pool per source.
@@ -31,6 +34,8 @@ pub struct SourceRuntime {
     pub realtime: moka::sync::Cache<String, Arc<serde_json::Value>>,
     /// Log generated SQL.
     pub sql_debug: bool,
+    /// Which source each organisation's named metrics read, by organisation and source names.
+    pub metric_sources: moka::sync::Cache<String, tessera_domain::DataSourceId>,
     /// The named metrics.
     pub catalog: crate::catalog::Catalog,
 }
@@ -78,21 +83,35 @@ impl SourceRuntime {
                 .support_invalidation_closures()
                 .build(),
             sql_debug: charts.sql_debug,
+            metric_sources: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
             catalog: crate::catalog::Catalog::load(&charts.metrics)?,
         })
     }
 
-    /// Forgets everything derived from a source: its pool, schema and cached answers.
+    /// Forgets everything derived from a source: its pool, schema and cached answers (including
+    /// every datamart-based answer, since a datamart's key does not name its source).
     pub fn invalidate(&self, id: DataSourceId) {
         self.pools.invalidate(id);
         self.schemas.invalidate(&id);
         let prefix = format!("{id}|");
         let p2 = prefix.clone();
-        let _ = self
-            .charts
-            .invalidate_entries_if(move |k, _| k.starts_with(&prefix));
+        let _ = self.charts.invalidate_entries_if(move |k, _| {
+            k.starts_with(&prefix) || k.starts_with(DATAMART_KEY)
+        });
         let _ = self
             .realtime
             .invalidate_entries_if(move |k, _| k.starts_with(&p2));
+        self.metric_sources.invalidate_all();
+    }
+
+    /// Forgets the cached answers over one datamart.
+    pub fn invalidate_datamart(&self, id: tessera_domain::DatamartId) {
+        let prefix = format!("{DATAMART_KEY}{id}|");
+        let _ = self
+            .charts
+            .invalidate_entries_if(move |k, _| k.starts_with(&prefix));
     }
 }

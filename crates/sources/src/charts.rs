@@ -784,7 +784,7 @@ mod tests {
         let c = compile(SourceKind::Sqlite, &table(), &q, Some(range), true).unwrap();
         assert!(
             c.sql
-                .starts_with("SELECT strftime('%Y-%m-%d', \"created_at\") AS \"created_at\""),
+                .starts_with("SELECT date(\"created_at\") AS \"created_at\""),
             "{}",
             c.sql
         );

@@ -175,57 +175,78 @@ pub fn generate(
             sql.clear();
             Ok(())
         };
-    for i in 0..size.transactions {
+    // rows are appended in time order, as a live system writes them
+    let mut tx: Vec<(NaiveDateTime, u64, &str, &str, f64)> = (0..size.transactions)
+        .map(|_| {
+            let (category, _, median) = *pick(&mut rng, &CATEGORIES);
+            let segment = pick2(&mut rng, &SEGMENTS);
+            let boost = if segment == "vip" {
+                2.2
+            } else if segment == "wholesale" {
+                4.0
+            } else {
+                1.0
+            };
+            let amount = lognormal(&mut rng, median * boost, 0.55).max(0.5);
+            (
+                moment(&mut rng, end, days),
+                rng.gen_range(1..=users),
+                category,
+                segment,
+                amount,
+            )
+        })
+        .collect();
+    tx.sort_by_key(|r| r.0);
+    for (i, (t, user, category, segment, amount)) in tx.into_iter().enumerate() {
         if i % 5_000 == 0 {
             flush(&mut sql, &mut conn)?;
             sql.push_str(
                 "INSERT INTO transactions (user_id, amount, category, segment, created_at) VALUES ",
             );
         }
-        let (category, _, median) = *pick(&mut rng, &CATEGORIES);
-        let segment = pick2(&mut rng, &SEGMENTS);
-        let boost = if segment == "vip" {
-            2.2
-        } else if segment == "wholesale" {
-            4.0
-        } else {
-            1.0
-        };
-        let amount = lognormal(&mut rng, median * boost, 0.55).max(0.5);
-        let user = rng.gen_range(1..=users);
         sql.push_str(&format!(
             "({user},{amount},'{category}','{segment}','{}'),",
-            fmt(moment(&mut rng, end, days))
+            fmt(t)
         ));
     }
     flush(&mut sql, &mut conn)?;
-    for i in 0..activities {
+    let mut acts: Vec<(NaiveDateTime, u64, &str, &str)> = (0..activities)
+        .map(|_| {
+            let (a, c) = (pick2(&mut rng, &ACTIVITIES), pick2(&mut rng, &CHANNELS));
+            (moment(&mut rng, end, days), rng.gen_range(1..=users), a, c)
+        })
+        .collect();
+    acts.sort_by_key(|r| r.0);
+    for (i, (t, user, a, c)) in acts.into_iter().enumerate() {
         if i % 5_000 == 0 {
             flush(&mut sql, &mut conn)?;
             sql.push_str(
                 "INSERT INTO user_activities (user_id, activity_type, channel, created_at) VALUES ",
             );
         }
-        let (a, c) = (pick2(&mut rng, &ACTIVITIES), pick2(&mut rng, &CHANNELS));
-        let user = rng.gen_range(1..=users);
-        sql.push_str(&format!(
-            "({user},'{a}','{c}','{}'),",
-            fmt(moment(&mut rng, end, days))
-        ));
+        sql.push_str(&format!("({user},'{a}','{c}','{}'),", fmt(t)));
     }
     flush(&mut sql, &mut conn)?;
-    for i in 0..orders {
+    let mut ords: Vec<(NaiveDateTime, u64, &str, f64)> = (0..orders)
+        .map(|_| {
+            let status = pick2(&mut rng, &STATUSES);
+            let total = lognormal(&mut rng, 70.0, 0.7).max(1.0);
+            (
+                moment(&mut rng, end, days),
+                rng.gen_range(1..=users),
+                status,
+                total,
+            )
+        })
+        .collect();
+    ords.sort_by_key(|r| r.0);
+    for (i, (t, user, status, total)) in ords.into_iter().enumerate() {
         if i % 5_000 == 0 {
             flush(&mut sql, &mut conn)?;
             sql.push_str("INSERT INTO orders (user_id, status, total_amount, created_at) VALUES ");
         }
-        let status = pick2(&mut rng, &STATUSES);
-        let total = lognormal(&mut rng, 70.0, 0.7).max(1.0);
-        let user = rng.gen_range(1..=users);
-        sql.push_str(&format!(
-            "({user},'{status}',{total},'{}'),",
-            fmt(moment(&mut rng, end, days))
-        ));
+        sql.push_str(&format!("({user},'{status}',{total},'{}'),", fmt(t)));
     }
     flush(&mut sql, &mut conn)?;
     conn.batch_execute(

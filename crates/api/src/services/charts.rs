@@ -159,7 +159,6 @@ struct Target {
     pool: Arc<SourcePool>,
     table: TableInfo,
     from_sql: Option<String>,
-    cache_prefix: String,
 }
 
 async fn resolve(
@@ -176,7 +175,6 @@ async fn resolve(
             }
             if let Some(table) = schema.table(&q.table).cloned() {
                 return Ok(Target {
-                    cache_prefix: format!("{}|", open.source.id),
                     source: open.source,
                     pool: open.pool,
                     table,
@@ -245,7 +243,6 @@ async fn datamart_target(
         .await??;
     q.table = dm.name.clone();
     Ok(Target {
-        cache_prefix: format!("{}|{}|", open.source.id, dm.id),
         table: table_from_sample(&dm.name, &sample),
         source: open.source,
         pool: open.pool,
@@ -289,26 +286,49 @@ pub async fn query(
     let started = Instant::now();
     let now = tessera_store::now();
     let mut q = parse_query(req, now)?;
-    let target = resolve(state, caller, req, &mut q).await?;
-    q.validate()?;
 
-    // cache key: the query as asked (a relative period, not its moving range), per organisation
+    // The cache is consulted before anything touches a database: the key is the organisation,
+    // the source (or datamart) asked for, and the query as asked (a relative period, not its
+    // moving range). Entries are only ever written after the caller's organisation was checked
+    // to own that source, and are dropped when the source or datamart changes.
     let mut key_query = q.clone();
     if let Some(t) = key_query.time.as_mut().filter(|t| t.period.is_some()) {
         t.range = None;
     }
+    let target_key = match (&req.source_id, &req.datamart_id) {
+        (Some(s), None) => format!(
+            "{}|",
+            s.parse::<tessera_domain::DataSourceId>()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|_| s.clone())
+        ),
+        (None, Some(d)) => format!(
+            "{}{}|",
+            crate::runtime::DATAMART_KEY,
+            d.parse::<DatamartId>()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|_| d.clone())
+        ),
+        _ => String::new(),
+    };
     let key = format!(
-        "{}{}|{}",
-        target.cache_prefix,
+        "{target_key}{}|{}",
         caller.org_id,
         serde_json::to_string(&key_query).unwrap_or_default()
     );
-    if let Some(hit) = state.sources.charts.get(&key).filter(|_| use_cache) {
+    if let Some(hit) = state
+        .sources
+        .charts
+        .get(&key)
+        .filter(|_| use_cache && !target_key.is_empty())
+    {
         let mut answer = (*hit).clone();
         answer["metadata"]["cached"] = Json::Bool(true);
         answer["metadata"]["duration_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
         return Ok(answer);
     }
+    let target = resolve(state, caller, req, &mut q).await?;
+    q.validate()?;
 
     let kind = target.source.kind;
     let range = q.time.as_ref().and_then(|t| t.range);

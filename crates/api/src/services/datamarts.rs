@@ -113,7 +113,7 @@ pub async fn update(
                 .map_err(store_error(label.clone()))
         })
         .await?;
-    state.sources.invalidate(updated.source_id);
+    state.sources.invalidate_datamart(updated.id);
     Ok(updated)
 }
 
@@ -123,5 +123,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     let (org, id) = (caller.org_id, parse_id(id)?);
     state
         .db(move |conn| datamarts::delete(conn, org, id).map_err(store_error(String::new())))
-        .await
+        .await?;
+    state.sources.invalidate_datamart(id);
+    Ok(())
 }

@@ -71,6 +71,10 @@ async fn source_for(
         None => vec!["analytics".into(), "demo".into()],
     };
     let org = caller.org_id;
+    let cache_key = format!("{org}|{}", names.join(","));
+    if let Some(id) = state.sources.metric_sources.get(&cache_key) {
+        return Ok(id.to_string());
+    }
     let wanted = names.clone();
     let found = state
         .db(move |conn| {
@@ -82,6 +86,9 @@ async fn source_for(
             Ok(None)
         })
         .await?;
+    if let Some(id) = found {
+        state.sources.metric_sources.insert(cache_key, id);
+    }
     found.map(|id: DataSourceId| id.to_string()).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no data source named {} in your organisation; register one or pass source_id",

@@ -107,6 +107,7 @@ pub async fn create(
                 .map_err(conflict(req.name.trim().to_owned()))
         })
         .await?;
+    state.sources.metric_sources.invalidate_all();
     tracing::info!(source = %stored.source.name, kind = %kind, url = %spec.redacted(), "data source registered");
     Ok(stored.source)
 }
