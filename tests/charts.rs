@@ -15,7 +15,7 @@ const DATA: &str = "CREATE TABLE transactions (id INTEGER PRIMARY KEY, user_id I
 
 async fn setup(app: &TestApp) -> (Tokens, String) {
     let admin = app.admin().await;
-    tessera_testkit::sqlite_file(&app.sources_dir().join("shop.db"), DATA);
+    tessera_testkit::sqlite_file(&app.org_sources_dir(&admin).await.join("shop.db"), DATA);
     let r: Value = app
         .post(
             "/data-sources",
@@ -273,7 +273,7 @@ async fn relative_periods_end_now() {
         (now - chrono::Duration::hours(1)).format("%Y-%m-%d %H:%M:%S"),
         (now - chrono::Duration::days(2)).format("%Y-%m-%d %H:%M:%S")
     );
-    tessera_testkit::sqlite_file(&app.sources_dir().join("shop.db"), &recent);
+    tessera_testkit::sqlite_file(&app.org_sources_dir(&admin).await.join("shop.db"), &recent);
     let v = chart(
         &app,
         &admin,

@@ -11,7 +11,7 @@ const SHOP: &str = "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NO
       (3, 2, 7.25, 'refunded', '2026-01-02 12:00:00'), (4, 2, 1.0, 'paid', '2026-01-03 09:00:00');";
 
 async fn shop_source(app: &TestApp, tokens: &Tokens) -> String {
-    tessera_testkit::sqlite_file(&app.sources_dir().join("shop.db"), SHOP);
+    tessera_testkit::sqlite_file(&app.org_sources_dir(tokens).await.join("shop.db"), SHOP);
     let r = app
         .post(
             "/data-sources",
@@ -133,10 +133,26 @@ async fn sqlite_sources_cannot_leave_the_sources_directory() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     tessera_testkit::sqlite_file(
-        &app.sources_dir().join("ok.db"),
+        &app.org_sources_dir(&admin).await.join("ok.db"),
         "CREATE TABLE t (a INTEGER);",
     );
     let app_db = format!("sqlite://{}", app.app_database().display());
+    // the demo organisation's files are not another organisation's to name
+    let (_, other) = app.register_and_login("snoop", None).await;
+    for url in [
+        "sqlite://../demo.db",
+        "sqlite://demo.db",
+        &format!("sqlite://{}", app.sources_dir().join("demo.db").display()),
+    ] {
+        let r = app
+            .post(
+                "/data-sources",
+                json!({"name": "peek", "kind": "sqlite", "url": url}),
+                Some(&other.access),
+            )
+            .await;
+        assert_problem(r, 422).await;
+    }
     for url in [
         "sqlite://../tessera.db",
         "sqlite:///etc/passwd",
@@ -233,7 +249,7 @@ async fn viewers_cannot_register_sources() {
     let admin = app.admin().await;
     let (_, viewer) = app.member(&admin, "viewer").await;
     tessera_testkit::sqlite_file(
-        &app.sources_dir().join("v.db"),
+        &app.org_sources_dir(&admin).await.join("v.db"),
         "CREATE TABLE t (a INTEGER);",
     );
     let r = app

@@ -81,6 +81,18 @@ impl TestApp {
         self._dir.path().join("sources")
     }
 
+    /// The directory an organisation's SQLite sources live in (`sources/<organisation id>`).
+    pub async fn org_sources_dir(&self, tokens: &Tokens) -> std::path::PathBuf {
+        let me: serde_json::Value = self
+            .get("/users/me", Some(&tokens.access))
+            .await
+            .json()
+            .await
+            .unwrap();
+        self.sources_dir()
+            .join(me["organization_id"].as_str().unwrap())
+    }
+
     /// The app database file.
     pub fn app_database(&self) -> std::path::PathBuf {
         self._dir.path().join("tessera.db")

@@ -91,6 +91,19 @@ impl SourceRuntime {
         })
     }
 
+    /// The policy for an organisation's own sources: its SQLite files live in
+    /// `sqlite_dir/<organisation id>/`, so no organisation can name another's files.
+    pub fn policy_for(&self, org: tessera_domain::OrgId) -> SpecPolicy {
+        let dir = self.policy.sqlite_dir.join(org.to_string());
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot create the organisation's sources directory");
+        }
+        SpecPolicy {
+            sqlite_dir: dir,
+            ..self.policy.clone()
+        }
+    }
+
     /// Forgets everything derived from a source: its pool, schema and cached answers (including
     /// every datamart-based answer, since a datamart's key does not name its source).
     pub fn invalidate(&self, id: DataSourceId) {
@@ -105,13 +118,5 @@ impl SourceRuntime {
             .realtime
             .invalidate_entries_if(move |k, _| k.starts_with(&p2));
         self.metric_sources.invalidate_all();
-    }
-
-    /// Forgets the cached answers over one datamart.
-    pub fn invalidate_datamart(&self, id: tessera_domain::DatamartId) {
-        let prefix = format!("{DATAMART_KEY}{id}|");
-        let _ = self
-            .charts
-            .invalidate_entries_if(move |k, _| k.starts_with(&prefix));
     }
 }

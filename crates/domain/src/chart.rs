@@ -199,8 +199,13 @@ impl Period {
     }
 }
 
-/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` or `YYYY-MM-DD HH:MM[:SS]` (fractions allowed).
+/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` or `YYYY-MM-DD HH:MM[:SS]` (fractions allowed),
+/// years 1000 to 9999 only (so that range arithmetic can never overflow).
 pub fn parse_datetime(raw: &str) -> Option<NaiveDateTime> {
+    parse_any_datetime(raw).filter(|t| (1000..=9999).contains(&t.year()))
+}
+
+fn parse_any_datetime(raw: &str) -> Option<NaiveDateTime> {
     let s = raw.trim().trim_end_matches('Z');
     for fmt in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -432,6 +437,8 @@ mod tests {
             assert!(parse_datetime(s).is_some(), "{s}");
         }
         assert!(parse_datetime("02/01/2026").is_none());
+        assert!(parse_datetime("+262142-01-01").is_none());
+        assert!(parse_datetime("0001-01-01").is_none());
     }
 
     #[test]

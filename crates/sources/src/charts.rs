@@ -520,6 +520,10 @@ pub fn fill_empty_buckets(
     range: TimeRange,
     data: &mut Vec<Map<String, Json>>,
 ) {
+    // a result cut by LIMIT would get zeros for buckets that do have data: fill only whole results
+    if data.len() >= q.limit as usize {
+        return;
+    }
     let Some(time) = compiled.columns.iter().find(|c| c.role == OutputRole::Time) else {
         return;
     };

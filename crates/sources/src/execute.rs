@@ -67,10 +67,15 @@ pub fn run_read_only(
     let loaded: Result<Vec<Row>, diesel::result::Error> = match pool {
         SourcePool::Postgres(p) => {
             let mut conn = p.get().map_err(unavailable)?;
-            conn.build_transaction().read_only().run(|c| {
-                c.batch_execute(&format!("SET LOCAL statement_timeout = {timeout_ms}"))?;
-                bind_all!(boxed::<Pg>(sql), params).load::<Row>(c)
-            })
+            // always rolled back, so nothing a statement sets (set_config, ...) outlives it; UTC so
+            // that timestamptz buckets and bound ranges agree with the other engines
+            conn.batch_execute(&format!(
+                "BEGIN READ ONLY; SET LOCAL statement_timeout = {timeout_ms}; SET LOCAL TimeZone = 'UTC'"
+            ))
+            .map_err(|e| classify(e, name, timeout_ms))?;
+            let result = bind_all!(boxed::<Pg>(sql), params).load::<Row>(&mut *conn);
+            let rollback = conn.batch_execute("ROLLBACK");
+            result.and_then(|rows| rollback.map(|()| rows))
         }
         SourcePool::Mysql { pool, mariadb } => {
             let mut conn = pool.get().map_err(unavailable)?;

@@ -8,8 +8,8 @@ use crate::{SourceError, Value};
 /// Builds a DataFrame; each column takes the type of its values (integers, floats, booleans,
 /// dates, timestamps, else text), with NULLs as nulls. Integers mixed with floats become floats.
 pub fn to_dataframe(rows: &Rows) -> Result<DataFrame, SourceError> {
-    let columns: Vec<Column> = rows
-        .columns
+    let names = unique_names(&rows.columns);
+    let columns: Vec<Column> = names
         .iter()
         .enumerate()
         .map(|(i, name)| {
@@ -21,6 +21,26 @@ pub fn to_dataframe(rows: &Rows) -> Result<DataFrame, SourceError> {
         })
         .collect();
     DataFrame::new(rows.rows.len(), columns).map_err(|e| SourceError::Frame(e.to_string()))
+}
+
+/// Column names made unique (`id`, `id_2`, ...): SQL allows duplicates, a DataFrame does not.
+pub fn unique_names(columns: &[String]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out: Vec<String> = Vec::with_capacity(columns.len());
+    for c in columns {
+        let n = seen.entry(c.as_str()).or_insert(0);
+        *n += 1;
+        let mut name = if *n == 1 {
+            c.clone()
+        } else {
+            format!("{c}_{n}")
+        };
+        while out.contains(&name) {
+            name.push('_');
+        }
+        out.push(name);
+    }
+    out
 }
 
 fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Series {
@@ -180,5 +200,31 @@ mod tests {
         assert_eq!(df.height(), 2);
         assert_eq!(df.column("f").unwrap().f64().unwrap().get(1), Some(2.0));
         assert_eq!(df.column("i").unwrap().null_count(), 1);
+    }
+
+    #[test]
+    fn duplicate_column_names_are_made_unique() {
+        let rows = Rows {
+            columns: vec![
+                "id".into(),
+                "id".into(),
+                "?column?".into(),
+                "?column?".into(),
+            ],
+            rows: vec![vec![
+                Value::Int(1),
+                Value::Int(2),
+                Value::Int(3),
+                Value::Int(4),
+            ]],
+            elapsed: std::time::Duration::ZERO,
+        };
+        let df = to_dataframe(&rows).unwrap();
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(names, vec!["id", "id_2", "?column?", "?column?_2"]);
     }
 }

@@ -65,6 +65,10 @@ impl std::fmt::Debug for ConnectionSpec {
     }
 }
 
+/// The URL parameters a network source may carry.
+pub const ALLOWED_URL_PARAMETERS: [&str; 4] =
+    ["sslmode", "ssl_mode", "connect_timeout", "application_name"];
+
 fn invalid(msg: impl Into<String>) -> SourceError {
     SourceError::InvalidSpec(msg.into())
 }
@@ -130,6 +134,16 @@ impl ConnectionSpec {
                     return Err(invalid(format!(
                         "host '{host}' is not in sources.allowed_hosts"
                     )));
+                }
+                // Driver parameters can redirect the connection (host=, hostaddr=, unix_socket=) or
+                // read local files (passfile=, sslkey=): only harmless ones pass.
+                for (key, _) in url.query_pairs() {
+                    if !ALLOWED_URL_PARAMETERS.contains(&key.as_ref()) {
+                        return Err(invalid(format!(
+                            "URL parameter '{key}' is not allowed; allowed: {}",
+                            ALLOWED_URL_PARAMETERS.join(", ")
+                        )));
+                    }
                 }
                 let database = url.path().trim_start_matches('/').to_owned();
                 if database.is_empty() {
@@ -202,13 +216,42 @@ impl ConnectionSpec {
         )
     }
 
-    /// Rebuilds a spec from a stored URL, re-checking it against the current policy.
+    /// Rebuilds a spec from a stored URL. Hosts and URL parameters are checked against the current
+    /// policy again; a SQLite file is not re-confined to a directory (it was when it was registered,
+    /// or the operator registered it), but it must exist and never be the app database.
     pub fn from_stored(
         kind: SourceKind,
         url: &str,
         policy: &SpecPolicy,
     ) -> Result<Self, SourceError> {
-        Self::parse(kind, Some(url), &SpecFields::default(), policy)
+        if kind != SourceKind::Sqlite {
+            return Self::parse(kind, Some(url), &SpecFields::default(), policy);
+        }
+        let raw = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let file = Path::new(raw)
+            .canonicalize()
+            .map_err(|_| invalid(format!("the SQLite file {raw} is gone")))?;
+        if let Some(app) = policy
+            .app_database
+            .as_ref()
+            .and_then(|p| p.canonicalize().ok())
+        {
+            if app == file {
+                return Err(invalid("the app's own database cannot be a data source"));
+            }
+        }
+        let display = file.display().to_string();
+        Ok(Self {
+            kind,
+            url: format!("sqlite://{display}"),
+            host: None,
+            port: None,
+            database: Some(display),
+            username: None,
+        })
     }
 
     /// The URL with the password replaced by `***` (for logs and errors).
@@ -390,6 +433,39 @@ mod tests {
             &p
         )
         .is_err());
+    }
+
+    #[test]
+    fn url_parameters_that_redirect_or_read_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = policy(dir.path());
+        for url in [
+            "postgres://u@db/x?host=10.0.0.1",
+            "postgres://u@db/x?hostaddr=127.0.0.1",
+            "postgres://u@db/x?passfile=/etc/passwd",
+            "postgres://u@db/x?password=leak",
+            "postgres://u@db/x?service=evil",
+        ] {
+            assert!(
+                ConnectionSpec::parse(SourceKind::Postgres, Some(url), &SpecFields::default(), &p)
+                    .is_err(),
+                "{url}"
+            );
+        }
+        assert!(ConnectionSpec::parse(
+            SourceKind::Mysql,
+            Some("mysql://u@db/x?unix_socket=/tmp/s"),
+            &SpecFields::default(),
+            &p
+        )
+        .is_err());
+        assert!(ConnectionSpec::parse(
+            SourceKind::Postgres,
+            Some("postgres://u@db/x?sslmode=require&connect_timeout=3"),
+            &SpecFields::default(),
+            &p
+        )
+        .is_ok());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use sqlparser::ast::{
     Value as SqlValue, Visit, Visitor,
 };
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::parser::{Parser, ParserError};
+use sqlparser::parser::{Parser, ParserError, ParserOptions};
 use tessera_domain::SourceKind;
 
 use crate::SourceError;
@@ -36,7 +36,14 @@ pub fn read_only_query(kind: SourceKind, sql: &str) -> Result<ReadQuery, SourceE
     if sql.trim().is_empty() {
         return Err(SourceError::not_read_only("the statement is empty"));
     }
-    let mut statements = Parser::parse_sql(dialect(kind).as_ref(), sql).map_err(syntax_error)?;
+    // Keep string literals exactly as written: unescaped and printed back, a literal ending in an
+    // escaped backslash would end in an escaped quote on MySQL, smuggling text out of the literal.
+    let d = dialect(kind);
+    let mut statements = Parser::new(d.as_ref())
+        .with_options(ParserOptions::new().with_unescape(false))
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(syntax_error)?;
     if statements.len() != 1 {
         return Err(SourceError::not_read_only(format!(
             "send exactly one statement; this has {}",
@@ -218,6 +225,16 @@ mod tests {
         ));
         assert!(refused(SourceKind::Sqlite, "ATTACH DATABASE 'x.db' AS x"));
         assert!(refused(SourceKind::Sqlite, "PRAGMA query_only = OFF"));
+    }
+
+    #[test]
+    fn string_literals_are_printed_back_exactly() {
+        // with unescaping, this would be printed as `'x\' AS a, ' FROM t FOR UPDATE #'`, which
+        // MySQL reads as one literal ending after FOR UPDATE: a lock hidden from the check
+        let sql = r"SELECT 'x\\' AS a, ' FROM t FOR UPDATE #' AS b";
+        let q = read_only_query(SourceKind::Mysql, sql).unwrap();
+        assert!(q.sql().contains(r"'x\\'"), "{}", q.sql());
+        assert!(q.paged(10, 0).contains(r"'x\\'"), "{}", q.paged(10, 0));
     }
 
     #[test]

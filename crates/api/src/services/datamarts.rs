@@ -113,17 +113,19 @@ pub async fn update(
                 .map_err(store_error(label.clone()))
         })
         .await?;
-    state.sources.invalidate_datamart(updated.id);
+    state.sources.invalidate(updated.source_id);
     Ok(updated)
 }
 
 /// Deletes a datamart.
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
     require_editor(caller)?;
-    let (org, id) = (caller.org_id, parse_id(id)?);
+    let current = get(state, caller, id).await?;
+    let (org, id) = (caller.org_id, current.id);
     state
         .db(move |conn| datamarts::delete(conn, org, id).map_err(store_error(String::new())))
         .await?;
-    state.sources.invalidate_datamart(id);
+    // answers over the datamart by id, or by name through its source, must go too
+    state.sources.invalidate(current.source_id);
     Ok(())
 }

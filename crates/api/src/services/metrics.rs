@@ -298,11 +298,13 @@ pub async fn realtime(
         .catalog
         .get(name, "realtime")
         .map_err(ApiError::BadRequest)?;
+    // keyed by the resolved source, so that changing the source drops the entry
+    let source = source_for(state, caller, m, p).await?;
     let key = format!(
-        "{}|{}|{}",
-        p.source_id.as_deref().unwrap_or("-"),
+        "{source}|{}|{}|{}",
         caller.org_id,
-        m.name
+        m.name,
+        p.category.as_deref().unwrap_or("")
     );
     if let Some(hit) = state.sources.realtime.get(&key) {
         let mut answer = (*hit).clone();

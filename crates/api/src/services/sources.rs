@@ -98,7 +98,12 @@ pub async fn create(
         &req.username,
         &req.password,
     );
-    let spec = ConnectionSpec::parse(kind, req.url.as_deref(), &f, &state.sources.policy)?;
+    let spec = ConnectionSpec::parse(
+        kind,
+        req.url.as_deref(),
+        &f,
+        &state.sources.policy_for(caller.org_id),
+    )?;
     let connection = sealed(state, &spec)?;
     let (org, user) = (caller.org_id, caller.user_id);
     let stored = state
@@ -164,10 +169,14 @@ pub async fn update(
         || f.port.is_some();
     let connection = if touches_connection {
         let spec = match req.url.as_deref() {
-            Some(url) => {
-                ConnectionSpec::parse(current.source.kind, Some(url), &f, &state.sources.policy)?
-            }
-            None => spec_of(state, &current)?.with_fields(&f, &state.sources.policy)?,
+            Some(url) => ConnectionSpec::parse(
+                current.source.kind,
+                Some(url),
+                &f,
+                &state.sources.policy_for(caller.org_id),
+            )?,
+            None => spec_of(state, &current)?
+                .with_fields(&f, &state.sources.policy_for(caller.org_id))?,
         };
         Some(sealed(state, &spec)?)
     } else {
@@ -207,13 +216,16 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     Ok(())
 }
 
+/// The stored source's connection; one that no longer passes the checks (file gone, host no
+/// longer allowed) is unavailable, not the client's mistake.
 fn spec_of(state: &AppState, stored: &StoredSource) -> ApiResult<ConnectionSpec> {
     let url = state.sources.cipher.decrypt(&stored.sealed_url)?;
-    Ok(ConnectionSpec::from_stored(
-        stored.source.kind,
-        &url,
-        &state.sources.policy,
-    )?)
+    ConnectionSpec::from_stored(stored.source.kind, &url, &state.sources.policy).map_err(|e| {
+        ApiError::SourceUnavailable {
+            source_name: stored.source.name.clone(),
+            detail: e.to_string(),
+        }
+    })
 }
 
 /// Opens a source of the caller's organisation for reading (pool created on first use).
@@ -265,7 +277,12 @@ pub async fn test(
                 &req.username,
                 &req.password,
             );
-            let spec = ConnectionSpec::parse(kind, req.url.as_deref(), &f, &state.sources.policy)?;
+            let spec = ConnectionSpec::parse(
+                kind,
+                req.url.as_deref(),
+                &f,
+                &state.sources.policy_for(caller.org_id),
+            )?;
             let limits = state.sources.limits.clone();
             state
                 .cpu(move || {
