@@ -68,6 +68,19 @@ async fn served_spec_is_openapi_3_1_and_matches_the_committed_file() {
         served, committed,
         "openapi/openapi.json is stale: run `make openapi`"
     );
+    let mut ids = std::collections::HashSet::new();
+    for ops in served["paths"].as_object().unwrap().values() {
+        for op in ops
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(Value::as_object)
+        {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                assert!(ids.insert(id.to_owned()), "operationId {id} is not unique");
+            }
+        }
+    }
     for (path, ops) in served["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             let Some(responses) = op.get("responses").and_then(Value::as_object) else {

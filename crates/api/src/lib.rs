@@ -98,6 +98,7 @@ fn build_openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut spec = spec;
     openapi::add_common_errors(&mut spec);
+    openapi::prefix_operation_ids(&mut spec);
     spec
 }
 

@@ -95,3 +95,29 @@ pub fn add_common_errors(spec: &mut utoipa::openapi::OpenApi) {
         }
     }
 }
+
+/// Makes every operationId unique and readable by prefixing its tag: `users_list`,
+/// `data_sources_list`, ... (handlers in different modules share names like `list`).
+pub fn prefix_operation_ids(spec: &mut utoipa::openapi::OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let tag = op
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .map(|t| t.replace('-', "_"));
+            if let (Some(tag), Some(id)) = (tag, op.operation_id.as_mut()) {
+                if !id.starts_with(&format!("{tag}_")) {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+    }
+}
