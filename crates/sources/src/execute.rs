@@ -84,8 +84,19 @@ pub fn run_read_only(
             })
         }
         SourcePool::Sqlite(p) => {
+            // SQLite has no server-side statement timeout and diesel exposes no interrupt, so the
+            // answer has a deadline: past it the client gets the timeout while the statement
+            // finishes on its own thread and then returns its connection to the pool.
             let mut conn = p.get().map_err(unavailable)?;
-            bind_all!(boxed::<Sqlite>(sql), params).load::<Row>(&mut *conn)
+            let (sql, params) = (sql.to_owned(), params.to_vec());
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(bind_all!(boxed::<Sqlite>(&sql), &params).load::<Row>(&mut *conn));
+            });
+            match rx.recv_timeout(timeout) {
+                Ok(result) => result,
+                Err(_) => return Err(SourceError::Timeout(timeout_ms)),
+            }
         }
     };
     let rows = loaded.map_err(|e| classify(e, name, timeout_ms))?;

@@ -119,9 +119,25 @@ impl SourcePool {
                 Ok(SourcePool::Postgres(pool))
             }
             SourceKind::Mysql => {
-                let manager = ConnectionManager::<MysqlConnection>::new(url);
-                // one direct attempt first: a refused connection fails now, not after r2d2's retries
-                r2d2::ManageConnection::connect(&manager).map_err(|e| pool_error(spec, name, e))?;
+                let manager = ConnectionManager::<MysqlConnection>::new(url.clone());
+                // one direct attempt first, under the connect timeout (the MySQL client has none
+                // of its own here): a refused or silent host fails now, not after r2d2's retries
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let _ = tx.send(r2d2::ManageConnection::connect(&ConnectionManager::<
+                        MysqlConnection,
+                    >::new(
+                        url
+                    )));
+                });
+                match rx.recv_timeout(limits.connect_timeout) {
+                    Ok(result) => {
+                        result.map_err(|e| pool_error(spec, name, e))?;
+                    }
+                    Err(_) => {
+                        return Err(pool_error(spec, name, "the connection attempt timed out"))
+                    }
+                }
                 let pool = builder(limits)
                     .build(manager)
                     .map_err(|e| pool_error(spec, name, e))?;

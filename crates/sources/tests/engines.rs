@@ -334,3 +334,19 @@ fn mariadb_statements_time_out() {
     let r = run_read_only(&pool, "test", sql, &[], Duration::from_millis(300));
     assert!(matches!(r, Err(SourceError::Timeout(300))), "{r:?}");
 }
+
+#[test]
+fn sqlite_statements_time_out() {
+    let Some(db) = TestDatabase::create(Engine::Sqlite) else {
+        return;
+    };
+    let (_, pool) = setup(&db);
+    let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT COUNT(*) FROM c";
+    let started = std::time::Instant::now();
+    let r = run_read_only(&pool, "test", sql, &[], Duration::from_millis(200));
+    assert!(matches!(r, Err(SourceError::Timeout(200))), "{r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "answered at the deadline"
+    );
+}
