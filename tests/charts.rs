@@ -383,3 +383,21 @@ async fn a_datamart_is_usable_by_name_as_a_table() {
     let v = chart(&app, &admin, json!({"source_id": source, "table": "books_only", "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}]})).await;
     assert_eq!(v["data"], json!([{"revenue": 80.0}]));
 }
+
+#[tokio::test]
+async fn sql_lab_reads_a_datamart_by_name() {
+    let app = spawn_app().await;
+    let (admin, source) = setup(&app).await;
+    app.post("/datamarts", json!({"name": "games_sales", "source_id": source, "sql": "SELECT amount FROM transactions WHERE category = 'games'"}), Some(&admin.access)).await;
+    let r: Value = app
+        .post(
+            "/queries/run",
+            json!({"source_id": source, "sql": "SELECT SUM(amount) AS total FROM games_sales"}),
+            Some(&admin.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["rows"], json!([[130.0]]), "{r}");
+}

@@ -88,6 +88,38 @@ impl ReadQuery {
         }
     }
 
+    /// The statement with saved queries (datamarts) defined as common table expressions in
+    /// front of it, checked again as a whole: `WITH name AS (sql), ... <statement>`.
+    pub fn with_ctes(
+        &self,
+        kind: SourceKind,
+        ctes: &[(String, String)],
+    ) -> Result<ReadQuery, SourceError> {
+        if ctes.is_empty() {
+            return Ok(self.clone());
+        }
+        let defs: Vec<String> = ctes
+            .iter()
+            .map(|(name, sql)| {
+                format!(
+                    "{} AS (\n{}\n)",
+                    crate::dialect::quote(kind, name),
+                    sql.trim().trim_end_matches(';')
+                )
+            })
+            .collect();
+        let defs = defs.join(", ");
+        let base = self.sql();
+        let combined = if let Some(rest) = base.strip_prefix("WITH RECURSIVE ") {
+            format!("WITH RECURSIVE {defs}, {rest}")
+        } else if let Some(rest) = base.strip_prefix("WITH ") {
+            format!("WITH {defs}, {rest}")
+        } else {
+            format!("WITH {defs} {base}")
+        };
+        read_only_query(kind, &combined)
+    }
+
     /// The statement as parsed, re-serialised.
     pub fn sql(&self) -> String {
         self.query.to_string()
@@ -235,6 +267,37 @@ mod tests {
         let q = read_only_query(SourceKind::Mysql, sql).unwrap();
         assert!(q.sql().contains(r"'x\\'"), "{}", q.sql());
         assert!(q.paged(10, 0).contains(r"'x\\'"), "{}", q.paged(10, 0));
+    }
+
+    #[test]
+    fn datamarts_become_ctes_and_are_checked_again() {
+        let q = read_only_query(SourceKind::Postgres, "SELECT * FROM big").unwrap();
+        let c = q
+            .with_ctes(
+                SourceKind::Postgres,
+                &[("big".into(), "SELECT a FROM t WHERE a > 1".into())],
+            )
+            .unwrap();
+        assert_eq!(
+            c.sql(),
+            "WITH \"big\" AS (SELECT a FROM t WHERE a > 1) SELECT * FROM big"
+        );
+        let w = read_only_query(
+            SourceKind::Sqlite,
+            "WITH x AS (SELECT 1) SELECT * FROM x JOIN big",
+        )
+        .unwrap();
+        assert!(w
+            .with_ctes(SourceKind::Sqlite, &[("big".into(), "SELECT 2".into())])
+            .unwrap()
+            .sql()
+            .starts_with("WITH \"big\" AS (SELECT 2), x AS"));
+        assert!(q
+            .with_ctes(
+                SourceKind::Postgres,
+                &[("big".into(), "DELETE FROM t".into())]
+            )
+            .is_err());
     }
 
     #[test]

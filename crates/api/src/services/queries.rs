@@ -41,6 +41,7 @@ pub async fn run(state: &AppState, caller: &Caller, req: &RunQueryRequest) -> Ap
     let (limit, page) = (limit as u32, page as u32);
     let source = sources::open(state, caller, sources::source_id(&req.source_id)?).await?;
     let query = read_only_query(source.source.kind, &req.sql)?;
+    let query = with_datamarts(state, caller, &source, query).await?;
     let sql = query.paged(u64::from(limit) + 1, u64::from(page - 1) * u64::from(limit));
     let (pool, name, timeout, debug) = (
         source.pool.clone(),
@@ -62,6 +63,48 @@ pub async fn run(state: &AppState, caller: &Caller, req: &RunQueryRequest) -> Ap
         limit,
         has_more,
     })
+}
+
+/// Defines the datamarts of this source that the statement names (and that are not real tables)
+/// as common table expressions, so a datamart is usable wherever a table name is.
+async fn with_datamarts(
+    state: &AppState,
+    caller: &Caller,
+    source: &sources::OpenSource,
+    query: tessera_sources::validate::ReadQuery,
+) -> ApiResult<tessera_sources::validate::ReadQuery> {
+    let wanted: Vec<String> = query
+        .tables
+        .iter()
+        .filter(|t| !t.contains('.'))
+        .map(|t| t.trim_matches(|c| c == '"' || c == '`').to_owned())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(query);
+    }
+    let (org, source_id) = (caller.org_id, source.source.id);
+    let found = state
+        .db(move |conn| {
+            let mut out = Vec::new();
+            for name in &wanted {
+                if let Some(dm) = tessera_store::datamarts::find_by_name(conn, org, name)? {
+                    if dm.source_id == source_id {
+                        out.push((dm.name, dm.sql));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    if found.is_empty() {
+        return Ok(query);
+    }
+    let (_, schema) = sources::schema(state, caller, source_id).await?;
+    let ctes: Vec<(String, String)> = found
+        .into_iter()
+        .filter(|(name, _)| schema.table(name).is_none())
+        .collect();
+    Ok(query.with_ctes(source.source.kind, &ctes)?)
 }
 
 /// The JSON answer of a page: column types come from the rows' DataFrame.
