@@ -57,6 +57,18 @@ impl Caller {
             )))
         }
     }
+
+    /// Refuses with 403 unless the caller may change shared content (`what`: "data sources", ...).
+    pub fn require_editor(&self, what: &str) -> Result<(), ApiError> {
+        if self.role.can_edit() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "the {} role cannot change {what}; an editor or admin can",
+                self.role
+            )))
+        }
+    }
 }
 
 /// Issues and verifies tokens and password hashes with one configuration.

@@ -11,17 +11,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::sources;
 use crate::state::AppState;
 
-fn require_editor(caller: &Caller) -> ApiResult<()> {
-    if caller.role.can_edit() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "the {} role cannot change datamarts; an editor or admin can",
-            caller.role
-        )))
-    }
-}
-
 fn parse_id(id: &str) -> ApiResult<DatamartId> {
     id.parse()
         .map_err(|_| ApiError::NotFound(format!("no datamart with id '{id}'")))
@@ -43,7 +32,7 @@ pub async fn create(
     caller: &Caller,
     req: CreateDatamartRequest,
 ) -> ApiResult<Datamart> {
-    require_editor(caller)?;
+    caller.require_editor("datamarts")?;
     let name = SourceName::parse(&req.name)?;
     let source = sources::get(state, caller, &req.source_id).await?;
     read_only_query(source.kind, &req.sql)?;
@@ -93,7 +82,7 @@ pub async fn update(
     id: &str,
     req: UpdateDatamartRequest,
 ) -> ApiResult<Datamart> {
-    require_editor(caller)?;
+    caller.require_editor("datamarts")?;
     let current = get(state, caller, id).await?;
     let name = req.name.as_deref().map(SourceName::parse).transpose()?;
     if let Some(sql) = &req.sql {
@@ -119,7 +108,7 @@ pub async fn update(
 
 /// Deletes a datamart.
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    require_editor(caller)?;
+    caller.require_editor("datamarts")?;
     let current = get(state, caller, id).await?;
     let (org, id) = (caller.org_id, current.id);
     state

@@ -23,17 +23,6 @@ pub struct OpenSource {
     pub pool: Arc<SourcePool>,
 }
 
-fn require_editor(caller: &Caller) -> ApiResult<()> {
-    if caller.role.can_edit() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "the {} role cannot change data sources; an editor or admin can",
-            caller.role
-        )))
-    }
-}
-
 fn parse_id(id: &str) -> ApiResult<DataSourceId> {
     id.parse()
         .map_err(|_| ApiError::NotFound(format!("no data source with id '{id}'")))
@@ -88,7 +77,7 @@ pub async fn create(
     caller: &Caller,
     req: CreateSourceRequest,
 ) -> ApiResult<DataSource> {
-    require_editor(caller)?;
+    caller.require_editor("data sources")?;
     let name = SourceName::parse(&req.name)?;
     let kind: SourceKind = req.kind.parse()?;
     let f = fields(
@@ -151,7 +140,7 @@ pub async fn update(
     id: &str,
     req: UpdateSourceRequest,
 ) -> ApiResult<DataSource> {
-    require_editor(caller)?;
+    caller.require_editor("data sources")?;
     let id = parse_id(id)?;
     let current = stored(state, caller, id).await?;
     let name = req.name.as_deref().map(SourceName::parse).transpose()?;
@@ -205,7 +194,7 @@ pub async fn update(
 
 /// Deletes a source and its datamarts; forgets its pool, schema and cached charts.
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    require_editor(caller)?;
+    caller.require_editor("data sources")?;
     let id = parse_id(id)?;
     let org = caller.org_id;
     state
@@ -259,7 +248,7 @@ pub async fn test(
                 .await??
         }
         None => {
-            require_editor(caller)?;
+            caller.require_editor("data sources")?;
             let kind: SourceKind = req
                 .kind
                 .as_deref()
