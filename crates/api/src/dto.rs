@@ -169,30 +169,44 @@ pub struct CreateUserRequest {
     pub role: String,
 }
 
-/// A page of users.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserPage {
-    /// This page's users.
-    pub items: Vec<UserOut>,
-    /// Users matching in all.
-    pub total: u64,
-    /// Page number, from 1.
-    pub page: u32,
-    /// Page size.
-    pub limit: u32,
+/// Defines a page DTO `{items, total, page, limit}` of `$out` built from a domain `Page<$dom>`.
+macro_rules! page_dto {
+    ($name:ident, $out:ty, $dom:ty, $doc:literal, $items:literal, $total:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            #[doc = $items]
+            pub items: Vec<$out>,
+            #[doc = $total]
+            pub total: u64,
+            /// Page number, from 1.
+            pub page: u32,
+            /// Page size.
+            pub limit: u32,
+        }
+
+        impl From<Page<$dom>> for $name {
+            fn from(p: Page<$dom>) -> Self {
+                let p = p.map(<$out>::from);
+                Self {
+                    items: p.items,
+                    total: p.total,
+                    page: p.page,
+                    limit: p.limit,
+                }
+            }
+        }
+    };
 }
 
-impl From<Page<User>> for UserPage {
-    fn from(p: Page<User>) -> Self {
-        let p = p.map(UserOut::from);
-        Self {
-            items: p.items,
-            total: p.total,
-            page: p.page,
-            limit: p.limit,
-        }
-    }
-}
+page_dto!(
+    UserPage,
+    UserOut,
+    User,
+    "A page of users.",
+    "This page's users.",
+    "Users matching in all."
+);
 
 /// Paging parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -343,30 +357,14 @@ impl From<tessera_domain::DataSource> for SourceOut {
     }
 }
 
-/// A page of data sources.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SourcePage {
-    /// This page's sources.
-    pub items: Vec<SourceOut>,
-    /// Sources in all.
-    pub total: u64,
-    /// Page number, from 1.
-    pub page: u32,
-    /// Page size.
-    pub limit: u32,
-}
-
-impl From<Page<tessera_domain::DataSource>> for SourcePage {
-    fn from(p: Page<tessera_domain::DataSource>) -> Self {
-        let p = p.map(SourceOut::from);
-        Self {
-            items: p.items,
-            total: p.total,
-            page: p.page,
-            limit: p.limit,
-        }
-    }
-}
+page_dto!(
+    SourcePage,
+    SourceOut,
+    tessera_domain::DataSource,
+    "A page of data sources.",
+    "This page's sources.",
+    "Sources in all."
+);
 
 /// The result of a connection test.
 #[derive(Debug, Serialize, ToSchema)]
@@ -731,27 +729,11 @@ impl From<tessera_domain::Datamart> for DatamartOut {
     }
 }
 
-/// A page of datamarts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DatamartPage {
-    /// This page's datamarts.
-    pub items: Vec<DatamartOut>,
-    /// Datamarts in all.
-    pub total: u64,
-    /// Page number, from 1.
-    pub page: u32,
-    /// Page size.
-    pub limit: u32,
-}
-
-impl From<Page<tessera_domain::Datamart>> for DatamartPage {
-    fn from(p: Page<tessera_domain::Datamart>) -> Self {
-        let p = p.map(DatamartOut::from);
-        Self {
-            items: p.items,
-            total: p.total,
-            page: p.page,
-            limit: p.limit,
-        }
-    }
-}
+page_dto!(
+    DatamartPage,
+    DatamartOut,
+    tessera_domain::Datamart,
+    "A page of datamarts.",
+    "This page's datamarts.",
+    "Datamarts in all."
+);

@@ -50,6 +50,21 @@ impl PageRequest {
         self.limit
     }
 
+    /// Rows to skip, as the SQL OFFSET.
+    pub fn sql_offset(&self) -> i64 {
+        i64::try_from(self.offset()).unwrap_or(i64::MAX)
+    }
+
+    /// This page of a list of `total` rows (a negative count, which no database gives, is 0).
+    pub fn page_of<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
+        Page {
+            items,
+            total: total.max(0) as u64,
+            page: self.page,
+            limit: self.limit,
+        }
+    }
+
     /// Rows to skip.
     pub fn offset(&self) -> u64 {
         u64::from(self.page - 1) * u64::from(self.limit)

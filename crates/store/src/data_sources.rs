@@ -185,17 +185,14 @@ pub fn list(
         .select(DataSourceRow::as_select())
         .order((data_sources::name.asc(), data_sources::id.asc()))
         .limit(i64::from(page.limit()))
-        .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+        .offset(page.sql_offset())
         .load(conn)?;
-    Ok(Page {
-        items: rows
-            .into_iter()
+    Ok(page.page_of(
+        rows.into_iter()
             .map(|r| r.into_stored().map(|s| s.source))
             .collect::<Result<_, _>>()?,
-        total: total.max(0) as u64,
-        page: page.page(),
-        limit: page.limit(),
-    })
+        total,
+    ))
 }
 
 /// Renames a source and/or replaces its connection.

@@ -125,17 +125,14 @@ pub fn list(
         .select(DatamartRow::as_select())
         .order((datamarts::name.asc(), datamarts::id.asc()))
         .limit(i64::from(page.limit()))
-        .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+        .offset(page.sql_offset())
         .load(conn)?;
-    Ok(Page {
-        items: rows
-            .into_iter()
+    Ok(page.page_of(
+        rows.into_iter()
             .map(DatamartRow::into_domain)
             .collect::<Result<_, _>>()?,
-        total: total.max(0) as u64,
-        page: page.page(),
-        limit: page.limit(),
-    })
+        total,
+    ))
 }
 
 /// Changes a datamart.

@@ -149,17 +149,14 @@ pub fn list(
         .select(UserRow::as_select())
         .order((users::created_at.desc(), users::id.asc()))
         .limit(i64::from(page.limit()))
-        .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+        .offset(page.sql_offset())
         .load(conn)?;
-    Ok(Page {
-        items: rows
-            .into_iter()
+    Ok(page.page_of(
+        rows.into_iter()
             .map(UserRow::into_domain)
             .collect::<Result<_, _>>()?,
-        total: total.max(0) as u64,
-        page: page.page(),
-        limit: page.limit(),
-    })
+        total,
+    ))
 }
 
 /// Login lookup by email. Deliberately not scoped: at login the organisation is not known yet,
