@@ -41,7 +41,7 @@ fn with_database(url: &str, db: &str) -> String {
         .split_once('?')
         .map(|(b, q)| (b, format!("?{q}")))
         .unwrap_or((url, String::new()));
-    let cut = base.rfind('/').unwrap();
+    let cut = base.rfind('/').expect("the test database URL has a path");
     format!("{}/{}{}", &base[..cut], db, query)
 }
 
@@ -54,7 +54,7 @@ impl TestDatabase {
         );
         match engine {
             Engine::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
+                let dir = tempfile::tempdir().expect("a temp dir for the SQLite test database");
                 let url = format!("sqlite://{}/test.db", dir.path().display());
                 Some(Self {
                     url,
@@ -70,7 +70,9 @@ impl TestDatabase {
                     "postgres://postgres@127.0.0.1:5432/test",
                 );
                 match PgConnection::establish(&admin) {
-                    Ok(mut c) => c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap(),
+                    Ok(mut c) => c
+                        .batch_execute(&format!("CREATE DATABASE {name}"))
+                        .expect("CREATE DATABASE on the PostgreSQL test server"),
                     Err(e) => return unreachable_server("PostgreSQL", &e.to_string()),
                 }
                 Some(Self {
@@ -86,7 +88,7 @@ impl TestDatabase {
                 match MysqlConnection::establish(&admin) {
                     Ok(mut c) => c
                         .batch_execute(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-                        .unwrap(),
+                        .expect("CREATE DATABASE on the MySQL test server"),
                     Err(e) => return unreachable_server("MySQL", &e.to_string()),
                 }
                 Some(Self {
@@ -114,20 +116,20 @@ impl TestDatabase {
     pub fn execute(&self, sql: &str) {
         match self.engine {
             Engine::Sqlite => {
-                let path = self.sqlite_path().unwrap();
-                diesel::SqliteConnection::establish(path.to_str().unwrap())
-                    .unwrap()
+                let path = self.sqlite_path().expect("a SQLite test database");
+                diesel::SqliteConnection::establish(path.to_str().expect("a UTF-8 path"))
+                    .expect("connecting to the test database")
                     .batch_execute(sql)
-                    .unwrap()
+                    .expect("running the setup SQL")
             }
             Engine::Postgres => PgConnection::establish(&self.url)
-                .unwrap()
+                .expect("connecting to the test database")
                 .batch_execute(sql)
-                .unwrap(),
+                .expect("running the setup SQL"),
             Engine::Mysql => MysqlConnection::establish(&self.url)
-                .unwrap()
+                .expect("connecting to the test database")
                 .batch_execute(sql)
-                .unwrap(),
+                .expect("running the setup SQL"),
         }
     }
 }
@@ -195,10 +197,10 @@ macro_rules! on_every_engine {
 /// Creates (or extends) a SQLite file by running `sql` on it.
 pub fn sqlite_file(path: &std::path::Path, sql: &str) {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).unwrap();
+        std::fs::create_dir_all(dir).expect("the SQLite file's directory");
     }
-    diesel::SqliteConnection::establish(path.to_str().unwrap())
-        .unwrap()
+    diesel::SqliteConnection::establish(path.to_str().expect("a UTF-8 path"))
+        .expect("connecting to the test database")
         .batch_execute(sql)
-        .unwrap();
+        .expect("running the setup SQL");
 }
