@@ -1,0 +1,638 @@
+//! Reading uploaded files into typed frames: the format is sniffed from the content (the name
+//! only has to agree with it), CSV delimiter and header are sniffed, every row is checked for
+//! shape and encoding, and text columns holding booleans, dates or datetimes are converted.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use polars::prelude::*;
+
+use crate::error::{AnalyticsError, Result};
+
+mod excel;
+
+/// The file formats Tessera reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// Delimited text with or without a header.
+    Csv,
+    /// An Excel (.xlsx, .xls) or OpenDocument workbook.
+    Excel,
+    /// A JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl FileFormat {
+    /// The name used in APIs and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Excel => "excel",
+            Self::Json => "json",
+            Self::Ndjson => "ndjson",
+            Self::Parquet => "parquet",
+        }
+    }
+
+    fn from_extension(name: &str) -> Option<Self> {
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" | "tsv" | "txt" => Self::Csv,
+            "xlsx" | "xlsm" | "xls" | "ods" => Self::Excel,
+            "json" => Self::Json,
+            "ndjson" | "jsonl" => Self::Ndjson,
+            "parquet" | "pq" => Self::Parquet,
+            _ => return None,
+        })
+    }
+}
+
+/// How to read a file.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// The client's file name; when its extension names a format, the content must agree.
+    pub file_name: Option<String>,
+    /// The workbook sheet to read (default: the first).
+    pub sheet: Option<String>,
+}
+
+/// What was read and how.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The data, with inferred column types.
+    pub frame: DataFrame,
+    /// The detected format.
+    pub format: FileFormat,
+    /// The CSV delimiter, when the format is CSV.
+    pub delimiter: Option<char>,
+    /// Whether the first CSV row was taken as the header.
+    pub has_header: Option<bool>,
+}
+
+const SNIFF_BYTES: usize = 64 * 1024;
+const MAX_COLUMNS: usize = 2_000;
+
+/// Reads a file of any supported format into a frame with inferred column types.
+pub fn read_file(path: &Path, opts: &IngestOptions) -> Result<Ingested> {
+    let head = read_head(path, SNIFF_BYTES)?;
+    let format = sniff(&head)?;
+    if let Some(claimed) = opts.file_name.as_deref().and_then(FileFormat::from_extension) {
+        let compatible = claimed == format
+            || matches!(
+                (claimed, format),
+                (FileFormat::Json, FileFormat::Ndjson) | (FileFormat::Ndjson, FileFormat::Json)
+            );
+        if !compatible {
+            return Err(AnalyticsError::UnsupportedType(format!(
+                "the file is named as {} but its content is {}",
+                claimed.as_str(),
+                describe(&head, format)
+            )));
+        }
+    }
+    let mut ingested = match format {
+        FileFormat::Csv => read_csv(path, &head)?,
+        FileFormat::Parquet => plain(ParquetReader::new(File::open(path)?).finish(), format)?,
+        FileFormat::Json => plain(read_json(path, JsonFormat::Json), format)?,
+        FileFormat::Ndjson => plain(read_json(path, JsonFormat::JsonLines), format)?,
+        FileFormat::Excel => plain(Ok(excel::read(path, opts.sheet.as_deref())?), format)?,
+    };
+    check_shape(&ingested.frame)?;
+    ingested.frame = infer_types(ingested.frame)?;
+    Ok(ingested)
+}
+
+fn plain(frame: PolarsResult<DataFrame>, format: FileFormat) -> Result<Ingested> {
+    let frame = frame.map_err(|e| {
+        AnalyticsError::Malformed(format!("the {} file cannot be read: {e}", format.as_str()))
+    })?;
+    Ok(Ingested { frame, format, delimiter: None, has_header: None })
+}
+
+fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    File::open(path)?.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Decides the format from the first bytes of a file.
+pub fn sniff(head: &[u8]) -> Result<FileFormat> {
+    if head.iter().all(u8::is_ascii_whitespace) {
+        return Err(AnalyticsError::Empty);
+    }
+    if head.starts_with(b"PAR1") {
+        return Ok(FileFormat::Parquet);
+    }
+    if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return Ok(FileFormat::Excel);
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        let is_workbook = contains(head, b"[Content_Types].xml")
+            || contains(head, b"xl/")
+            || contains(head, b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet");
+        return if is_workbook {
+            Ok(FileFormat::Excel)
+        } else {
+            Err(AnalyticsError::UnsupportedType(
+                "the content is a ZIP archive, not a data file; upload the CSV, Excel, JSON or Parquet file itself".into(),
+            ))
+        };
+    }
+    if let Some(kind) = binary_kind(head) {
+        return Err(AnalyticsError::UnsupportedType(format!(
+            "the content is {kind}; supported are CSV, Excel, JSON, NDJSON and Parquet"
+        )));
+    }
+    let text = strip_bom(head);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    match first {
+        Some(b'[') => Ok(FileFormat::Json),
+        Some(b'{') => Ok(FileFormat::Ndjson),
+        _ => Ok(FileFormat::Csv),
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn binary_kind(head: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x1F\x8B", "gzip-compressed data"),
+        (b"%PDF", "a PDF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"7z\xBC\xAF", "a 7-Zip archive"),
+        (b"Rar!", "a RAR archive"),
+        (b"BZh", "bzip2-compressed data"),
+        (b"\x7FELF", "an executable"),
+        (b"MZ", "an executable"),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (b"ARROW1", "an Arrow IPC file"),
+    ];
+    if let Some((_, kind)) = MAGIC.iter().find(|(m, _)| head.starts_with(m)) {
+        return Some(kind);
+    }
+    if head.contains(&0) {
+        // UTF-16 text has NULs too; name it, since it is a common export mistake
+        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+            return Some("UTF-16 text (save it as UTF-8)");
+        }
+        return Some("binary data");
+    }
+    None
+}
+
+fn describe(head: &[u8], format: FileFormat) -> String {
+    match format {
+        FileFormat::Excel if head.starts_with(b"PK") => "an Excel/OpenDocument workbook".into(),
+        FileFormat::Excel => "an Excel 97-2003 workbook".into(),
+        other => other.as_str().to_owned(),
+    }
+}
+
+fn read_json(path: &Path, format: JsonFormat) -> PolarsResult<DataFrame> {
+    JsonReader::new(File::open(path)?)
+        .with_json_format(format)
+        .infer_schema_len(std::num::NonZeroUsize::new(10_000))
+        .finish()
+}
+
+/// Rejects frames without columns or rows and columns of types a table cannot show.
+fn check_shape(frame: &DataFrame) -> Result<()> {
+    if frame.width() == 0 || frame.height() == 0 {
+        return Err(AnalyticsError::Empty);
+    }
+    if frame.width() > MAX_COLUMNS {
+        return Err(AnalyticsError::Malformed(format!(
+            "the file has {} columns; at most {MAX_COLUMNS} are supported",
+            frame.width()
+        )));
+    }
+    for column in frame.columns() {
+        if column.name().trim().is_empty() {
+            return Err(AnalyticsError::Malformed("a column has an empty name".into()));
+        }
+        if matches!(column.dtype(), DataType::List(_) | DataType::Struct(_)) {
+            return Err(AnalyticsError::Malformed(format!(
+                "column '{}' holds nested values (lists or objects); flatten them before uploading",
+                column.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+fn read_csv(path: &Path, head: &[u8]) -> Result<Ingested> {
+    let sample = sample_lines(head);
+    let delimiter = sniff_delimiter(&sample);
+    let has_header = sniff_header(&sample, delimiter);
+    let data_rows = validate_csv(path, delimiter)?.saturating_sub(usize::from(has_header));
+    if data_rows == 0 {
+        return Err(if has_header { AnalyticsError::HeaderOnly } else { AnalyticsError::Empty });
+    }
+    let read = |infer: Option<usize>| {
+        CsvReadOptions::default()
+            .with_has_header(has_header)
+            .with_infer_schema_length(infer)
+            .with_parse_options(
+                CsvParseOptions::default()
+                    .with_separator(delimiter)
+                    .with_try_parse_dates(true)
+                    .with_missing_is_null(true),
+            )
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+            .finish()
+    };
+    // A type guessed from the first rows may not hold further down; then scan every row.
+    let frame = read(Some(10_000))
+        .or_else(|_| read(None))
+        .map_err(|e| AnalyticsError::Malformed(format!("the CSV file cannot be parsed: {e}")))?;
+    Ok(Ingested {
+        frame,
+        format: FileFormat::Csv,
+        delimiter: Some(char::from(delimiter)),
+        has_header: Some(has_header),
+    })
+}
+
+/// Whole lines of the sniffed head (a cut last line is dropped).
+fn sample_lines(head: &[u8]) -> Vec<u8> {
+    let text = strip_bom(head);
+    if text.len() < SNIFF_BYTES - 3 {
+        return text.to_vec();
+    }
+    match text.iter().rposition(|&b| b == b'\n') {
+        Some(end) => text[..=end].to_vec(),
+        None => text.to_vec(),
+    }
+}
+
+fn records(sample: &[u8], delimiter: u8) -> Vec<csv::StringRecord> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(sample)
+        .records()
+        .take(200)
+        .map_while(|r| r.ok())
+        .collect()
+}
+
+/// The delimiter that splits the sample into the most fields, the same number on every line.
+fn sniff_delimiter(sample: &[u8]) -> u8 {
+    let mut best = (b',', 0usize, false);
+    for d in DELIMITERS {
+        let recs = records(sample, d);
+        let Some(first) = recs.first() else { continue };
+        let width = first.len();
+        let consistent = recs.iter().all(|r| r.len() == width);
+        let better = match (consistent, best.2) {
+            (true, false) => width > 1,
+            (false, true) => false,
+            _ => width > best.1,
+        };
+        if better && width > 1 {
+            best = (d, width, consistent);
+        }
+    }
+    best.0
+}
+
+#[derive(PartialEq, Clone, Copy)]
+enum CellKind {
+    Empty,
+    Number,
+    Text,
+}
+
+fn cell_kind(cell: &str) -> CellKind {
+    let t = cell.trim();
+    if t.is_empty() {
+        CellKind::Empty
+    } else if t.parse::<f64>().is_ok() || parse_date_any(t).is_some() || parse_bool(t).is_some() {
+        CellKind::Number
+    } else {
+        CellKind::Text
+    }
+}
+
+/// Like Python's `csv.Sniffer.has_header`: the first row is a header when, in columns whose
+/// other values are numbers, dates or booleans, it holds text; columns of text vote on length.
+fn sniff_header(sample: &[u8], delimiter: u8) -> bool {
+    let recs = records(sample, delimiter);
+    let Some((first, rest)) = recs.split_first() else { return true };
+    if rest.is_empty() {
+        return true;
+    }
+    let names: Vec<&str> = first.iter().map(str::trim).collect();
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.len() != names.len() || names.iter().any(|n| n.is_empty()) {
+        return false;
+    }
+    let mut votes = 0i32;
+    for (i, name) in names.iter().enumerate() {
+        let kinds: Vec<CellKind> = rest
+            .iter()
+            .filter_map(|r| r.get(i))
+            .map(cell_kind)
+            .filter(|k| *k != CellKind::Empty)
+            .collect();
+        if kinds.is_empty() {
+            continue;
+        }
+        let typed = kinds.iter().all(|k| *k == CellKind::Number);
+        if typed {
+            votes += if cell_kind(name) == CellKind::Text { 1 } else { -1 };
+        } else {
+            let lengths: Vec<usize> = rest.iter().filter_map(|r| r.get(i)).map(str::len).collect();
+            let fixed = lengths.windows(2).all(|w| w[0] == w[1]);
+            if fixed && lengths.first().is_some_and(|&l| l != name.len()) {
+                votes += 1;
+            }
+        }
+    }
+    // all-text tables give no evidence; a header is the common case then
+    votes >= 0
+}
+
+/// One pass over the whole file: every row must have the header's width and be valid UTF-8.
+/// Returns the number of records (header included).
+fn validate_csv(path: &Path, delimiter: u8) -> Result<usize> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(BufReader::with_capacity(1 << 20, File::open(path)?));
+    let mut record = csv::ByteRecord::new();
+    let mut width = None;
+    let mut count = 0usize;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(AnalyticsError::Malformed(format!("the CSV file cannot be parsed: {e}"))),
+        }
+        count += 1;
+        let line = record.position().map_or(count as u64, |p| p.line());
+        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+            count -= 1; // a blank line
+            continue;
+        }
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            return Err(AnalyticsError::Malformed(format!(
+                "line {line} is not valid UTF-8; save the file as UTF-8 (it may be Latin-1 or Windows-1252)"
+            )));
+        }
+        match width {
+            None => width = Some(record.len()),
+            Some(w) if w != record.len() => {
+                return Err(AnalyticsError::Malformed(format!(
+                    "line {line} has {} fields but the first row has {w} (ragged rows)",
+                    record.len()
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(count)
+}
+
+/// Counts lines cheaply (used by tests and callers that want a quick size).
+pub fn count_lines(path: &Path) -> Result<usize> {
+    Ok(BufReader::new(File::open(path)?).lines().count())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type inference for text columns
+
+const DATE_FORMATS: [&str; 9] = [
+    "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d", "%d %b %Y",
+    "%b %d, %Y",
+];
+const DATETIME_FORMATS: [&str; 10] = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+];
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" => Some(true),
+        "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_date_any(s: &str) -> Option<()> {
+    let s = s.trim();
+    if s.len() < 6 || s.parse::<f64>().is_ok() {
+        return None;
+    }
+    DATE_FORMATS
+        .iter()
+        .any(|f| NaiveDate::parse_from_str(s, f).is_ok())
+        .then_some(())
+        .or_else(|| {
+            DATETIME_FORMATS
+                .iter()
+                .any(|f| NaiveDateTime::parse_from_str(s, f).is_ok())
+                .then_some(())
+        })
+}
+
+/// Converts text columns whose every value is a boolean, a date or a datetime (in one of the
+/// common formats) to that type; everything else is kept.
+pub fn infer_types(frame: DataFrame) -> Result<DataFrame> {
+    let height = frame.height();
+    let mut columns = Vec::with_capacity(frame.width());
+    for column in frame.columns() {
+        let converted = match column.dtype() {
+            DataType::String => convert_text(column.as_materialized_series())?,
+            DataType::Null => Some(column.as_materialized_series().cast(&DataType::String)?),
+            _ => None,
+        };
+        columns.push(converted.map_or_else(|| column.clone(), Column::from));
+    }
+    Ok(DataFrame::new(height, columns)?)
+}
+
+fn convert_text(series: &Series) -> Result<Option<Series>> {
+    let ca = series.str()?;
+    let sample: Vec<&str> = ca.iter().flatten().map(str::trim).filter(|s| !s.is_empty()).take(1000).collect();
+    if sample.is_empty() {
+        return Ok(None);
+    }
+    let name = series.name().clone();
+    if sample.iter().all(|s| parse_bool(s).is_some()) {
+        let values: Option<Vec<Option<bool>>> = ca
+            .iter()
+            .map(|v| match v.map(str::trim) {
+                None | Some("") => Some(None),
+                Some(s) => parse_bool(s).map(Some),
+            })
+            .collect();
+        return Ok(values.map(|v| Series::new(name, v)));
+    }
+    if let Some(fmt) = DATE_FORMATS.iter().find(|f| sample.iter().all(|s| NaiveDate::parse_from_str(s, f).is_ok())) {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        let values: Option<Vec<Option<i32>>> = ca
+            .iter()
+            .map(|v| match v.map(str::trim) {
+                None | Some("") => Some(None),
+                Some(s) => NaiveDate::parse_from_str(s, fmt)
+                    .ok()
+                    .and_then(|d| i32::try_from((d - epoch).num_days()).ok())
+                    .map(Some),
+            })
+            .collect();
+        return values
+            .map(|v| Series::new(name, v).cast(&DataType::Date).map_err(Into::into))
+            .transpose();
+    }
+    if let Some(fmt) = DATETIME_FORMATS
+        .iter()
+        .find(|f| sample.iter().all(|s| NaiveDateTime::parse_from_str(s, f).is_ok()))
+    {
+        let values: Option<Vec<Option<i64>>> = ca
+            .iter()
+            .map(|v| match v.map(str::trim) {
+                None | Some("") => Some(None),
+                Some(s) => NaiveDateTime::parse_from_str(s, fmt)
+                    .ok()
+                    .map(|d| Some(d.and_utc().timestamp_millis())),
+            })
+            .collect();
+        return values
+            .map(|v| {
+                Series::new(name, v)
+                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+                    .map_err(Into::into)
+            })
+            .transpose();
+    }
+    Ok(None)
+}
+
+/// Writes a frame as zstd-compressed Parquet; returns the bytes written.
+pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<u64> {
+    let file = File::create(path)?;
+    let n = ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(frame)?;
+    Ok(n)
+}
+
+/// Reads a Parquet file written by [`write_parquet`].
+pub fn read_parquet(path: &Path) -> Result<DataFrame> {
+    Ok(ParquetReader::new(File::open(path)?).finish()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(content: &[u8], suffix: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(suffix).tempfile().unwrap();
+        f.write_all(content).unwrap();
+        f
+    }
+
+    fn read(content: &[u8], name: &str) -> Result<Ingested> {
+        let f = file(content, name);
+        read_file(f.path(), &IngestOptions { file_name: Some(name.into()), sheet: None })
+    }
+
+    #[test]
+    fn sniffs_semicolons_and_header_and_types() {
+        let got = read(b"id;price;ok;day\n1;2.5;true;2024-01-31\n2;3.5;false;2024-02-29\n", "a.csv").unwrap();
+        assert_eq!(got.delimiter, Some(';'));
+        assert_eq!(got.has_header, Some(true));
+        let df = got.frame;
+        assert_eq!(df.height(), 2);
+        assert_eq!(df.column("id").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(df.column("price").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(df.column("ok").unwrap().dtype(), &DataType::Boolean);
+        assert_eq!(df.column("day").unwrap().dtype(), &DataType::Date);
+    }
+
+    #[test]
+    fn headerless_numeric_csv_is_detected() {
+        let got = read(b"1,2\n3,4\n5,6\n", "n.csv").unwrap();
+        assert_eq!(got.has_header, Some(false));
+        assert_eq!(got.frame.height(), 3);
+    }
+
+    #[test]
+    fn us_dates_and_datetimes_are_converted() {
+        let got = read(b"d,t\n12/31/2023,2024-01-01 10:00:00\n01/02/2024,2024-01-02 11:30:00\n", "d.csv").unwrap();
+        assert_eq!(got.frame.column("d").unwrap().dtype(), &DataType::Date);
+        assert!(matches!(got.frame.column("t").unwrap().dtype(), DataType::Datetime(_, _)));
+    }
+
+    #[test]
+    fn bad_csvs_are_client_errors() {
+        assert!(matches!(read(b"", "e.csv"), Err(AnalyticsError::Empty)));
+        assert!(matches!(read(b"a,b,c\n", "h.csv"), Err(AnalyticsError::HeaderOnly)));
+        let ragged = read(b"a,b\n1,2\n3,4,5\n", "r.csv").unwrap_err();
+        assert!(ragged.to_string().contains("line 3"), "{ragged}");
+        let latin1 = read(b"name,city\nJos\xe9,K\xf6ln\n", "l.csv").unwrap_err();
+        assert!(latin1.to_string().contains("UTF-8"), "{latin1}");
+        let zip = read(b"PK\x03\x04\x14\x00\x00\x00secret.txt", "z.csv").unwrap_err();
+        assert!(matches!(zip, AnalyticsError::UnsupportedType(_)), "{zip}");
+    }
+
+    #[test]
+    fn json_array_and_lines_are_read() {
+        let arr = read(br#"[{"a":1,"b":"x"},{"a":2,"b":null}]"#, "a.json").unwrap();
+        assert_eq!(arr.format, FileFormat::Json);
+        assert_eq!(arr.frame.shape(), (2, 2));
+        let lines = read(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n", "a.ndjson").unwrap();
+        assert_eq!(lines.format, FileFormat::Ndjson);
+        assert_eq!(lines.frame.height(), 3);
+        assert!(matches!(read(b"[]", "e.json"), Err(AnalyticsError::Empty)));
+        let nested = read(br#"[{"a":[1,2]}]"#, "n.json").unwrap_err();
+        assert!(nested.to_string().contains("nested"), "{nested}");
+    }
+
+    #[test]
+    fn parquet_round_trips_and_name_must_agree() {
+        let mut df = df!("x" => [1i64, 2, 3], "y" => ["a", "b", "c"]).unwrap();
+        let f = tempfile::Builder::new().suffix(".parquet").tempfile().unwrap();
+        write_parquet(&mut df, f.path()).unwrap();
+        let got = read_file(f.path(), &IngestOptions::default()).unwrap();
+        assert_eq!(got.format, FileFormat::Parquet);
+        assert_eq!(got.frame.shape(), (3, 2));
+        let bytes = std::fs::read(f.path()).unwrap();
+        let err = read(&bytes, "data.csv").unwrap_err();
+        assert!(err.to_string().contains("parquet"), "{err}");
+    }
+}

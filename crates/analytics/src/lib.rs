@@ -1,0 +1,20 @@
+//! Tessera's analytics on polars, usable without the server: reading uploaded files into typed
+//! frames ([`ingest`]), exploratory profiling ([`profile`]) and rendering profiles as self-contained HTML with inline SVG ([`report`]).
+//!
+//! **Architecture invariant:** no database, no HTTP; the only IO is reading and writing files it
+//! is given.
+
+pub mod error;
+pub mod ingest;
+pub mod profile;
+pub mod report;
+mod svg;
+pub mod values;
+
+pub use error::AnalyticsError;
+pub use ingest::{read_file, FileFormat, IngestOptions};
+pub use profile::{profile, AnalysisMode, Profile, ProfileOptions};
+pub use report::render_html;
+
+/// Re-export of the polars version this crate is built against.
+pub use polars;

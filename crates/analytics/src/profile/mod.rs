@@ -1,0 +1,323 @@
+//! Exploratory profiling of a frame, in the spirit of ydata-profiling: an overview, a summary per
+//! column by kind, correlations, warnings and an optional target analysis. Columns are profiled
+//! in parallel; the numbers follow pandas' conventions (see [`stats`]).
+
+mod columns;
+mod correlations;
+pub mod stats;
+mod warnings;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use polars::prelude::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use columns::{BooleanStats, CategoricalStats, ColumnKind, ColumnProfile, DatetimeStats, NumericStats, Quantiles, ValueCount};
+pub use correlations::{Association, Correlations, Matrix, TargetAnalysis};
+pub use stats::Bin;
+pub use warnings::{Warning, WarningKind};
+
+use crate::error::{AnalyticsError, Result};
+
+/// How much to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum AnalysisMode {
+    /// Summaries only: no correlations, histograms, top values or per-period distributions.
+    Quick,
+    /// Everything.
+    #[default]
+    All,
+}
+
+/// What to profile and how.
+#[derive(Debug, Clone)]
+pub struct ProfileOptions {
+    /// Quick or full.
+    pub mode: AnalysisMode,
+    /// A column to analyse the others against.
+    pub target_column: Option<String>,
+    /// Profile a random sample of this many rows (seeded, so repeatable).
+    pub sample_size: Option<usize>,
+    /// The seed of the sample.
+    pub seed: u64,
+    /// The most plots a rendered report shows.
+    pub max_plots: usize,
+    /// Bins of a histogram at most.
+    pub max_bins: usize,
+    /// Top values kept per categorical column.
+    pub top_values: usize,
+}
+
+impl Default for ProfileOptions {
+    fn default() -> Self {
+        Self {
+            mode: AnalysisMode::All,
+            target_column: None,
+            sample_size: None,
+            seed: 42,
+            max_plots: 50,
+            max_bins: 50,
+            top_values: 10,
+        }
+    }
+}
+
+/// How the profiled rows relate to the whole dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleInfo {
+    /// `none` (every row), `random` (seeded random rows) or `systematic` (every k-th row, read
+    /// by the streaming engine because the data would not fit the memory limit).
+    pub method: String,
+    /// Rows profiled.
+    pub rows_profiled: u64,
+    /// Rows in the dataset.
+    pub population_rows: u64,
+    /// The seed of a random sample.
+    pub seed: Option<u64>,
+    /// Why the rows were sampled.
+    pub reason: Option<String>,
+}
+
+/// Dataset-level numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Overview {
+    /// Rows profiled.
+    pub rows: u64,
+    /// Columns.
+    pub columns: u64,
+    /// Missing cells.
+    pub missing_cells: u64,
+    /// Missing cells, percent of all cells.
+    pub missing_cells_pct: f64,
+    /// Rows equal to an earlier row (pandas' `duplicated().sum()`).
+    pub duplicate_rows: u64,
+    /// Duplicate rows, percent.
+    pub duplicate_rows_pct: f64,
+    /// Estimated in-memory size of the profiled frame, bytes.
+    pub memory_bytes: u64,
+    /// Columns per kind (numeric, categorical, text, boolean, datetime).
+    pub types: BTreeMap<String, u64>,
+}
+
+/// A whole profile; the JSON of `GET /reports/{id}/results`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Profile {
+    /// Quick or full.
+    pub mode: AnalysisMode,
+    /// Dataset-level numbers.
+    pub overview: Overview,
+    /// Whether and how rows were sampled.
+    pub sample: SampleInfo,
+    /// One summary per column, in the frame's order.
+    pub columns: Vec<ColumnProfile>,
+    /// Correlation matrices (full mode).
+    pub correlations: Option<Correlations>,
+    /// Things worth a look, most severe kinds first.
+    pub warnings: Vec<Warning>,
+    /// Analysis against the target column, when one was given.
+    pub target: Option<TargetAnalysis>,
+    /// The most plots a rendered report shows.
+    pub max_plots: u64,
+    /// Time spent profiling, milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Profiles a frame; `progress` hears percentages as columns finish.
+pub fn profile(frame: &DataFrame, opts: &ProfileOptions) -> Result<Profile> {
+    profile_with_progress(frame, opts, &|_| {})
+}
+
+/// [`profile`] with a progress callback (0-100).
+pub fn profile_with_progress(
+    frame: &DataFrame,
+    opts: &ProfileOptions,
+    progress: &(dyn Fn(u8) + Sync),
+) -> Result<Profile> {
+    let population = frame.height() as u64;
+    let sample = match opts.sample_size {
+        Some(0) => return Err(AnalyticsError::InvalidRequest("sample_size must be positive".into())),
+        Some(n) if n < frame.height() => Some(n),
+        _ => None,
+    };
+    let sampled;
+    let (frame, info) = match sample {
+        Some(n) => {
+            sampled = random_rows(frame, n, opts.seed)?;
+            let info = SampleInfo {
+                method: "random".into(),
+                rows_profiled: n as u64,
+                population_rows: population,
+                seed: Some(opts.seed),
+                reason: Some(format!("sample_size {n} requested")),
+            };
+            (&sampled, info)
+        }
+        None => (frame, SampleInfo {
+            method: "none".into(),
+            rows_profiled: population,
+            population_rows: population,
+            seed: None,
+            reason: None,
+        }),
+    };
+    profile_frame(frame, opts, info, progress)
+}
+
+/// `n` rows drawn without replacement with a seeded generator, in their original order.
+fn random_rows(frame: &DataFrame, n: usize, seed: u64) -> Result<DataFrame> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut idx: Vec<IdxSize> = rand::seq::index::sample(&mut rng, frame.height(), n)
+        .into_iter()
+        .map(|i| i as IdxSize)
+        .collect();
+    idx.sort_unstable();
+    Ok(frame.take(&IdxCa::from_vec(PlSmallStr::from("idx"), idx))?)
+}
+
+fn profile_frame(
+    frame: &DataFrame,
+    opts: &ProfileOptions,
+    sample: SampleInfo,
+    progress: &(dyn Fn(u8) + Sync),
+) -> Result<Profile> {
+    let started = Instant::now();
+    if let Some(target) = &opts.target_column {
+        if frame.column(target).is_err() {
+            return Err(AnalyticsError::InvalidRequest(format!(
+                "target_column '{target}' is not a column of the dataset"
+            )));
+        }
+    }
+    let rows = frame.height();
+    let total = frame.width().max(1);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let profiled: Vec<(ColumnProfile, columns::ColumnData)> = frame
+        .columns()
+        .par_iter()
+        .map(|c| {
+            let out = columns::profile_column(c.as_materialized_series(), rows, opts);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress((n * 80 / total) as u8);
+            out
+        })
+        .collect::<Result<_>>()?;
+    let (columns, data): (Vec<ColumnProfile>, Vec<columns::ColumnData>) = profiled.into_iter().unzip();
+
+    let duplicate_rows = duplicate_rows(frame)?;
+    progress(85);
+    let correlations = (opts.mode == AnalysisMode::All).then(|| correlations::matrices(&columns, &data));
+    progress(95);
+    let target = match &opts.target_column {
+        Some(name) => Some(correlations::target(name, &columns, &data, opts)?),
+        None => None,
+    };
+    let missing_cells: u64 = columns.iter().map(|c| c.missing).sum();
+    let cells = (rows * frame.width()) as u64;
+    let mut types = BTreeMap::new();
+    for c in &columns {
+        *types.entry(c.kind.as_str().to_owned()).or_insert(0) += 1;
+    }
+    let overview = Overview {
+        rows: rows as u64,
+        columns: frame.width() as u64,
+        missing_cells,
+        missing_cells_pct: pct(missing_cells, cells),
+        duplicate_rows,
+        duplicate_rows_pct: pct(duplicate_rows, rows as u64),
+        memory_bytes: frame.estimated_size() as u64,
+        types,
+    };
+    let warnings = warnings::collect(&overview, &columns, correlations.as_ref());
+    progress(100);
+    Ok(Profile {
+        mode: opts.mode,
+        overview,
+        sample,
+        columns,
+        correlations,
+        warnings,
+        target,
+        max_plots: opts.max_plots as u64,
+        duration_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// Rows equal to an earlier row.
+fn duplicate_rows(frame: &DataFrame) -> Result<u64> {
+    if frame.height() < 2 {
+        return Ok(0);
+    }
+    let unique = frame.unique_stable(None, UniqueKeepStrategy::First, None)?;
+    Ok((frame.height() - unique.height()) as u64)
+}
+
+/// Percentage with a guard for an empty whole.
+pub(crate) fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// Profiles a Parquet file, staying under `memory_limit` bytes for the data: a file whose frame
+/// would not fit is read through polars' streaming engine keeping every k-th row, and the
+/// profile's [`SampleInfo`] says so.
+pub fn profile_parquet(
+    path: &Path,
+    opts: &ProfileOptions,
+    memory_limit: u64,
+    progress: &(dyn Fn(u8) + Sync),
+) -> Result<Profile> {
+    let scan = || {
+        LazyFrame::scan_parquet(
+            PlRefPath::new(path.to_string_lossy().as_ref()),
+            ScanArgsParquet::default(),
+        )
+    };
+    let count = scan()?.select([len().alias("n")]).collect()?;
+    let population = count.column("n")?.get(0)?.extract::<u64>().unwrap_or(0);
+    let probe = scan()?.limit(1000).collect()?;
+    let per_row = (probe.estimated_size() as u64 / probe.height().max(1) as u64).max(1);
+    let estimate = per_row.saturating_mul(population);
+    if estimate <= memory_limit {
+        let frame = crate::ingest::read_parquet(path)?;
+        return profile_with_progress(&frame, opts, progress);
+    }
+    // Profiling needs working memory beside the frame (sorted copies, codes): keep a third.
+    let fits = (memory_limit / 3 / per_row).max(1);
+    let step = population.div_ceil(fits).max(2);
+    let names: Vec<Expr> = probe.get_column_names().into_iter().map(|n| col(n.clone())).collect();
+    let frame = scan()?
+        .with_row_index("__tessera_row", None)
+        .filter((col("__tessera_row") % lit(step as IdxSize)).eq(lit(0 as IdxSize)))
+        .select(names)
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let info = SampleInfo {
+        method: "systematic".into(),
+        rows_profiled: frame.height() as u64,
+        population_rows: population,
+        seed: None,
+        reason: Some(format!(
+            "the data (about {} MiB in memory) exceeds the {} MiB memory limit; every {step}th row was streamed",
+            estimate >> 20,
+            memory_limit >> 20
+        )),
+    };
+    let opts = ProfileOptions { sample_size: None, ..opts.clone() };
+    profile_frame(&frame, &opts, info, progress)
+}
+
+#[cfg(test)]
+mod tests;
