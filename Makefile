@@ -25,6 +25,8 @@ test: deps
 ## Criterion benchmarks of library code, then a bounded loopback HTTP load run (see BENCHMARKS.md).
 bench: deps
 	$(CARGO) bench -p tessera-sources --bench charts
+	$(CARGO) bench -p tessera-analytics --bench profile
+	bash benches/profile_memory.sh
 	bash benches/http_load.sh
 
 lint:

@@ -21,7 +21,9 @@ pub struct TestApp {
     pub base: String,
     /// A client without cookies or redirects.
     pub client: Client,
-    _dir: tempfile::TempDir,
+    /// Stops the server and its job workers.
+    pub handle: tessera_server::AppHandle,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 /// Starts a server with test settings (cheap bcrypt, rate limits off).
@@ -39,7 +41,21 @@ pub async fn spawn_app_adjusted(
     extra: &[(&str, &str)],
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_app_in(
+        std::sync::Arc::new(tempfile::tempdir().unwrap()),
+        extra,
+        adjust,
+    )
+    .await
+}
+
+/// Starts a server on the database and directories of `dir` (a second start after a stop
+/// sees what the first left behind).
+pub async fn spawn_app_in(
+    dir: std::sync::Arc<tempfile::TempDir>,
+    extra: &[(&str, &str)],
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert(
         "DATABASE_URL".into(),
@@ -56,6 +72,15 @@ pub async fn spawn_app_adjusted(
         format!("{}/sources", dir.path().display()),
     );
     env.insert("TESSERA_BOOTSTRAP__DEMO_ROWS".into(), "2000".into());
+    env.insert(
+        "UPLOAD_DIR".into(),
+        format!("{}/uploads", dir.path().display()),
+    );
+    env.insert(
+        "REPORTS_DIR".into(),
+        format!("{}/reports", dir.path().display()),
+    );
+    env.insert("TESSERA_REPORTS__POLL_INTERVAL_MS".into(), "50".into());
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
     }
@@ -63,6 +88,7 @@ pub async fn spawn_app_adjusted(
     adjust(&mut settings);
     let app = Application::build(&settings, "127.0.0.1:0").unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -71,6 +97,7 @@ pub async fn spawn_app_adjusted(
     TestApp {
         base,
         client,
+        handle,
         _dir: dir,
     }
 }
@@ -91,6 +118,61 @@ impl TestApp {
             .unwrap();
         self.sources_dir()
             .join(me["organization_id"].as_str().unwrap())
+    }
+
+    /// The directory holding the database, uploads and reports (to start again on it).
+    pub fn dir(&self) -> std::sync::Arc<tempfile::TempDir> {
+        self._dir.clone()
+    }
+
+    /// Uploads a file as a dataset with extra form fields; answers the response.
+    pub async fn upload(
+        &self,
+        token: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        self.client
+            .post(self.url("/datasets/upload"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads a file and answers the created dataset, failing the test otherwise.
+    pub async fn dataset(&self, token: &str, file_name: &str, bytes: Vec<u8>) -> Value {
+        let r = self.upload(token, file_name, bytes, &[]).await;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "upload {file_name}: {body}");
+        body
+    }
+
+    /// Polls a report until its job ends; answers the report.
+    pub async fn wait_report(&self, token: &str, id: &str) -> Value {
+        for _ in 0..1200 {
+            let v: Value = self
+                .get(&format!("/reports/{id}"), Some(token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            if matches!(v["status"].as_str(), Some("succeeded" | "failed")) {
+                return v;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("report {id} did not finish within a minute");
     }
 
     /// The app database file.
@@ -235,4 +317,56 @@ pub async fn assert_problem(r: Response, status: u16) -> Value {
     assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
     assert!(v["type"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
     v
+}
+
+/// A semicolon CSV with a text, a float, a boolean and a date column.
+pub const SAMPLE_CSV: &str = "city;amount;ok;day\nOslo;10.5;true;2024-01-31\nRiga;7;false;2024-02-29\nOslo;1.25;true;2024-03-01\n";
+
+/// A small Parquet file.
+pub fn parquet_bytes() -> Vec<u8> {
+    use tessera_analytics::polars::prelude::*;
+    let mut df = df!("x" => [1i64, 2, 3], "label" => ["a", "b", "c"]).unwrap();
+    let f = tempfile::Builder::new()
+        .suffix(".parquet")
+        .tempfile()
+        .unwrap();
+    tessera_analytics::ingest::write_parquet(&mut df, f.path()).unwrap();
+    std::fs::read(f.path()).unwrap()
+}
+
+/// A small workbook with a sheet named Sales.
+pub fn xlsx_bytes() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Sales").unwrap();
+    for (c, h) in ["region", "units", "price"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (region, units, price)) in [("north", 3, 9.5), ("south", 5, 4.25), ("north", 8, 1.0)]
+        .iter()
+        .enumerate()
+    {
+        let row = r as u32 + 1;
+        sheet.write_string(row, 0, *region).unwrap();
+        sheet.write_number(row, 1, f64::from(*units)).unwrap();
+        sheet.write_number(row, 2, *price).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// Every format of the issue, by file name and bytes.
+pub fn all_formats() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("sales.csv", SAMPLE_CSV.as_bytes().to_vec()),
+        ("sales.xlsx", xlsx_bytes()),
+        (
+            "rows.json",
+            br#"[{"a": 1, "b": "x"}, {"a": 2, "b": "y"}, {"a": 3, "b": null}]"#.to_vec(),
+        ),
+        (
+            "rows.ndjson",
+            b"{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2, \"b\": \"y\"}\n".to_vec(),
+        ),
+        ("table.parquet", parquet_bytes()),
+    ]
 }

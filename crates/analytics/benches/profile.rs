@@ -1,13 +1,16 @@
 //! Profiling benchmarks on the generated mixed CSV (see `synthetic.rs`): reading and type
 //! inference, profiling and HTML rendering together, as a report job does them.
 //! Peak memory is measured by `examples/profile_csv.rs` (run by `make bench`).
+#![allow(clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use tessera_analytics::report::ReportMeta;
-use tessera_analytics::{profile, read_file, render_html, AnalysisMode, IngestOptions, ProfileOptions};
+use tessera_analytics::{
+    profile, read_file, render_html, AnalysisMode, IngestOptions, ProfileOptions,
+};
 
 #[path = "synthetic.rs"]
 mod synthetic;
@@ -23,9 +26,20 @@ fn data(rows: usize) -> PathBuf {
 
 fn run(path: &std::path::Path, mode: AnalysisMode) -> usize {
     let read = read_file(path, &IngestOptions::default()).expect("read");
-    let opts = ProfileOptions { mode, target_column: Some("target".into()), ..Default::default() };
+    let opts = ProfileOptions {
+        mode,
+        target_column: Some("target".into()),
+        ..Default::default()
+    };
     let p = profile(&read.frame, &opts).expect("profile");
-    render_html(&p, &ReportMeta { title: "bench".into(), ..Default::default() }).len()
+    render_html(
+        &p,
+        &ReportMeta {
+            title: "bench".into(),
+            ..Default::default()
+        },
+    )
+    .len()
 }
 
 fn bench(c: &mut Criterion) {
@@ -34,8 +48,12 @@ fn bench(c: &mut Criterion) {
     let big = data(1_000_000);
     let small = data(100_000);
     g.bench_function("1m_rows_all", |b| b.iter(|| run(&big, AnalysisMode::All)));
-    g.bench_function("1m_rows_quick", |b| b.iter(|| run(&big, AnalysisMode::Quick)));
-    g.bench_function("100k_rows_all", |b| b.iter(|| run(&small, AnalysisMode::All)));
+    g.bench_function("1m_rows_quick", |b| {
+        b.iter(|| run(&big, AnalysisMode::Quick))
+    });
+    g.bench_function("100k_rows_all", |b| {
+        b.iter(|| run(&small, AnalysisMode::All))
+    });
     g.finish();
 }
 

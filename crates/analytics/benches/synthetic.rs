@@ -39,10 +39,16 @@ pub fn write_mixed_csv(path: &Path, rows: usize, seed: u64) -> std::io::Result<(
         let spend = income * 0.3 + rng.gen_range(-2000.0..2000.0);
         let score: f64 = (0..12).map(|_| rng.gen::<f64>()).sum::<f64>() - 6.0;
         let score2 = score * 0.9 + rng.gen_range(-0.3..0.3);
-        let visits: i64 = if rng.gen_bool(0.3) { 0 } else { rng.gen_range(1..40) };
+        let visits: i64 = if rng.gen_bool(0.3) {
+            0
+        } else {
+            rng.gen_range(1..40)
+        };
         let day = rng.gen_range(0..1500);
-        let date = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default() + chrono::Duration::days(day);
-        let seen = date.and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::seconds(rng.gen_range(0..86_400 * 30));
+        let date = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default()
+            + chrono::Duration::days(day);
+        let seen = date.and_hms_opt(0, 0, 0).unwrap_or_default()
+            + chrono::Duration::seconds(rng.gen_range(0..86_400 * 30));
         let target = i64::from(score + rng.gen_range(-1.0..1.0) > 0.5);
         use std::fmt::Write as _;
         let _ = write!(line, "{i},{age},");
@@ -72,7 +78,11 @@ pub fn write_mixed_csv(path: &Path, rows: usize, seed: u64) -> std::io::Result<(
         if !miss(&mut rng) {
             let _ = write!(line, "{}", rng.gen_range(1..6));
         }
-        let _ = writeln!(line, ",{},{target}", CHANNELS[rng.gen_range(0..CHANNELS.len())]);
+        let _ = writeln!(
+            line,
+            ",{},{target}",
+            CHANNELS[rng.gen_range(0..CHANNELS.len())]
+        );
         out.write_all(line.as_bytes())?;
         std::mem::swap(&mut previous, &mut line);
     }

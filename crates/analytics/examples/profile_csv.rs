@@ -10,7 +10,9 @@
 use std::time::Instant;
 
 use tessera_analytics::report::ReportMeta;
-use tessera_analytics::{profile, read_file, render_html, AnalysisMode, IngestOptions, ProfileOptions};
+use tessera_analytics::{
+    profile, read_file, render_html, AnalysisMode, IngestOptions, ProfileOptions,
+};
 
 #[path = "../benches/synthetic.rs"]
 mod synthetic;
@@ -30,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         synthetic::write_mixed_csv(std::path::Path::new(path), rows, 7)?;
         args.drain(..2);
     }
-    let path = args.first().ok_or("usage: profile_csv FILE [quick|all] [report.html]")?;
+    let path = args
+        .first()
+        .ok_or("usage: profile_csv FILE [quick|all] [report.html]")?;
     let mode = match args.get(1).map(String::as_str) {
         Some("quick") => AnalysisMode::Quick,
         _ => AnalysisMode::All,
@@ -38,10 +42,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let read = read_file(std::path::Path::new(path), &IngestOptions::default())?;
     let parsed = start.elapsed();
-    let target = read.frame.column("target").ok().map(|_| "target".to_owned());
-    let report = profile(&read.frame, &ProfileOptions { mode, target_column: target, ..Default::default() })?;
+    let target = read
+        .frame
+        .column("target")
+        .ok()
+        .map(|_| "target".to_owned());
+    let report = profile(
+        &read.frame,
+        &ProfileOptions {
+            mode,
+            target_column: target,
+            ..Default::default()
+        },
+    )?;
     let profiled = start.elapsed();
-    let html = render_html(&report, &ReportMeta { title: format!("Profile of {path}"), dataset: path.clone(), ..Default::default() });
+    let html = render_html(
+        &report,
+        &ReportMeta {
+            title: format!("Profile of {path}"),
+            dataset: path.clone(),
+            ..Default::default()
+        },
+    );
     if let Some(out) = args.get(2) {
         std::fs::write(out, &html)?;
     }

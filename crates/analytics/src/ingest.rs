@@ -83,7 +83,11 @@ const MAX_COLUMNS: usize = 2_000;
 pub fn read_file(path: &Path, opts: &IngestOptions) -> Result<Ingested> {
     let head = read_head(path, SNIFF_BYTES)?;
     let format = sniff(&head)?;
-    if let Some(claimed) = opts.file_name.as_deref().and_then(FileFormat::from_extension) {
+    if let Some(claimed) = opts
+        .file_name
+        .as_deref()
+        .and_then(FileFormat::from_extension)
+    {
         let compatible = claimed == format
             || matches!(
                 (claimed, format),
@@ -113,7 +117,12 @@ fn plain(frame: PolarsResult<DataFrame>, format: FileFormat) -> Result<Ingested>
     let frame = frame.map_err(|e| {
         AnalyticsError::Malformed(format!("the {} file cannot be read: {e}", format.as_str()))
     })?;
-    Ok(Ingested { frame, format, delimiter: None, has_header: None })
+    Ok(Ingested {
+        frame,
+        format,
+        delimiter: None,
+        has_header: None,
+    })
 }
 
 fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
@@ -140,7 +149,10 @@ pub fn sniff(head: &[u8]) -> Result<FileFormat> {
     if head.starts_with(b"PK\x03\x04") {
         let is_workbook = contains(head, b"[Content_Types].xml")
             || contains(head, b"xl/")
-            || contains(head, b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet");
+            || contains(
+                head,
+                b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+            );
         return if is_workbook {
             Ok(FileFormat::Excel)
         } else {
@@ -223,7 +235,9 @@ fn check_shape(frame: &DataFrame) -> Result<()> {
     }
     for column in frame.columns() {
         if column.name().trim().is_empty() {
-            return Err(AnalyticsError::Malformed("a column has an empty name".into()));
+            return Err(AnalyticsError::Malformed(
+                "a column has an empty name".into(),
+            ));
         }
         if matches!(column.dtype(), DataType::List(_) | DataType::Struct(_)) {
             return Err(AnalyticsError::Malformed(format!(
@@ -246,7 +260,11 @@ fn read_csv(path: &Path, head: &[u8]) -> Result<Ingested> {
     let has_header = sniff_header(&sample, delimiter);
     let data_rows = validate_csv(path, delimiter)?.saturating_sub(usize::from(has_header));
     if data_rows == 0 {
-        return Err(if has_header { AnalyticsError::HeaderOnly } else { AnalyticsError::Empty });
+        return Err(if has_header {
+            AnalyticsError::HeaderOnly
+        } else {
+            AnalyticsError::Empty
+        });
     }
     let read = |infer: Option<usize>| {
         CsvReadOptions::default()
@@ -339,7 +357,9 @@ fn cell_kind(cell: &str) -> CellKind {
 /// other values are numbers, dates or booleans, it holds text; columns of text vote on length.
 fn sniff_header(sample: &[u8], delimiter: u8) -> bool {
     let recs = records(sample, delimiter);
-    let Some((first, rest)) = recs.split_first() else { return true };
+    let Some((first, rest)) = recs.split_first() else {
+        return true;
+    };
     if rest.is_empty() {
         return true;
     }
@@ -363,7 +383,11 @@ fn sniff_header(sample: &[u8], delimiter: u8) -> bool {
         }
         let typed = kinds.iter().all(|k| *k == CellKind::Number);
         if typed {
-            votes += if cell_kind(name) == CellKind::Text { 1 } else { -1 };
+            votes += if cell_kind(name) == CellKind::Text {
+                1
+            } else {
+                -1
+            };
         } else {
             let lengths: Vec<usize> = rest.iter().filter_map(|r| r.get(i)).map(str::len).collect();
             let fixed = lengths.windows(2).all(|w| w[0] == w[1]);
@@ -391,7 +415,11 @@ fn validate_csv(path: &Path, delimiter: u8) -> Result<usize> {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(AnalyticsError::Malformed(format!("the CSV file cannot be parsed: {e}"))),
+            Err(e) => {
+                return Err(AnalyticsError::Malformed(format!(
+                    "the CSV file cannot be parsed: {e}"
+                )))
+            }
         }
         count += 1;
         let line = record.position().map_or(count as u64, |p| p.line());
@@ -427,7 +455,14 @@ pub fn count_lines(path: &Path) -> Result<usize> {
 // Type inference for text columns
 
 const DATE_FORMATS: [&str; 9] = [
-    "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d", "%d %b %Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%Y%m%d",
+    "%d %b %Y",
     "%b %d, %Y",
 ];
 const DATETIME_FORMATS: [&str; 10] = [
@@ -486,7 +521,13 @@ pub fn infer_types(frame: DataFrame) -> Result<DataFrame> {
 
 fn convert_text(series: &Series) -> Result<Option<Series>> {
     let ca = series.str()?;
-    let sample: Vec<&str> = ca.iter().flatten().map(str::trim).filter(|s| !s.is_empty()).take(1000).collect();
+    let sample: Vec<&str> = ca
+        .iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .take(1000)
+        .collect();
     if sample.is_empty() {
         return Ok(None);
     }
@@ -501,7 +542,11 @@ fn convert_text(series: &Series) -> Result<Option<Series>> {
             .collect();
         return Ok(values.map(|v| Series::new(name, v)));
     }
-    if let Some(fmt) = DATE_FORMATS.iter().find(|f| sample.iter().all(|s| NaiveDate::parse_from_str(s, f).is_ok())) {
+    if let Some(fmt) = DATE_FORMATS.iter().find(|f| {
+        sample
+            .iter()
+            .all(|s| NaiveDate::parse_from_str(s, f).is_ok())
+    }) {
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
         let values: Option<Vec<Option<i32>>> = ca
             .iter()
@@ -514,13 +559,18 @@ fn convert_text(series: &Series) -> Result<Option<Series>> {
             })
             .collect();
         return values
-            .map(|v| Series::new(name, v).cast(&DataType::Date).map_err(Into::into))
+            .map(|v| {
+                Series::new(name, v)
+                    .cast(&DataType::Date)
+                    .map_err(Into::into)
+            })
             .transpose();
     }
-    if let Some(fmt) = DATETIME_FORMATS
-        .iter()
-        .find(|f| sample.iter().all(|s| NaiveDateTime::parse_from_str(s, f).is_ok()))
-    {
+    if let Some(fmt) = DATETIME_FORMATS.iter().find(|f| {
+        sample
+            .iter()
+            .all(|s| NaiveDateTime::parse_from_str(s, f).is_ok())
+    }) {
         let values: Option<Vec<Option<i64>>> = ca
             .iter()
             .map(|v| match v.map(str::trim) {
@@ -539,6 +589,77 @@ fn convert_text(series: &Series) -> Result<Option<Series>> {
             .transpose();
     }
     Ok(None)
+}
+
+/// A column of a read frame: name, storage type, inferred kind and missing values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ColumnInfo {
+    /// Name.
+    pub name: String,
+    /// polars dtype.
+    pub dtype: String,
+    /// integer, float, boolean, date, datetime, categorical or text.
+    pub kind: &'static str,
+    /// Missing values.
+    pub nulls: u64,
+}
+
+/// Names, types and inferred kinds of a frame's columns (text columns with few distinct values
+/// are categorical, as in the profiler).
+pub fn describe_columns(frame: &DataFrame) -> Vec<ColumnInfo> {
+    frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let dtype = c.dtype();
+            let kind = match dtype {
+                d if d.is_integer() => "integer",
+                d if d.is_float() => "float",
+                DataType::Boolean => "boolean",
+                DataType::Date => "date",
+                DataType::Datetime(_, _) => "datetime",
+                _ => {
+                    let distinct = c.n_unique().unwrap_or(usize::MAX) as u64;
+                    let n = (c.len() - c.null_count()) as u64;
+                    let mean_len = c.str().ok().map_or(0.0, |s| {
+                        let (total, count) = s
+                            .iter()
+                            .flatten()
+                            .fold((0usize, 0usize), |(t, k), v| (t + v.len(), k + 1));
+                        total as f64 / count.max(1) as f64
+                    });
+                    if distinct > crate::profile::CARDINALITY_THRESHOLD
+                        && (distinct * 2 > n || mean_len > 40.0)
+                    {
+                        "text"
+                    } else {
+                        "categorical"
+                    }
+                }
+            };
+            ColumnInfo {
+                name: c.name().to_string(),
+                dtype: dtype.to_string(),
+                kind,
+                nulls: c.null_count() as u64,
+            }
+        })
+        .collect()
+}
+
+/// Rows `offset..offset + limit` of a Parquet file as JSON objects, read lazily.
+pub fn preview(
+    path: &Path,
+    offset: u64,
+    limit: u32,
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let frame = LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )?
+    .slice(i64::try_from(offset).unwrap_or(i64::MAX), limit as IdxSize)
+    .collect()?;
+    Ok(crate::values::rows(&frame))
 }
 
 /// Writes a frame as zstd-compressed Parquet; returns the bytes written.
@@ -568,12 +689,22 @@ mod tests {
 
     fn read(content: &[u8], name: &str) -> Result<Ingested> {
         let f = file(content, name);
-        read_file(f.path(), &IngestOptions { file_name: Some(name.into()), sheet: None })
+        read_file(
+            f.path(),
+            &IngestOptions {
+                file_name: Some(name.into()),
+                sheet: None,
+            },
+        )
     }
 
     #[test]
     fn sniffs_semicolons_and_header_and_types() {
-        let got = read(b"id;price;ok;day\n1;2.5;true;2024-01-31\n2;3.5;false;2024-02-29\n", "a.csv").unwrap();
+        let got = read(
+            b"id;price;ok;day\n1;2.5;true;2024-01-31\n2;3.5;false;2024-02-29\n",
+            "a.csv",
+        )
+        .unwrap();
         assert_eq!(got.delimiter, Some(';'));
         assert_eq!(got.has_header, Some(true));
         let df = got.frame;
@@ -593,15 +724,25 @@ mod tests {
 
     #[test]
     fn us_dates_and_datetimes_are_converted() {
-        let got = read(b"d,t\n12/31/2023,2024-01-01 10:00:00\n01/02/2024,2024-01-02 11:30:00\n", "d.csv").unwrap();
+        let got = read(
+            b"d,t\n12/31/2023,2024-01-01 10:00:00\n01/02/2024,2024-01-02 11:30:00\n",
+            "d.csv",
+        )
+        .unwrap();
         assert_eq!(got.frame.column("d").unwrap().dtype(), &DataType::Date);
-        assert!(matches!(got.frame.column("t").unwrap().dtype(), DataType::Datetime(_, _)));
+        assert!(matches!(
+            got.frame.column("t").unwrap().dtype(),
+            DataType::Datetime(_, _)
+        ));
     }
 
     #[test]
     fn bad_csvs_are_client_errors() {
         assert!(matches!(read(b"", "e.csv"), Err(AnalyticsError::Empty)));
-        assert!(matches!(read(b"a,b,c\n", "h.csv"), Err(AnalyticsError::HeaderOnly)));
+        assert!(matches!(
+            read(b"a,b,c\n", "h.csv"),
+            Err(AnalyticsError::HeaderOnly)
+        ));
         let ragged = read(b"a,b\n1,2\n3,4,5\n", "r.csv").unwrap_err();
         assert!(ragged.to_string().contains("line 3"), "{ragged}");
         let latin1 = read(b"name,city\nJos\xe9,K\xf6ln\n", "l.csv").unwrap_err();
@@ -626,7 +767,10 @@ mod tests {
     #[test]
     fn parquet_round_trips_and_name_must_agree() {
         let mut df = df!("x" => [1i64, 2, 3], "y" => ["a", "b", "c"]).unwrap();
-        let f = tempfile::Builder::new().suffix(".parquet").tempfile().unwrap();
+        let f = tempfile::Builder::new()
+            .suffix(".parquet")
+            .tempfile()
+            .unwrap();
         write_parquet(&mut df, f.path()).unwrap();
         let got = read_file(f.path(), &IngestOptions::default()).unwrap();
         assert_eq!(got.format, FileFormat::Parquet);

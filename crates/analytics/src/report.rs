@@ -82,9 +82,21 @@ fn overview(h: &mut String, p: &Profile) {
     h.push_str("<section id=\"overview\"><h2>Overview</h2><div class=\"grid\"><table>");
     row(h, "Rows", &o.rows.to_string());
     row(h, "Columns", &o.columns.to_string());
-    row(h, "Missing cells", &format!("{} ({:.2}%)", o.missing_cells, o.missing_cells_pct));
-    row(h, "Duplicate rows", &format!("{} ({:.2}%)", o.duplicate_rows, o.duplicate_rows_pct));
-    row(h, "Memory", &format!("{:.1} MiB", o.memory_bytes as f64 / 1_048_576.0));
+    row(
+        h,
+        "Missing cells",
+        &format!("{} ({:.2}%)", o.missing_cells, o.missing_cells_pct),
+    );
+    row(
+        h,
+        "Duplicate rows",
+        &format!("{} ({:.2}%)", o.duplicate_rows, o.duplicate_rows_pct),
+    );
+    row(
+        h,
+        "Memory",
+        &format!("{:.1} MiB", o.memory_bytes as f64 / 1_048_576.0),
+    );
     h.push_str("</table><table>");
     for (kind, n) in &o.types {
         row(h, kind, &n.to_string());
@@ -97,7 +109,10 @@ fn overview(h: &mut String, p: &Profile) {
             p.sample.rows_profiled,
             p.sample.population_rows,
             esc(&p.sample.method),
-            p.sample.seed.map(|s| format!(", seed {s}")).unwrap_or_default(),
+            p.sample
+                .seed
+                .map(|s| format!(", seed {s}"))
+                .unwrap_or_default(),
             esc(p.sample.reason.as_deref().unwrap_or(""))
         );
     }
@@ -105,14 +120,26 @@ fn overview(h: &mut String, p: &Profile) {
 }
 
 fn warnings(h: &mut String, p: &Profile) {
-    let _ = write!(h, "<section id=\"warnings\"><h2>Warnings ({})</h2>", p.warnings.len());
+    let _ = write!(
+        h,
+        "<section id=\"warnings\"><h2>Warnings ({})</h2>",
+        p.warnings.len()
+    );
     if p.warnings.is_empty() {
         h.push_str("<p>None.</p>");
     } else {
         h.push_str("<ul class=\"warn\">");
         for w in &p.warnings {
-            let kind = serde_json::to_value(w.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            let _ = write!(h, "<li><span class=\"tag\">{}</span>{}</li>", esc(&kind.to_uppercase()), esc(&w.message));
+            let kind = serde_json::to_value(w.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let _ = write!(
+                h,
+                "<li><span class=\"tag\">{}</span>{}</li>",
+                esc(&kind.to_uppercase()),
+                esc(&w.message)
+            );
         }
         h.push_str("</ul>");
     }
@@ -124,12 +151,22 @@ fn missing(h: &mut String, p: &Profile, take_plot: &mut dyn FnMut() -> bool) {
     let items: Vec<(String, f64, String)> = p
         .columns
         .iter()
-        .map(|c| (c.name.clone(), c.missing_pct, format!("{} ({:.1}%)", c.missing, c.missing_pct)))
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.missing_pct,
+                format!("{} ({:.1}%)", c.missing, c.missing_pct),
+            )
+        })
         .collect();
     if p.overview.missing_cells == 0 {
         h.push_str("<p>No missing values.</p>");
     } else if take_plot() {
-        h.push_str(&svg::bars("Missing values per column (percent)", &items, 100.0));
+        h.push_str(&svg::bars(
+            "Missing values per column (percent)",
+            &items,
+            100.0,
+        ));
     } else {
         table_of(h, &items);
     }
@@ -151,14 +188,26 @@ fn correlations(h: &mut String, p: &Profile, take_plot: &mut dyn FnMut() -> bool
         return;
     };
     let mut any = false;
-    for (name, m) in [("Pearson", &c.pearson), ("Spearman", &c.spearman), ("Cramér's V", &c.cramers_v)] {
+    for (name, m) in [
+        ("Pearson", &c.pearson),
+        ("Spearman", &c.spearman),
+        ("Cramér's V", &c.cramers_v),
+    ] {
         let Some(m) = m else { continue };
         any = true;
         let _ = write!(h, "<h3>{}</h3>", esc(name));
         if take_plot() {
-            h.push_str(&svg::heatmap(&format!("{name} correlation"), &m.columns, &m.values));
+            h.push_str(&svg::heatmap(
+                &format!("{name} correlation"),
+                &m.columns,
+                &m.values,
+            ));
         } else {
-            let _ = write!(h, "<p>{} columns (plot omitted: max_plots reached).</p>", m.columns.len());
+            let _ = write!(
+                h,
+                "<p>{} columns (plot omitted: max_plots reached).</p>",
+                m.columns.len()
+            );
         }
     }
     if !any {
@@ -169,11 +218,22 @@ fn correlations(h: &mut String, p: &Profile, take_plot: &mut dyn FnMut() -> bool
 
 fn target(h: &mut String, p: &Profile, take_plot: &mut dyn FnMut() -> bool) {
     let Some(t) = &p.target else { return };
-    let _ = write!(h, "<section id=\"target\"><h2>Target: {} ({})</h2>", esc(&t.column), esc(&t.task));
+    let _ = write!(
+        h,
+        "<section id=\"target\"><h2>Target: {} ({})</h2>",
+        esc(&t.column),
+        esc(&t.task)
+    );
     if let Some(classes) = &t.classes {
         let items: Vec<(String, f64, String)> = classes
             .iter()
-            .map(|v| (v.value.clone(), v.pct, format!("{} ({:.1}%)", v.count, v.pct)))
+            .map(|v| {
+                (
+                    v.value.clone(),
+                    v.pct,
+                    format!("{} ({:.1}%)", v.count, v.pct),
+                )
+            })
             .collect();
         if take_plot() {
             h.push_str(&svg::bars("Target classes", &items, 100.0));
@@ -190,7 +250,13 @@ fn target(h: &mut String, p: &Profile, take_plot: &mut dyn FnMut() -> bool) {
     if !t.associations.is_empty() {
         h.push_str("<h3>Association with the target</h3><table><tr><th>Feature</th><th>Method</th><th>Value</th></tr>");
         for a in &t.associations {
-            let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{:.3}</td></tr>", esc(&a.column), esc(&a.method), a.value);
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{:.3}</td></tr>",
+                esc(&a.column),
+                esc(&a.method),
+                a.value
+            );
         }
         h.push_str("</table>");
     }
@@ -210,8 +276,16 @@ fn column(h: &mut String, c: &ColumnProfile, take_plot: &mut dyn FnMut() -> bool
         esc(&c.dtype)
     );
     row(h, "Count", &c.count.to_string());
-    row(h, "Missing", &format!("{} ({:.2}%)", c.missing, c.missing_pct));
-    row(h, "Distinct", &format!("{} ({:.2}%)", c.distinct, c.distinct_pct));
+    row(
+        h,
+        "Missing",
+        &format!("{} ({:.2}%)", c.missing, c.missing_pct),
+    );
+    row(
+        h,
+        "Distinct",
+        &format!("{} ({:.2}%)", c.distinct, c.distinct_pct),
+    );
     row(h, "Unique", if c.is_unique { "yes" } else { "no" });
     let mut plot = String::new();
     if let Some(n) = &c.numeric {
@@ -230,23 +304,43 @@ fn column(h: &mut String, c: &ColumnProfile, take_plot: &mut dyn FnMut() -> bool
         row(h, "Skewness", &opt(n.skewness));
         row(h, "Kurtosis", &opt(n.kurtosis));
         row(h, "Zeros", &format!("{} ({:.2}%)", n.zeros, n.zeros_pct));
-        row(h, "Negatives", &format!("{} ({:.2}%)", n.negatives, n.negatives_pct));
+        row(
+            h,
+            "Negatives",
+            &format!("{} ({:.2}%)", n.negatives, n.negatives_pct),
+        );
         row(h, "Outliers (IQR)", &n.outliers.to_string());
         if let Some(bins) = n.histogram.as_ref().filter(|b| !b.is_empty()) {
             if take_plot() {
                 let counts: Vec<u64> = bins.iter().map(|b| b.count).collect();
-                plot = svg::histogram(&format!("Histogram of {}", c.name), (bins[0].start, bins[bins.len() - 1].end), &counts);
+                plot = svg::histogram(
+                    &format!("Histogram of {}", c.name),
+                    (bins[0].start, bins[bins.len() - 1].end),
+                    &counts,
+                );
             }
         }
     }
     if let Some(s) = &c.categorical {
-        row(h, "Length min / mean / max", &format!("{} / {:.1} / {}", s.min_length, s.mean_length, s.max_length));
+        row(
+            h,
+            "Length min / mean / max",
+            &format!("{} / {:.1} / {}", s.min_length, s.mean_length, s.max_length),
+        );
         if let Some(i) = s.imbalance {
             row(h, "Imbalance", &format!("{i:.2}"));
         }
         if let Some(top) = s.top_values.as_ref().filter(|t| !t.is_empty()) {
-            let items: Vec<(String, f64, String)> =
-                top.iter().map(|v| (v.value.clone(), v.pct, format!("{} ({:.1}%)", v.count, v.pct))).collect();
+            let items: Vec<(String, f64, String)> = top
+                .iter()
+                .map(|v| {
+                    (
+                        v.value.clone(),
+                        v.pct,
+                        format!("{} ({:.1}%)", v.count, v.pct),
+                    )
+                })
+                .collect();
             if take_plot() {
                 let scale = top.first().map_or(100.0, |v| v.pct);
                 plot = svg::bars(&format!("Top values of {}", c.name), &items, scale);
@@ -260,13 +354,25 @@ fn column(h: &mut String, c: &ColumnProfile, take_plot: &mut dyn FnMut() -> bool
     if let Some(d) = &c.datetime {
         row(h, "Min", d.min.as_deref().unwrap_or("–"));
         row(h, "Max", d.max.as_deref().unwrap_or("–"));
-        row(h, "Range", &d.range_days.map_or_else(|| "–".into(), |r| format!("{r:.1} days")));
+        row(
+            h,
+            "Range",
+            &d.range_days
+                .map_or_else(|| "–".into(), |r| format!("{r:.1} days")),
+        );
         if let (Some(months), Some(days)) = (&d.by_month, &d.by_weekday) {
             if take_plot() {
-                let m: Vec<(String, f64, String)> = months.iter().map(|v| (v.value.clone(), v.pct, v.count.to_string())).collect();
-                let w: Vec<(String, f64, String)> = days.iter().map(|v| (v.value.clone(), v.pct, v.count.to_string())).collect();
+                let m: Vec<(String, f64, String)> = months
+                    .iter()
+                    .map(|v| (v.value.clone(), v.pct, v.count.to_string()))
+                    .collect();
+                let w: Vec<(String, f64, String)> = days
+                    .iter()
+                    .map(|v| (v.value.clone(), v.pct, v.count.to_string()))
+                    .collect();
                 let scale = m.iter().chain(&w).map(|v| v.1).fold(0.0, f64::max);
-                plot = svg::bars(&format!("{} by month", c.name), &m, scale) + &svg::bars(&format!("{} by weekday", c.name), &w, scale);
+                plot = svg::bars(&format!("{} by month", c.name), &m, scale)
+                    + &svg::bars(&format!("{} by weekday", c.name), &w, scale);
             }
         }
     }
@@ -276,8 +382,16 @@ fn column(h: &mut String, c: &ColumnProfile, take_plot: &mut dyn FnMut() -> bool
         if take_plot() {
             let n = (b.true_count + b.false_count).max(1) as f64;
             let items = vec![
-                ("true".to_owned(), b.true_count as f64 * 100.0 / n, b.true_count.to_string()),
-                ("false".to_owned(), b.false_count as f64 * 100.0 / n, b.false_count.to_string()),
+                (
+                    "true".to_owned(),
+                    b.true_count as f64 * 100.0 / n,
+                    b.true_count.to_string(),
+                ),
+                (
+                    "false".to_owned(),
+                    b.false_count as f64 * 100.0 / n,
+                    b.false_count.to_string(),
+                ),
             ];
             plot = svg::bars(&format!("Values of {}", c.name), &items, 100.0);
         }
@@ -300,13 +414,31 @@ mod tests {
             "flag" => [true, false, true, true, true]
         )
         .unwrap();
-        let p = profile(&df, &ProfileOptions { max_plots: 2, ..Default::default() }).unwrap();
-        let meta = ReportMeta { title: "T <1>".into(), dataset: "d".into(), ..Default::default() };
+        let p = profile(
+            &df,
+            &ProfileOptions {
+                max_plots: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let meta = ReportMeta {
+            title: "T <1>".into(),
+            dataset: "d".into(),
+            ..Default::default()
+        };
         let html = render_html(&p, &meta);
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(!html.contains("<script"), "no scripts");
-        assert!(!html.contains("src=") && !html.contains("href=\"http") && !html.contains("@import"), "no external resources");
+        assert!(
+            !html.contains("src=") && !html.contains("href=\"http") && !html.contains("@import"),
+            "no external resources"
+        );
         assert!(html.contains("&lt;b&gt;name&lt;/b&gt;"), "names escaped");
-        assert_eq!(html.matches("<svg").count(), 2, "max_plots bounds the plots");
+        assert_eq!(
+            html.matches("<svg").count(),
+            2,
+            "max_plots bounds the plots"
+        );
     }
 }

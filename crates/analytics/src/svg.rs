@@ -28,12 +28,15 @@ pub fn num(v: f64) -> String {
         return format!("{v:.0}");
     }
     let a = v.abs();
-    if a >= 1e6 || a < 1e-3 {
+    if !(1e-3..1e6).contains(&a) {
         format!("{v:.3e}")
     } else if a >= 100.0 {
         format!("{v:.2}")
     } else {
-        format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_owned()
+        format!("{v:.4}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
     }
 }
 
@@ -148,7 +151,10 @@ pub fn heatmap(title: &str, names: &[String], values: &[Vec<Option<f64>>]) -> St
         for (j, v) in values[i].iter().enumerate() {
             let x = label_w + cell * j as f64;
             let (fill, tip) = match v {
-                Some(v) => (heat_colour(*v), format!("{} / {}: {:.3}", names[i], names[j], v)),
+                Some(v) => (
+                    heat_colour(*v),
+                    format!("{} / {}: {:.3}", names[i], names[j], v),
+                ),
                 None => ("#eee".into(), format!("{} / {}: n/a", names[i], names[j])),
             };
             let _ = write!(
@@ -176,7 +182,11 @@ mod tests {
 
     #[test]
     fn labels_are_escaped() {
-        let svg = bars("t", &[("<script>alert(1)</script>".into(), 1.0, "1".into())], 1.0);
+        let svg = bars(
+            "t",
+            &[("<script>alert(1)</script>".into(), 1.0, "1".into())],
+            1.0,
+        );
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;"));
     }

@@ -58,7 +58,13 @@ mod tests {
     fn cells_become_json() {
         let df = df!("a" => [Some(1i64), None], "b" => [f64::NAN, 2.5], "s" => ["x", "y"]).unwrap();
         let rows = rows(&df);
-        assert_eq!(Value::Object(rows[0].clone()), serde_json::json!({"a": 1, "b": null, "s": "x"}));
-        assert_eq!(Value::Object(rows[1].clone()), serde_json::json!({"a": null, "b": 2.5, "s": "y"}));
+        assert_eq!(
+            Value::Object(rows[0].clone()),
+            serde_json::json!({"a": 1, "b": null, "s": "x"})
+        );
+        assert_eq!(
+            Value::Object(rows[1].clone()),
+            serde_json::json!({"a": null, "b": 2.5, "s": "y"})
+        );
     }
 }

@@ -175,7 +175,7 @@ impl TokenService {
     ) -> Result<IssuedTokens, ApiError> {
         Ok(IssuedTokens {
             access_token: self.issue_access(user, org, role)?,
-            refresh_token: new_refresh_token(),
+            refresh_token: new_secret_token(),
             expires_in: self.access_ttl_secs,
         })
     }
@@ -214,15 +214,15 @@ impl TokenService {
     }
 }
 
-/// A new refresh token: 256 random bits, URL-safe base64.
-pub fn new_refresh_token() -> String {
+/// A new secret token (refresh tokens, share links): 256 random bits, URL-safe base64.
+pub fn new_secret_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The stored form of a refresh token: SHA-256, hex.
-pub fn hash_refresh_token(token: &str) -> String {
+/// The stored form of a secret token: SHA-256, hex.
+pub fn hash_secret_token(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -281,10 +281,10 @@ mod tests {
 
     #[test]
     fn refresh_tokens_are_random_and_hashed() {
-        let (a, b) = (new_refresh_token(), new_refresh_token());
+        let (a, b) = (new_secret_token(), new_secret_token());
         assert_ne!(a, b);
         assert!(a.len() >= 43);
-        assert_eq!(hash_refresh_token(&a).len(), 64);
-        assert_eq!(hash_refresh_token(&a), hash_refresh_token(&a));
+        assert_eq!(hash_secret_token(&a).len(), 64);
+        assert_eq!(hash_secret_token(&a), hash_secret_token(&a));
     }
 }

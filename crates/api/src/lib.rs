@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
@@ -29,7 +30,10 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, Problem};
-pub use settings::{AuthSettings, ChartSettings, HttpSettings, RateLimitSettings, SourcesSettings};
+pub use settings::{
+    AuthSettings, ChartSettings, DatasetSettings, HttpSettings, RateLimitSettings, ReportSettings,
+    SourcesSettings,
+};
 pub use state::{ApiConfig, AppState};
 
 /// The whole application: routes, Swagger UI at `/docs`, the spec at `/api/v1/openapi.json`, middleware.

@@ -25,6 +25,8 @@ use crate::error::{Problem, ProblemField};
         (name = "queries", description = "SQL lab: read-only statements with paging and CSV"),
         (name = "charts", description = "Chart data aggregated in the source, cached"),
         (name = "datamarts", description = "Saved virtual tables: a read-only query over a source"),
+        (name = "datasets", description = "Uploaded files (CSV, Excel, JSON, NDJSON, Parquet) stored as Parquet"),
+        (name = "reports", description = "EDA reports computed in the background, their HTML and JSON, share links"),
 
     )
 )]

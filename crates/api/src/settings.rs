@@ -152,3 +152,56 @@ impl Default for ChartSettings {
         }
     }
 }
+
+/// Uploaded datasets (`[datasets]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatasetSettings {
+    /// Where Parquet files are stored, one subdirectory per organisation. Env: UPLOAD_DIR
+    pub upload_dir: std::path::PathBuf,
+    /// Largest upload accepted, in bytes. Env: MAX_FILE_SIZE
+    pub max_file_size: u64,
+    /// Most rows one preview page may hold.
+    pub preview_max_rows: u32,
+}
+
+impl Default for DatasetSettings {
+    fn default() -> Self {
+        Self {
+            upload_dir: "./data/uploads".into(),
+            max_file_size: 100 * 1024 * 1024,
+            preview_max_rows: 1000,
+        }
+    }
+}
+
+/// EDA reports and their background jobs (`[reports]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportSettings {
+    /// Where report HTML and JSON files are stored. Env: REPORTS_DIR
+    pub dir: std::path::PathBuf,
+    /// Worker threads profiling datasets in this process (0: none; other processes may work).
+    pub workers: usize,
+    /// Seconds a claimed job stays with its worker without a heartbeat before others may take it.
+    pub lease_secs: u64,
+    /// Milliseconds between polls for queued jobs (new jobs of this process wake a worker at once).
+    pub poll_interval_ms: u64,
+    /// Data estimated above this many MiB in memory is profiled from a streamed systematic sample.
+    pub memory_limit_mb: u64,
+    /// Claims of one job before it is failed for good.
+    pub max_attempts: i32,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            dir: "./data/reports".into(),
+            workers: 1,
+            lease_secs: 60,
+            poll_interval_ms: 1000,
+            memory_limit_mb: 2048,
+            max_attempts: 3,
+        }
+    }
+}

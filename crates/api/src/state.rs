@@ -6,9 +6,12 @@ use tessera_store::{DbConn, DbPool};
 
 use crate::auth::TokenService;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::JobSignal;
 use crate::metrics::Metrics;
 use crate::runtime::SourceRuntime;
-use crate::settings::{AuthSettings, ChartSettings, HttpSettings, SourcesSettings};
+use crate::settings::{
+    AuthSettings, ChartSettings, DatasetSettings, HttpSettings, ReportSettings, SourcesSettings,
+};
 
 /// What the HTTP layer is configured with (parts of the server's settings).
 #[derive(Debug, Clone, Default)]
@@ -21,6 +24,10 @@ pub struct ApiConfig {
     pub sources: SourcesSettings,
     /// Chart answers.
     pub charts: ChartSettings,
+    /// Uploaded datasets.
+    pub datasets: DatasetSettings,
+    /// EDA reports and their jobs.
+    pub reports: ReportSettings,
     /// The app database's SQLite file, which no source may name.
     pub app_database: Option<std::path::PathBuf>,
 }
@@ -38,6 +45,12 @@ pub struct AppState {
     pub http: Arc<HttpSettings>,
     /// Source pools, caches and policy.
     pub sources: Arc<SourceRuntime>,
+    /// Dataset storage and limits.
+    pub datasets: Arc<DatasetSettings>,
+    /// Report storage and job settings.
+    pub reports: Arc<ReportSettings>,
+    /// Wakes this process's job workers when a job is queued.
+    pub jobs: Arc<JobSignal>,
 }
 
 impl AppState {
@@ -56,6 +69,9 @@ impl AppState {
             metrics: Arc::new(metrics),
             http: Arc::new(config.http.clone()),
             sources: Arc::new(sources),
+            datasets: Arc::new(config.datasets.clone()),
+            reports: Arc::new(config.reports.clone()),
+            jobs: Arc::new(JobSignal::default()),
         })
     }
 

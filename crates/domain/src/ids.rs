@@ -79,3 +79,23 @@ mod tests {
         assert!("not-an-id".parse::<OrgId>().is_err());
     }
 }
+
+uuid_id!(
+    /// Identifies an uploaded dataset.
+    DatasetId
+);
+
+uuid_id!(
+    /// Identifies an EDA report.
+    ReportId
+);
+
+uuid_id!(
+    /// Identifies a background job.
+    JobId
+);
+
+uuid_id!(
+    /// Identifies a report's share link.
+    ShareId
+);

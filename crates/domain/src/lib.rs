@@ -4,6 +4,7 @@
 //! `PageRequest::new`), so past the edge an invalid value cannot exist.
 
 pub mod chart;
+pub mod dataset;
 pub mod error;
 
 pub mod ids;
@@ -14,8 +15,9 @@ pub mod secret;
 pub mod source;
 pub mod user;
 
+pub use dataset::{Dataset, DatasetColumn, Job, JobStatus, Report, ReportShare};
 pub use error::{DomainError, FieldError};
-pub use ids::{DataSourceId, DatamartId, OrgId, UserId};
+pub use ids::{DataSourceId, DatamartId, DatasetId, JobId, OrgId, ReportId, ShareId, UserId};
 pub use organization::{OrgName, Organization};
 pub use paging::{Page, PageRequest};
 pub use role::Role;

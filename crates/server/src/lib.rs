@@ -40,6 +40,7 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    workers: tessera_api::jobs::Workers,
     /// The admin created on this start, if any.
     pub created_admin: Option<bootstrap::CreatedAdmin>,
 }
@@ -88,6 +89,8 @@ impl Application {
             http: settings.http.clone(),
             sources: settings.sources.clone(),
             charts: settings.charts.clone(),
+            datasets: settings.datasets.clone(),
+            reports: settings.reports.clone(),
             app_database: app_database_file(settings),
         };
         {
@@ -102,6 +105,11 @@ impl Application {
             }
         }
         let state = AppState::new(pool, &config).map_err(StartError::Config)?;
+        for dir in [&settings.datasets.upload_dir, &settings.reports.dir] {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StartError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let workers = tessera_api::jobs::Workers::start(&state);
 
         let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {
             addr: bind.to_owned(),
@@ -129,6 +137,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            workers,
             created_admin,
         })
     }
@@ -138,9 +147,36 @@ impl Application {
         self.port
     }
 
-    /// Serves until a shutdown signal.
+    /// Stops the server and the job workers from elsewhere.
+    pub fn handle(&self) -> AppHandle {
+        AppHandle {
+            server: self.server.handle(),
+            workers: self.workers.handle(),
+        }
+    }
+
+    /// Serves until a shutdown signal, then stops the job workers (a running job is left to
+    /// its lease and picked up again by the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.workers.stop();
+        served
+    }
+}
+
+/// Stops a running [`Application`].
+#[derive(Clone)]
+pub struct AppHandle {
+    server: actix_web::dev::ServerHandle,
+    workers: tessera_api::jobs::WorkersHandle,
+}
+
+impl AppHandle {
+    /// Stops the job workers at once (as a crash would: a running job keeps its lease until it
+    /// runs out) and the server without waiting for open requests.
+    pub async fn stop(&self) {
+        self.workers.stop();
+        self.server.stop(false).await;
     }
 }
 

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tessera_api::{AuthSettings, ChartSettings, HttpSettings, SourcesSettings};
+use tessera_api::{
+    AuthSettings, ChartSettings, DatasetSettings, HttpSettings, ReportSettings, SourcesSettings,
+};
 
 /// The compiled-in defaults, documented line by line.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -32,6 +34,12 @@ pub struct Settings {
     pub sources: SourcesSettings,
     /// Chart answers.
     pub charts: ChartSettings,
+    /// Uploaded datasets.
+    #[serde(default)]
+    pub datasets: DatasetSettings,
+    /// EDA reports and their jobs.
+    #[serde(default)]
+    pub reports: ReportSettings,
     /// Logging.
     pub log: LogSettings,
     /// First-start demo organisation and admin.
@@ -215,6 +223,24 @@ impl Settings {
                 "auth.refresh_token_expire_days must be between 1 and 365".into(),
             ));
         }
+        if self.datasets.max_file_size == 0 {
+            return Err(SettingsError::Invalid(
+                "datasets.max_file_size (MAX_FILE_SIZE) must be positive".into(),
+            ));
+        }
+        if !(1..=10_000).contains(&self.datasets.preview_max_rows) {
+            return Err(SettingsError::Invalid(
+                "datasets.preview_max_rows must be between 1 and 10000".into(),
+            ));
+        }
+        if self.reports.lease_secs == 0
+            || self.reports.max_attempts < 1
+            || self.reports.memory_limit_mb == 0
+        {
+            return Err(SettingsError::Invalid(
+                "reports.lease_secs, reports.max_attempts and reports.memory_limit_mb must be positive".into(),
+            ));
+        }
         if let Some(p) = &self.admin_password {
             if p.expose().chars().count() < 8 {
                 return Err(SettingsError::Invalid(
@@ -256,6 +282,15 @@ fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::V
             "charts.sql_debug",
             matches!(v.to_lowercase().as_str(), "1" | "true" | "yes" | "on").into(),
         ));
+    }
+    if let Some(v) = get("MAX_FILE_SIZE") {
+        out.push(("datasets.max_file_size", v.into()));
+    }
+    if let Some(v) = get("UPLOAD_DIR") {
+        out.push(("datasets.upload_dir", v.into()));
+    }
+    if let Some(v) = get("REPORTS_DIR") {
+        out.push(("reports.dir", v.into()));
     }
     if let Some(v) = get("ANALYTICS_DATABASE_URL") {
         out.push(("bootstrap.analytics_database_url", v.into()));

@@ -6,12 +6,15 @@
 
 pub mod data_sources;
 pub mod datamarts;
+pub mod datasets;
 pub mod db;
 
 pub mod error;
+pub mod jobs;
 pub mod migrations;
 pub mod organizations;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod schema;
 pub mod users;
 

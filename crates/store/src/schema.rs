@@ -79,3 +79,81 @@ diesel::table! {
 
 diesel::joinable!(datamarts -> data_sources (source_id));
 diesel::allow_tables_to_appear_in_same_query!(data_sources, datamarts, organizations);
+
+diesel::table! {
+    /// Uploaded files, stored as Parquet under the upload directory.
+    datasets (id) {
+        id -> Text,
+        org_id -> Text,
+        owner_id -> Nullable<Text>,
+        name -> Text,
+        description -> Nullable<Text>,
+        is_public -> Bool,
+        format -> Text,
+        file_name -> Text,
+        storage_path -> Text,
+        size_bytes -> BigInt,
+        row_count -> BigInt,
+        column_count -> Integer,
+        schema_json -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// EDA reports of datasets; their HTML and JSON live under the reports directory.
+    reports (id) {
+        id -> Text,
+        org_id -> Text,
+        dataset_id -> Text,
+        owner_id -> Nullable<Text>,
+        title -> Text,
+        description -> Nullable<Text>,
+        is_public -> Bool,
+        options_json -> Text,
+        html_path -> Nullable<Text>,
+        results_path -> Nullable<Text>,
+        size_bytes -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Background work, claimed by workers through leases.
+    jobs (id) {
+        id -> Text,
+        org_id -> Text,
+        kind -> Text,
+        subject_id -> Text,
+        status -> Text,
+        progress -> Integer,
+        error -> Nullable<Text>,
+        attempts -> Integer,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Secret links to reports (tokens stored as SHA-256 hashes).
+    report_shares (id) {
+        id -> Text,
+        report_id -> Text,
+        org_id -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(reports -> datasets (dataset_id));
+diesel::joinable!(report_shares -> reports (report_id));
+diesel::allow_tables_to_appear_in_same_query!(datasets, reports, jobs, report_shares);

@@ -197,9 +197,16 @@ pub struct ColumnProfile {
 pub enum ColumnData {
     /// Values (NaN = missing) and, in full mode, the present values in ascending order with
     /// their row numbers, and their average ranks.
-    Numeric { values: Vec<f64>, sorted: Option<Vec<(f64, u32)>>, ranks: Option<Vec<f64>> },
+    Numeric {
+        values: Vec<f64>,
+        sorted: Option<Vec<(f64, u32)>>,
+        ranks: Option<Vec<f64>>,
+    },
     /// Category codes ([`MISSING_CODE`] = missing) and the category behind each code.
-    Codes { codes: Vec<u32>, labels: Vec<String> },
+    Codes {
+        codes: Vec<u32>,
+        labels: Vec<String>,
+    },
     /// Not used by correlations.
     None,
 }
@@ -209,7 +216,11 @@ pub enum ColumnData {
 pub const CARDINALITY_THRESHOLD: u64 = 50;
 
 /// Profiles one column of a frame with `rows` rows.
-pub fn profile_column(series: &Series, rows: usize, opts: &ProfileOptions) -> Result<(ColumnProfile, ColumnData)> {
+pub fn profile_column(
+    series: &Series,
+    rows: usize,
+    opts: &ProfileOptions,
+) -> Result<(ColumnProfile, ColumnData)> {
     let missing = series.null_count() as u64;
     let mut out = ColumnProfile {
         name: series.name().to_string(),
@@ -245,7 +256,12 @@ pub fn profile_column(series: &Series, rows: usize, opts: &ProfileOptions) -> Re
     Ok((out, data))
 }
 
-fn numeric(series: &Series, out: &mut ColumnProfile, rows: usize, opts: &ProfileOptions) -> Result<ColumnData> {
+fn numeric(
+    series: &Series,
+    out: &mut ColumnProfile,
+    rows: usize,
+    opts: &ProfileOptions,
+) -> Result<ColumnData> {
     out.kind = ColumnKind::Numeric;
     let floats = series.cast(&DataType::Float64)?;
     let ca = floats.f64()?;
@@ -272,10 +288,18 @@ fn numeric(series: &Series, out: &mut ColumnProfile, rows: usize, opts: &Profile
     out.count -= nan_missing;
     out.missing_pct = pct(out.missing, rows as u64);
     let (sorted, ranks) = if full {
-        let mut pairs: Vec<(f64, u32)> = all.iter().copied().zip(0u32..).filter(|(v, _)| !v.is_nan()).collect();
+        let mut pairs: Vec<(f64, u32)> = all
+            .iter()
+            .copied()
+            .zip(0u32..)
+            .filter(|(v, _)| !v.is_nan())
+            .collect();
         pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let ranks = stats::ranks_from_sorted(&pairs, rows);
-        (pairs.iter().map(|p| p.0).collect::<Vec<f64>>(), Some((pairs, ranks)))
+        (
+            pairs.iter().map(|p| p.0).collect::<Vec<f64>>(),
+            Some((pairs, ranks)),
+        )
     } else {
         let mut s: Vec<f64> = all.iter().copied().filter(|v| !v.is_nan()).collect();
         s.sort_unstable_by(f64::total_cmp);
@@ -285,7 +309,13 @@ fn numeric(series: &Series, out: &mut ColumnProfile, rows: usize, opts: &Profile
     let m = stats::moments(&sorted);
     let q = |p| stats::quantile_sorted(&sorted, p);
     let quantiles = match (q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)) {
-        (Some(p5), Some(p25), Some(p50), Some(p75), Some(p95)) => Some(Quantiles { p5, p25, p50, p75, p95 }),
+        (Some(p5), Some(p25), Some(p50), Some(p75), Some(p95)) => Some(Quantiles {
+            p5,
+            p25,
+            p50,
+            p75,
+            p95,
+        }),
         _ => None,
     };
     let iqr = quantiles.as_ref().map(|q| q.p75 - q.p25);
@@ -329,7 +359,11 @@ fn numeric(series: &Series, out: &mut ColumnProfile, rows: usize, opts: &Profile
         histogram: full.then(|| stats::histogram(&sorted, opts.max_bins, integers)),
     });
     let (sorted_rows, ranks) = ranks.unzip();
-    Ok(ColumnData::Numeric { values: all, sorted: sorted_rows, ranks })
+    Ok(ColumnData::Numeric {
+        values: all,
+        sorted: sorted_rows,
+        ranks,
+    })
 }
 
 fn boolean(series: &Series, out: &mut ColumnProfile) -> Result<ColumnData> {
@@ -357,30 +391,51 @@ fn boolean(series: &Series, out: &mut ColumnProfile) -> Result<ColumnData> {
         true_pct: pct(t, t + f),
         imbalance: stats::imbalance(&[t, f]),
     });
-    Ok(ColumnData::Codes { codes, labels: vec!["false".into(), "true".into()] })
+    Ok(ColumnData::Codes {
+        codes,
+        labels: vec!["false".into(), "true".into()],
+    })
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 fn datetime(series: &Series, out: &mut ColumnProfile, full: bool) -> Result<()> {
     out.kind = ColumnKind::Datetime;
     // everything as milliseconds since the epoch
     let millis: Vec<i64> = match series.dtype() {
-        DataType::Date => series.cast(&DataType::Int32)?.i32()?.iter().flatten().map(|d| i64::from(d) * 86_400_000).collect(),
+        DataType::Date => series
+            .cast(&DataType::Int32)?
+            .i32()?
+            .iter()
+            .flatten()
+            .map(|d| i64::from(d) * 86_400_000)
+            .collect(),
         DataType::Datetime(unit, _) => {
             let per_ms = match unit {
                 TimeUnit::Nanoseconds => 1_000_000,
                 TimeUnit::Microseconds => 1_000,
                 TimeUnit::Milliseconds => 1,
             };
-            series.to_physical_repr().i64()?.iter().flatten().map(|v| v.div_euclid(per_ms)).collect()
+            series
+                .to_physical_repr()
+                .i64()?
+                .iter()
+                .flatten()
+                .map(|v| v.div_euclid(per_ms))
+                .collect()
         }
         _ => Vec::new(),
     };
     let mut sorted = millis;
     sorted.sort_unstable();
-    out.distinct = if sorted.is_empty() { 0 } else { 1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64 };
+    out.distinct = if sorted.is_empty() {
+        0
+    } else {
+        1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
+    };
     let is_date = matches!(series.dtype(), DataType::Date);
     let show = |ms: i64| {
         DateTime::from_timestamp_millis(ms).map(|d| {
@@ -414,10 +469,17 @@ fn datetime(series: &Series, out: &mut ColumnProfile, full: bool) -> Result<()> 
             labels
                 .iter()
                 .zip(counts)
-                .map(|(l, &c)| ValueCount { value: (*l).to_owned(), count: c, pct: pct(c, n) })
+                .map(|(l, &c)| ValueCount {
+                    value: (*l).to_owned(),
+                    count: c,
+                    pct: pct(c, n),
+                })
                 .collect()
         };
-        (Some(counts(&MONTHS, &months)), Some(counts(&WEEKDAYS, &days)))
+        (
+            Some(counts(&MONTHS, &months)),
+            Some(counts(&WEEKDAYS, &days)),
+        )
     } else {
         (None, None)
     };
@@ -442,7 +504,11 @@ fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> C
             codes.push(MISSING_CODE);
             continue;
         };
-        let len = if v.is_ascii() { v.len() } else { v.chars().count() } as u64;
+        let len = if v.is_ascii() {
+            v.len()
+        } else {
+            v.chars().count()
+        } as u64;
         min_len = min_len.min(len);
         max_len = max_len.max(len);
         total_len += len;
@@ -456,7 +522,11 @@ fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> C
         codes.push(code);
     }
     let distinct = counts.len() as u64;
-    let mean_length = if n == 0 { 0.0 } else { total_len as f64 / n as f64 };
+    let mean_length = if n == 0 {
+        0.0
+    } else {
+        total_len as f64 / n as f64
+    };
     out.distinct = distinct;
     out.kind = if distinct > CARDINALITY_THRESHOLD && (distinct * 2 > n || mean_length > 40.0) {
         ColumnKind::Text
@@ -473,7 +543,11 @@ fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> C
         order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
         order
             .into_iter()
-            .map(|i| ValueCount { value: values[i].to_owned(), count: counts[i], pct: pct(counts[i], n) })
+            .map(|i| ValueCount {
+                value: values[i].to_owned(),
+                count: counts[i],
+                pct: pct(counts[i], n),
+            })
             .collect()
     });
     out.categorical = Some(CategoricalStats {
@@ -482,10 +556,15 @@ fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> C
         min_length: if n == 0 { 0 } else { min_len },
         max_length: max_len,
         mean_length,
-        imbalance: (distinct <= CARDINALITY_THRESHOLD).then(|| stats::imbalance(&counts)).flatten(),
+        imbalance: (distinct <= CARDINALITY_THRESHOLD)
+            .then(|| stats::imbalance(&counts))
+            .flatten(),
     });
     if distinct <= CARDINALITY_THRESHOLD {
-        ColumnData::Codes { codes, labels: values.iter().map(|v| (*v).to_owned()).collect() }
+        ColumnData::Codes {
+            codes,
+            labels: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
     } else {
         ColumnData::None
     }

@@ -66,12 +66,17 @@ const MAX_MATRIX_COLUMNS: usize = 60;
 /// A numeric target with at most this many distinct values is treated as classes.
 const MAX_CLASSES: u64 = 10;
 
-fn matrix(names: Vec<String>, coefficient: impl Fn(usize, usize) -> Option<f64> + Sync) -> Option<Matrix> {
+fn matrix(
+    names: Vec<String>,
+    coefficient: impl Fn(usize, usize) -> Option<f64> + Sync,
+) -> Option<Matrix> {
     let n = names.len();
     if n < 2 {
         return None;
     }
-    let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).collect();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .collect();
     let found: Vec<Option<f64>> = pairs.par_iter().map(|&(i, j)| coefficient(i, j)).collect();
     let mut values = vec![vec![None; n]; n];
     for (i, row) in values.iter_mut().enumerate() {
@@ -81,25 +86,39 @@ fn matrix(names: Vec<String>, coefficient: impl Fn(usize, usize) -> Option<f64> 
         values[i][j] = v;
         values[j][i] = v;
     }
-    Some(Matrix { columns: names, values })
+    Some(Matrix {
+        columns: names,
+        values,
+    })
 }
 
 /// All three matrices.
 pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations {
-    type Numeric<'a> = (usize, &'a Vec<f64>, Option<&'a Vec<(f64, u32)>>, Option<&'a Vec<f64>>);
+    type Numeric<'a> = (
+        usize,
+        &'a Vec<f64>,
+        Option<&'a Vec<(f64, u32)>>,
+        Option<&'a Vec<f64>>,
+    );
     let numeric: Vec<Numeric<'_>> = data
         .iter()
         .enumerate()
         .filter_map(|(i, d)| match d {
-            ColumnData::Numeric { values, sorted, ranks } if columns[i].distinct > 1 => {
-                Some((i, values, sorted.as_ref(), ranks.as_ref()))
-            }
+            ColumnData::Numeric {
+                values,
+                sorted,
+                ranks,
+            } if columns[i].distinct > 1 => Some((i, values, sorted.as_ref(), ranks.as_ref())),
             _ => None,
         })
         .take(MAX_MATRIX_COLUMNS)
         .collect();
-    let names = |idx: &mut dyn Iterator<Item = usize>| idx.map(|i| columns[i].name.clone()).collect::<Vec<_>>();
-    let pearson = matrix(names(&mut numeric.iter().map(|n| n.0)), |a, b| stats::pearson(numeric[a].1, numeric[b].1));
+    let names = |idx: &mut dyn Iterator<Item = usize>| {
+        idx.map(|i| columns[i].name.clone()).collect::<Vec<_>>()
+    };
+    let pearson = matrix(names(&mut numeric.iter().map(|n| n.0)), |a, b| {
+        stats::pearson(numeric[a].1, numeric[b].1)
+    });
     let spearman = matrix(names(&mut numeric.iter().map(|n| n.0)), |a, b| {
         let (x, y) = (&numeric[a], &numeric[b]);
         let complete = |i: usize| columns[i].missing == 0;
@@ -109,7 +128,11 @@ pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations 
             (Some(sx), _, Some(sy), _) => {
                 let rows = x.1.len();
                 let keep = |sorted: &Vec<(f64, u32)>, other: &[f64]| -> Vec<f64> {
-                    let kept: Vec<(f64, u32)> = sorted.iter().copied().filter(|&(_, r)| !other[r as usize].is_nan()).collect();
+                    let kept: Vec<(f64, u32)> = sorted
+                        .iter()
+                        .copied()
+                        .filter(|&(_, r)| !other[r as usize].is_nan())
+                        .collect();
                     stats::ranks_from_sorted(&kept, rows)
                 };
                 stats::pearson(&keep(sx, y.1), &keep(sy, x.1))
@@ -121,7 +144,9 @@ pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations 
         .iter()
         .enumerate()
         .filter_map(|(i, d)| match d {
-            ColumnData::Codes { codes, labels } if columns[i].distinct > 1 => Some((i, codes, labels.len())),
+            ColumnData::Codes { codes, labels } if columns[i].distinct > 1 => {
+                Some((i, codes, labels.len()))
+            }
             _ => None,
         })
         .take(MAX_MATRIX_COLUMNS)
@@ -129,7 +154,11 @@ pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations 
     let cramers_v = matrix(names(&mut coded.iter().map(|c| c.0)), |a, b| {
         stats::cramers_v(coded[a].1, coded[a].2, coded[b].1, coded[b].2)
     });
-    Correlations { pearson, spearman, cramers_v }
+    Correlations {
+        pearson,
+        spearman,
+        cramers_v,
+    }
 }
 
 /// Codes for a numeric column with few distinct values (a 0/1 target, a rating).
@@ -152,16 +181,27 @@ fn numeric_classes(values: &[f64]) -> (Vec<u32>, Vec<String>) {
 }
 
 /// The target analysis of column `name`.
-pub fn target(name: &str, columns: &[ColumnProfile], data: &[ColumnData], opts: &ProfileOptions) -> Result<TargetAnalysis> {
+pub fn target(
+    name: &str,
+    columns: &[ColumnProfile],
+    data: &[ColumnData],
+    opts: &ProfileOptions,
+) -> Result<TargetAnalysis> {
     let Some(t) = columns.iter().position(|c| c.name == name) else {
-        return Err(crate::AnalyticsError::InvalidRequest(format!("target_column '{name}' is not a column")));
+        return Err(crate::AnalyticsError::InvalidRequest(format!(
+            "target_column '{name}' is not a column"
+        )));
     };
     let profile = &columns[t];
     let full = opts.mode == AnalysisMode::All;
     // classes: codes plus labels (from top values or the numeric values themselves)
     let classes: Option<(Vec<u32>, usize, Vec<ValueCount>)> = match (&data[t], profile.kind) {
-        (ColumnData::Codes { codes, labels }, _) => Some(class_counts(codes.clone(), labels.clone())),
-        (ColumnData::Numeric { values, .. }, ColumnKind::Numeric) if profile.distinct <= MAX_CLASSES => {
+        (ColumnData::Codes { codes, labels }, _) => {
+            Some(class_counts(codes.clone(), labels.clone()))
+        }
+        (ColumnData::Numeric { values, .. }, ColumnKind::Numeric)
+            if profile.distinct <= MAX_CLASSES =>
+        {
             let (codes, labels) = numeric_classes(values);
             Some(class_counts(codes, labels))
         }
@@ -180,16 +220,25 @@ pub fn target(name: &str, columns: &[ColumnProfile], data: &[ColumnData], opts: 
                 (Some((tc, tk, _)), _, ColumnData::Numeric { values, .. }) => {
                     stats::correlation_ratio(tc, *tk, values).map(|v| ("correlation_ratio", v))
                 }
-                (None, ColumnData::Numeric { values: tv, .. }, ColumnData::Numeric { values, .. }) => {
-                    stats::pearson(values, tv).map(|v| ("pearson", v))
-                }
-                (None, ColumnData::Numeric { values: tv, .. }, ColumnData::Codes { codes, labels }) => {
-                    stats::correlation_ratio(codes, labels.len(), tv).map(|v| ("correlation_ratio", v))
-                }
+                (
+                    None,
+                    ColumnData::Numeric { values: tv, .. },
+                    ColumnData::Numeric { values, .. },
+                ) => stats::pearson(values, tv).map(|v| ("pearson", v)),
+                (
+                    None,
+                    ColumnData::Numeric { values: tv, .. },
+                    ColumnData::Codes { codes, labels },
+                ) => stats::correlation_ratio(codes, labels.len(), tv)
+                    .map(|v| ("correlation_ratio", v)),
                 _ => None,
             };
             if let Some((method, value)) = found {
-                associations.push(Association { column: col.name.clone(), method: method.into(), value });
+                associations.push(Association {
+                    column: col.name.clone(),
+                    method: method.into(),
+                    value,
+                });
             }
         }
         associations.sort_by(|a, b| b.value.abs().total_cmp(&a.value.abs()));
@@ -200,7 +249,12 @@ pub fn target(name: &str, columns: &[ColumnProfile], data: &[ColumnData], opts: 
     };
     Ok(TargetAnalysis {
         column: name.to_owned(),
-        task: if classes.is_some() { "classification" } else { "regression" }.into(),
+        task: if classes.is_some() {
+            "classification"
+        } else {
+            "regression"
+        }
+        .into(),
         classes: classes.map(|c| c.2),
         histogram,
         associations,
@@ -218,7 +272,11 @@ fn class_counts(codes: Vec<u32>, labels: Vec<String>) -> (Vec<u32>, usize, Vec<V
     let mut dist: Vec<ValueCount> = labels
         .into_iter()
         .zip(&counts)
-        .map(|(value, &count)| ValueCount { value, count, pct: pct(count, n) })
+        .map(|(value, &count)| ValueCount {
+            value,
+            count,
+            pct: pct(count, n),
+        })
         .collect();
     dist.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     (codes, k, dist)

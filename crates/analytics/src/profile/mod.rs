@@ -17,7 +17,10 @@ use rand::SeedableRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use columns::{BooleanStats, CategoricalStats, ColumnKind, ColumnProfile, DatetimeStats, NumericStats, Quantiles, ValueCount};
+pub use columns::{
+    BooleanStats, CategoricalStats, ColumnKind, ColumnProfile, DatetimeStats, NumericStats,
+    Quantiles, ValueCount, CARDINALITY_THRESHOLD,
+};
 pub use correlations::{Association, Correlations, Matrix, TargetAnalysis};
 pub use stats::Bin;
 pub use warnings::{Warning, WarningKind};
@@ -145,7 +148,11 @@ pub fn profile_with_progress(
 ) -> Result<Profile> {
     let population = frame.height() as u64;
     let sample = match opts.sample_size {
-        Some(0) => return Err(AnalyticsError::InvalidRequest("sample_size must be positive".into())),
+        Some(0) => {
+            return Err(AnalyticsError::InvalidRequest(
+                "sample_size must be positive".into(),
+            ))
+        }
         Some(n) if n < frame.height() => Some(n),
         _ => None,
     };
@@ -162,13 +169,16 @@ pub fn profile_with_progress(
             };
             (&sampled, info)
         }
-        None => (frame, SampleInfo {
-            method: "none".into(),
-            rows_profiled: population,
-            population_rows: population,
-            seed: None,
-            reason: None,
-        }),
+        None => (
+            frame,
+            SampleInfo {
+                method: "none".into(),
+                rows_profiled: population,
+                population_rows: population,
+                seed: None,
+                reason: None,
+            },
+        ),
     };
     profile_frame(frame, opts, info, progress)
 }
@@ -211,11 +221,13 @@ fn profile_frame(
             out
         })
         .collect::<Result<_>>()?;
-    let (columns, data): (Vec<ColumnProfile>, Vec<columns::ColumnData>) = profiled.into_iter().unzip();
+    let (columns, data): (Vec<ColumnProfile>, Vec<columns::ColumnData>) =
+        profiled.into_iter().unzip();
 
     let duplicate_rows = duplicate_rows(frame)?;
     progress(85);
-    let correlations = (opts.mode == AnalysisMode::All).then(|| correlations::matrices(&columns, &data));
+    let correlations =
+        (opts.mode == AnalysisMode::All).then(|| correlations::matrices(&columns, &data));
     progress(95);
     let target = match &opts.target_column {
         Some(name) => Some(correlations::target(name, &columns, &data, opts)?),
@@ -297,7 +309,11 @@ pub fn profile_parquet(
     // Profiling needs working memory beside the frame (sorted copies, codes): keep a third.
     let fits = (memory_limit / 3 / per_row).max(1);
     let step = population.div_ceil(fits).max(2);
-    let names: Vec<Expr> = probe.get_column_names().into_iter().map(|n| col(n.clone())).collect();
+    let names: Vec<Expr> = probe
+        .get_column_names()
+        .into_iter()
+        .map(|n| col(n.clone()))
+        .collect();
     let frame = scan()?
         .with_row_index("__tessera_row", None)
         .filter((col("__tessera_row") % lit(step as IdxSize)).eq(lit(0 as IdxSize)))
@@ -315,7 +331,10 @@ pub fn profile_parquet(
             memory_limit >> 20
         )),
     };
-    let opts = ProfileOptions { sample_size: None, ..opts.clone() };
+    let opts = ProfileOptions {
+        sample_size: None,
+        ..opts.clone()
+    };
     profile_frame(&frame, &opts, info, progress)
 }
 

@@ -55,7 +55,12 @@ pub fn moments(values: &[f64]) -> Option<Moments> {
             numerator / denominator - 3.0 * (n - 1.0).powi(2) / ((n - 2.0) * (n - 3.0))
         }
     });
-    Some(Moments { mean, variance, skewness, kurtosis })
+    Some(Moments {
+        mean,
+        variance,
+        skewness,
+        kurtosis,
+    })
 }
 
 /// The `q` quantile (0..=1) of sorted values with linear interpolation (pandas' default).
@@ -97,7 +102,11 @@ pub fn histogram(sorted: &[f64], max_bins: usize, integers: bool) -> Vec<Bin> {
         return Vec::new();
     };
     if min == max {
-        return vec![Bin { start: min, end: max, count: sorted.len() as u64 }];
+        return vec![Bin {
+            start: min,
+            end: max,
+            count: sorted.len() as u64,
+        }];
     }
     let n = sorted.len() as f64;
     let range = max - min;
@@ -105,7 +114,8 @@ pub fn histogram(sorted: &[f64], max_bins: usize, integers: bool) -> Vec<Bin> {
         range as usize + 1
     } else {
         let sturges = range / (n.log2() + 1.0);
-        let iqr = quantile_sorted(sorted, 0.75).unwrap_or(max) - quantile_sorted(sorted, 0.25).unwrap_or(min);
+        let iqr = quantile_sorted(sorted, 0.75).unwrap_or(max)
+            - quantile_sorted(sorted, 0.25).unwrap_or(min);
         let fd = 2.0 * iqr / n.cbrt();
         let width = if fd > 0.0 { fd.min(sturges) } else { sturges };
         ((range / width).ceil() as usize).clamp(1, max_bins)
@@ -199,9 +209,16 @@ pub fn cramers_v(a: &[u32], ka: usize, b: &[u32], kb: usize) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    let rows: Vec<u64> = (0..ka).map(|i| table[i * kb..(i + 1) * kb].iter().sum()).collect();
-    let cols: Vec<u64> = (0..kb).map(|j| (0..ka).map(|i| table[i * kb + j]).sum()).collect();
-    let (r, k) = (rows.iter().filter(|&&c| c > 0).count(), cols.iter().filter(|&&c| c > 0).count());
+    let rows: Vec<u64> = (0..ka)
+        .map(|i| table[i * kb..(i + 1) * kb].iter().sum())
+        .collect();
+    let cols: Vec<u64> = (0..kb)
+        .map(|j| (0..ka).map(|i| table[i * kb + j]).sum())
+        .collect();
+    let (r, k) = (
+        rows.iter().filter(|&&c| c > 0).count(),
+        cols.iter().filter(|&&c| c > 0).count(),
+    );
     if r < 2 || k < 2 {
         return None;
     }
@@ -261,7 +278,11 @@ pub fn correlation_ratio(codes: &[u32], k: usize, values: &[f64]) -> Option<f64>
 /// 1 - normalised Shannon entropy of category counts: 0 for perfectly balanced, near 1 when one
 /// category dominates (ydata-profiling's imbalance score).
 pub fn imbalance(counts: &[u64]) -> Option<f64> {
-    let present: Vec<f64> = counts.iter().filter(|&&c| c > 0).map(|&c| c as f64).collect();
+    let present: Vec<f64> = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| c as f64)
+        .collect();
     if present.len() < 2 {
         return None;
     }
@@ -288,14 +309,21 @@ mod tests {
         assert!(close(m.variance.unwrap(), 32.0 / 7.0));
         assert!(close(m.variance.unwrap().sqrt(), 2.138_089_935_299_395));
         // s.skew() = 0.8184875533567997, s.kurt() = 0.940625
-        assert!(close(m.skewness.unwrap(), 0.818_487_553_356_799_7), "{:?}", m.skewness);
+        assert!(
+            close(m.skewness.unwrap(), 0.818_487_553_356_799_7),
+            "{:?}",
+            m.skewness
+        );
         assert!(close(m.kurtosis.unwrap(), 0.940_625), "{:?}", m.kurtosis);
     }
 
     #[test]
     fn constant_and_tiny_inputs() {
         let m = moments(&[3.0, 3.0, 3.0, 3.0]).unwrap();
-        assert_eq!((m.variance, m.skewness, m.kurtosis), (Some(0.0), Some(0.0), Some(0.0)));
+        assert_eq!(
+            (m.variance, m.skewness, m.kurtosis),
+            (Some(0.0), Some(0.0), Some(0.0))
+        );
         let one = moments(&[1.0]).unwrap();
         assert_eq!((one.variance, one.skewness), (None, None));
         assert!(moments(&[]).is_none());
@@ -325,9 +353,15 @@ mod tests {
             ranks_from_sorted(&s, v.len())
         };
         assert_eq!(rank(&y), vec![1.0, 2.5, 4.5, 2.5, 4.5]);
-        assert!(close(pearson(&rank(&x), &rank(&y)).unwrap(), 0.737_864_787_372_621_8));
+        assert!(close(
+            pearson(&rank(&x), &rank(&y)).unwrap(),
+            0.737_864_787_372_621_8
+        ));
         // missing values are skipped pairwise
-        assert!(close(pearson(&[1.0, f64::NAN, 2.0, 3.0], &[1.0, 9.0, 2.0, 3.0]).unwrap(), 1.0));
+        assert!(close(
+            pearson(&[1.0, f64::NAN, 2.0, 3.0], &[1.0, 9.0, 2.0, 3.0]).unwrap(),
+            1.0
+        ));
         assert_eq!(pearson(&[1.0, 1.0], &[1.0, 2.0]), None);
     }
 
@@ -347,7 +381,10 @@ mod tests {
         assert_eq!(h.iter().map(|b| b.count).sum::<u64>(), 1000);
         assert!(h.len() > 5 && h.len() <= 50, "{}", h.len());
         let small = histogram(&[1.0, 2.0, 2.0, 3.0], 50, true);
-        assert_eq!(small.iter().map(|b| b.count).collect::<Vec<_>>(), vec![1, 2, 1]);
+        assert_eq!(
+            small.iter().map(|b| b.count).collect::<Vec<_>>(),
+            vec![1, 2, 1]
+        );
     }
 
     #[test]
@@ -355,6 +392,9 @@ mod tests {
         assert!(close(imbalance(&[50, 50]).unwrap(), 0.0));
         assert!(imbalance(&[99, 1]).unwrap() > 0.9);
         let codes = [0, 0, 1, 1];
-        assert!(close(correlation_ratio(&codes, 2, &[1.0, 1.0, 5.0, 5.0]).unwrap(), 1.0));
+        assert!(close(
+            correlation_ratio(&codes, 2, &[1.0, 1.0, 5.0, 5.0]).unwrap(),
+            1.0
+        ));
     }
 }

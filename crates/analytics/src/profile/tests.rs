@@ -34,7 +34,10 @@ fn numeric_statistics_match_hand_computed_values() {
     assert!(close(n.variance.unwrap(), 2.5));
     assert!(close(n.std.unwrap(), 1.581_138_830_084_189_8));
     let q = n.quantiles.as_ref().unwrap();
-    assert_eq!((q.p5, q.p25, q.p50, q.p75, q.p95), (1.2, 2.0, 3.0, 4.0, 4.8));
+    assert_eq!(
+        (q.p5, q.p25, q.p50, q.p75, q.p95),
+        (1.2, 2.0, 3.0, 4.0, 4.8)
+    );
     assert!(close(n.iqr.unwrap(), 2.0));
     assert_eq!(n.skewness, Some(0.0));
     // pandas: pd.Series([1,2,3,4,5]).kurt() = -1.2
@@ -57,7 +60,10 @@ fn correlations_match_pandas() {
     let pearson = c.pearson.as_ref().unwrap();
     assert_eq!(pearson.columns, vec!["x", "y"]);
     // rows 0..5 (x missing in the last): x=[1..5], y=[2,4,5,4,5] -> r = 0.7745966692414834
-    assert!(close(pearson.values[0][1].unwrap(), 0.774_596_669_241_483_4));
+    assert!(close(
+        pearson.values[0][1].unwrap(),
+        0.774_596_669_241_483_4
+    ));
     // pandas re-ranks over the pairwise complete rows: df.corr('spearman') = 0.7378647873726218
     let spearman = c.spearman.as_ref().unwrap().values[0][1].unwrap();
     assert!(close(spearman, 0.737_864_787_372_621_8), "{spearman}");
@@ -72,7 +78,13 @@ fn categorical_boolean_and_overview() {
     let p = profile(&known(), &ProfileOptions::default()).unwrap();
     let colour = column(&p, "colour");
     assert_eq!(colour.kind, ColumnKind::Categorical);
-    let top = colour.categorical.as_ref().unwrap().top_values.as_ref().unwrap();
+    let top = colour
+        .categorical
+        .as_ref()
+        .unwrap()
+        .top_values
+        .as_ref()
+        .unwrap();
     assert_eq!((top[0].value.as_str(), top[0].count), ("red", 3));
     assert!(close(top[0].pct, 60.0));
     let flag = column(&p, "flag").boolean.as_ref().unwrap();
@@ -96,17 +108,49 @@ fn duplicates_constant_and_warnings() {
 #[test]
 fn quick_mode_skips_detail_and_sample_is_seeded() {
     let df = df!("v" => (0..1000).map(f64::from).collect::<Vec<_>>(), "s" => (0..1000).map(|i| format!("k{}", i % 7)).collect::<Vec<_>>()).unwrap();
-    let quick = profile(&df, &ProfileOptions { mode: AnalysisMode::Quick, ..Default::default() }).unwrap();
+    let quick = profile(
+        &df,
+        &ProfileOptions {
+            mode: AnalysisMode::Quick,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(quick.correlations.is_none());
-    assert!(quick.columns[0].numeric.as_ref().unwrap().histogram.is_none());
-    assert!(quick.columns[1].categorical.as_ref().unwrap().top_values.is_none());
-    let opts = ProfileOptions { sample_size: Some(100), ..Default::default() };
+    assert!(quick.columns[0]
+        .numeric
+        .as_ref()
+        .unwrap()
+        .histogram
+        .is_none());
+    assert!(quick.columns[1]
+        .categorical
+        .as_ref()
+        .unwrap()
+        .top_values
+        .is_none());
+    let opts = ProfileOptions {
+        sample_size: Some(100),
+        ..Default::default()
+    };
     let a = profile(&df, &opts).unwrap();
     let b = profile(&df, &opts).unwrap();
     assert_eq!(a.sample.method, "random");
     assert_eq!(a.overview.rows, 100);
-    assert_eq!(a.columns[0].numeric.as_ref().unwrap().mean, b.columns[0].numeric.as_ref().unwrap().mean);
-    assert!(matches!(profile(&df, &ProfileOptions { sample_size: Some(0), ..Default::default() }), Err(AnalyticsError::InvalidRequest(_))));
+    assert_eq!(
+        a.columns[0].numeric.as_ref().unwrap().mean,
+        b.columns[0].numeric.as_ref().unwrap().mean
+    );
+    assert!(matches!(
+        profile(
+            &df,
+            &ProfileOptions {
+                sample_size: Some(0),
+                ..Default::default()
+            }
+        ),
+        Err(AnalyticsError::InvalidRequest(_))
+    ));
 }
 
 #[test]
@@ -117,13 +161,26 @@ fn target_analysis() {
         "noise" => [5.0, 1.0, 4.0, 2.0, 3.0, 5.0, 2.0, 1.0]
     )
     .unwrap();
-    let p = profile(&df, &ProfileOptions { target_column: Some("label".into()), ..Default::default() }).unwrap();
+    let p = profile(
+        &df,
+        &ProfileOptions {
+            target_column: Some("label".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let t = p.target.unwrap();
     assert_eq!(t.task, "classification");
     assert_eq!(t.classes.as_ref().unwrap().len(), 2);
     assert_eq!(t.associations[0].column, "score");
     assert!(t.associations[0].value > 0.9);
-    let missing = profile(&df, &ProfileOptions { target_column: Some("nope".into()), ..Default::default() });
+    let missing = profile(
+        &df,
+        &ProfileOptions {
+            target_column: Some("nope".into()),
+            ..Default::default()
+        },
+    );
     assert!(matches!(missing, Err(AnalyticsError::InvalidRequest(_))));
 }
 
@@ -131,14 +188,27 @@ fn target_analysis() {
 fn large_parquet_is_streamed_under_the_memory_limit() {
     let n = 20_000;
     let mut df = df!("v" => (0..n).map(f64::from).collect::<Vec<_>>(), "s" => (0..n).map(|i| format!("k{}", i % 5)).collect::<Vec<_>>()).unwrap();
-    let f = tempfile::Builder::new().suffix(".parquet").tempfile().unwrap();
+    let f = tempfile::Builder::new()
+        .suffix(".parquet")
+        .tempfile()
+        .unwrap();
     crate::ingest::write_parquet(&mut df, f.path()).unwrap();
     let whole = profile_parquet(f.path(), &ProfileOptions::default(), 1 << 30, &|_| {}).unwrap();
     assert_eq!(whole.sample.method, "none");
     assert_eq!(whole.overview.rows, n as u64);
-    let streamed = profile_parquet(f.path(), &ProfileOptions::default(), 64 * 1024, &|_| {}).unwrap();
+    let streamed =
+        profile_parquet(f.path(), &ProfileOptions::default(), 64 * 1024, &|_| {}).unwrap();
     assert_eq!(streamed.sample.method, "systematic");
     assert_eq!(streamed.sample.population_rows, n as u64);
-    assert!(streamed.overview.rows < n as u64 / 2, "{}", streamed.overview.rows);
-    assert!(streamed.sample.reason.as_deref().unwrap().contains("memory limit"));
+    assert!(
+        streamed.overview.rows < n as u64 / 2,
+        "{}",
+        streamed.overview.rows
+    );
+    assert!(streamed
+        .sample
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("memory limit"));
 }

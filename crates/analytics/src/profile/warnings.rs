@@ -59,11 +59,20 @@ pub struct Warning {
 }
 
 fn warn(kind: WarningKind, columns: &[&str], value: Option<f64>, message: String) -> Warning {
-    Warning { kind, columns: columns.iter().map(|c| (*c).to_owned()).collect(), message, value }
+    Warning {
+        kind,
+        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        message,
+        value,
+    }
 }
 
 /// All warnings of a profile, by kind then column order.
-pub fn collect(overview: &Overview, columns: &[ColumnProfile], correlations: Option<&Correlations>) -> Vec<Warning> {
+pub fn collect(
+    overview: &Overview,
+    columns: &[ColumnProfile],
+    correlations: Option<&Correlations>,
+) -> Vec<Warning> {
     use WarningKind::*;
     let mut out = Vec::new();
     if overview.duplicate_rows > 0 {
@@ -71,21 +80,42 @@ pub fn collect(overview: &Overview, columns: &[ColumnProfile], correlations: Opt
             Duplicates,
             &[],
             Some(overview.duplicate_rows_pct),
-            format!("{} rows ({:.1}%) repeat an earlier row", overview.duplicate_rows, overview.duplicate_rows_pct),
+            format!(
+                "{} rows ({:.1}%) repeat an earlier row",
+                overview.duplicate_rows, overview.duplicate_rows_pct
+            ),
         ));
     }
     for c in columns {
         let name = c.name.as_str();
         if c.count > 0 && c.distinct == 1 {
-            out.push(warn(Constant, &[name], None, format!("{name} has one value only")));
+            out.push(warn(
+                Constant,
+                &[name],
+                None,
+                format!("{name} has one value only"),
+            ));
         }
         if c.missing_pct > MISSING_PCT {
-            out.push(warn(Missing, &[name], Some(c.missing_pct), format!("{name} is {:.1}% missing", c.missing_pct)));
+            out.push(warn(
+                Missing,
+                &[name],
+                Some(c.missing_pct),
+                format!("{name} is {:.1}% missing", c.missing_pct),
+            ));
         }
         if c.is_unique && c.count > 1 {
-            out.push(warn(Unique, &[name], Some(100.0), format!("every value of {name} is different")));
+            out.push(warn(
+                Unique,
+                &[name],
+                Some(100.0),
+                format!("every value of {name} is different"),
+            ));
         }
-        if matches!(c.kind, ColumnKind::Categorical | ColumnKind::Text) && c.distinct > CARDINALITY_THRESHOLD && !c.is_unique {
+        if matches!(c.kind, ColumnKind::Categorical | ColumnKind::Text)
+            && c.distinct > CARDINALITY_THRESHOLD
+            && !c.is_unique
+        {
             out.push(warn(
                 HighCardinality,
                 &[name],
@@ -95,24 +125,50 @@ pub fn collect(overview: &Overview, columns: &[ColumnProfile], correlations: Opt
         }
         if let Some(n) = &c.numeric {
             if let Some(s) = n.skewness.filter(|s| s.abs() > SKEWNESS) {
-                out.push(warn(Skewed, &[name], Some(s), format!("{name} is highly skewed (γ1 = {s:.2})")));
+                out.push(warn(
+                    Skewed,
+                    &[name],
+                    Some(s),
+                    format!("{name} is highly skewed (γ1 = {s:.2})"),
+                ));
             }
             if n.zeros_pct > ZEROS_PCT {
-                out.push(warn(Zeros, &[name], Some(n.zeros_pct), format!("{name} is {:.1}% zeros", n.zeros_pct)));
+                out.push(warn(
+                    Zeros,
+                    &[name],
+                    Some(n.zeros_pct),
+                    format!("{name} is {:.1}% zeros", n.zeros_pct),
+                ));
             }
             if n.infinite > 0 {
-                out.push(warn(Infinite, &[name], Some(n.infinite as f64), format!("{name} has {} infinite values", n.infinite)));
+                out.push(warn(
+                    Infinite,
+                    &[name],
+                    Some(n.infinite as f64),
+                    format!("{name} has {} infinite values", n.infinite),
+                ));
             }
         }
-        let imbalance = c.categorical.as_ref().and_then(|s| s.imbalance).or(c.boolean.as_ref().and_then(|b| b.imbalance));
+        let imbalance = c
+            .categorical
+            .as_ref()
+            .and_then(|s| s.imbalance)
+            .or(c.boolean.as_ref().and_then(|b| b.imbalance));
         if let Some(i) = imbalance.filter(|i| *i > IMBALANCE && c.distinct > 1) {
-            out.push(warn(Imbalance, &[name], Some(i), format!("{name} is highly imbalanced ({:.0}%)", i * 100.0)));
+            out.push(warn(
+                Imbalance,
+                &[name],
+                Some(i),
+                format!("{name} is highly imbalanced ({:.0}%)", i * 100.0),
+            ));
         }
     }
     if let Some(corr) = correlations {
         let mut seen = std::collections::HashSet::new();
         for (label, m) in [("Pearson", &corr.pearson), ("Cramér's V", &corr.cramers_v)] {
-            let Some(Matrix { columns, values }) = m else { continue };
+            let Some(Matrix { columns, values }) = m else {
+                continue;
+            };
             for i in 0..columns.len() {
                 for j in i + 1..columns.len() {
                     if let Some(v) = values[i][j].filter(|v| v.abs() > CORRELATION) {
@@ -121,7 +177,10 @@ pub fn collect(overview: &Overview, columns: &[ColumnProfile], correlations: Opt
                                 HighCorrelation,
                                 &[&columns[i], &columns[j]],
                                 Some(v),
-                                format!("{} is highly correlated with {} ({label} {v:.2})", columns[i], columns[j]),
+                                format!(
+                                    "{} is highly correlated with {} ({label} {v:.2})",
+                                    columns[i], columns[j]
+                                ),
                             ));
                         }
                     }

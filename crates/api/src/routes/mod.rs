@@ -4,7 +4,9 @@
 pub mod auth;
 pub mod charts;
 pub mod datamarts;
+pub mod datasets;
 pub mod queries;
+pub mod reports;
 pub mod sources;
 
 pub mod system;
@@ -71,6 +73,30 @@ pub fn api_v1(limits: &RateLimitSettings) -> impl FnOnce(&mut ServiceConfig) + '
                     .service(datamarts::get)
                     .service(datamarts::update)
                     .service(datamarts::remove),
+            )
+            .service(
+                scope::scope("/datasets")
+                    .service(datasets::upload)
+                    .service(datasets::list)
+                    .service(datasets::get)
+                    .service(datasets::preview)
+                    .service(datasets::update)
+                    .service(datasets::remove),
+            )
+            .service(
+                scope::scope("/reports")
+                    .service(reports::analyze)
+                    .service(reports::list)
+                    .service(reports::public)
+                    .service(reports::stats)
+                    .service(reports::shared)
+                    .service(reports::get)
+                    .service(reports::results)
+                    .service(reports::download)
+                    .service(reports::remove)
+                    .service(reports::share)
+                    .service(reports::shares)
+                    .service(reports::revoke),
             );
     }
 }

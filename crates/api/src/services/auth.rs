@@ -5,7 +5,7 @@ use tessera_domain::{Email, FullName, OrgName, Password, Role};
 use tessera_store::refresh_tokens::{self, Rotation};
 use tessera_store::{organizations, users, StoreError};
 
-use crate::auth::{hash_refresh_token, new_refresh_token, Caller, IssuedTokens};
+use crate::auth::{hash_secret_token, new_secret_token, Caller, IssuedTokens};
 use crate::dto::{RegisterRequest, RegisterResponse, SessionOut};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -89,7 +89,7 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
     };
     let user = creds.user;
     let issued = state.tokens.issue_pair(user.id, user.org_id, user.role)?;
-    let hash = hash_refresh_token(&issued.refresh_token);
+    let hash = hash_secret_token(&issued.refresh_token);
     let expires = state.tokens.refresh_expiry();
     state
         .db(move |conn| {
@@ -107,10 +107,10 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
 
 /// Spends a refresh token for a new pair; a reused token revokes its family.
 pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<IssuedTokens> {
-    let presented = hash_refresh_token(presented);
+    let presented = hash_secret_token(presented);
     // The successor is generated first so that rotation stores it in the same transaction.
-    let successor = new_refresh_token();
-    let successor_hash = hash_refresh_token(&successor);
+    let successor = new_secret_token();
+    let successor_hash = hash_secret_token(&successor);
     let expires = state.tokens.refresh_expiry();
     let outcome = state
         .db(move |conn| {
@@ -155,7 +155,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<IssuedToken
 
 /// Revokes the refresh family of a token the caller holds. Unknown tokens are ignored (idempotent).
 pub async fn logout(state: &AppState, caller: &Caller, refresh_token: &str) -> ApiResult<()> {
-    let hash = hash_refresh_token(refresh_token);
+    let hash = hash_secret_token(refresh_token);
     let user = caller.user_id;
     state
         .db(move |conn| Ok(refresh_tokens::revoke_family_of(conn, user, &hash)?))

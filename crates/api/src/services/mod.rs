@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod charts;
 pub mod datamarts;
+pub mod datasets;
 pub mod metrics;
 pub mod queries;
+pub mod reports;
 
 pub mod sources;
 

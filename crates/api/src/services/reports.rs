@@ -1,0 +1,538 @@
+//! EDA reports: requests are checked and queued as jobs at once; a worker profiles the dataset
+//! (crate analytics), writes the JSON results and the self-contained HTML under the reports
+//! directory and marks the job done. Also share links, listings and the dashboard numbers.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use tessera_analytics::profile::profile_parquet;
+use tessera_analytics::report::ReportMeta;
+use tessera_analytics::{AnalysisMode, ProfileOptions};
+use tessera_domain::{Dataset, Job, JobStatus, Page, PageRequest, Report, ReportId, ReportShare};
+use tessera_store::{datasets, jobs, reports, StoreError};
+
+use crate::auth::{hash_secret_token, new_secret_token, Caller};
+use crate::dto::{AnalyzeRequest, ShareRequest};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{JobContext, JobFailure};
+use crate::services::datasets as dataset_service;
+use crate::state::AppState;
+
+/// The job kind that computes a report.
+pub const PROFILE_JOB: &str = "profile";
+/// Most plots a report may ask for.
+const MAX_PLOTS: i64 = 500;
+
+/// The analysis options stored with a report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportOptions {
+    /// Quick or full.
+    pub analysis_mode: AnalysisMode,
+    /// Target column.
+    pub target_column: Option<String>,
+    /// Rows of the random sample.
+    pub sample_size: Option<u64>,
+    /// Most plots.
+    pub max_plots: u64,
+}
+
+/// A report with its job.
+pub struct ReportView {
+    /// The report.
+    pub report: Report,
+    /// Its newest job.
+    pub job: Option<Job>,
+}
+
+fn parse_id(id: &str) -> ApiResult<ReportId> {
+    id.parse()
+        .map_err(|_| ApiError::NotFound(format!("no report with id '{id}'")))
+}
+
+fn not_found(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::NotFound("no such report".into()),
+        other => other.into(),
+    }
+}
+
+/// Checks the request against the dataset's schema and queues the profiling job.
+pub async fn analyze(
+    state: &AppState,
+    caller: &Caller,
+    req: AnalyzeRequest,
+) -> ApiResult<ReportView> {
+    let mut errors = Vec::new();
+    let title = req.report_title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 200 {
+        errors.push(tessera_domain::FieldError::new(
+            "report_title",
+            "give a title of 1 to 200 characters",
+        ));
+    }
+    if let Some(n) = req.sample_size {
+        if n <= 0 {
+            errors.push(tessera_domain::FieldError::new(
+                "sample_size",
+                "must be a positive number of rows",
+            ));
+        }
+    }
+    if let Some(n) = req.max_plots {
+        if !(0..=MAX_PLOTS).contains(&n) {
+            errors.push(tessera_domain::FieldError::new(
+                "max_plots",
+                format!("must be between 0 and {MAX_PLOTS}"),
+            ));
+        }
+    }
+    let dataset = dataset_service::get(state, caller, &req.dataset_id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::field("dataset_id", "no such dataset"),
+            other => other,
+        });
+    let dataset = match dataset {
+        Ok(d) => Some(d),
+        Err(ApiError::Validation(mut f)) => {
+            errors.append(&mut f);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if let (Some(d), Some(t)) = (&dataset, &req.target_column) {
+        if !d.schema.iter().any(|c| &c.name == t) {
+            errors.push(tessera_domain::FieldError::new(
+                "target_column",
+                format!("'{t}' is not a column of dataset '{}'", d.name),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let Some(dataset) = dataset else {
+        return Err(ApiError::field("dataset_id", "no such dataset"));
+    };
+    let options = ReportOptions {
+        analysis_mode: req.analysis_mode.unwrap_or_default(),
+        target_column: req.target_column,
+        sample_size: req.sample_size.map(|n| n as u64),
+        max_plots: req.max_plots.map_or(50, |n| n as u64),
+    };
+    let now = tessera_store::now();
+    let report = Report {
+        id: ReportId::new(),
+        org_id: caller.org_id,
+        dataset_id: dataset.id,
+        owner_id: Some(caller.user_id),
+        title,
+        description: req
+            .report_description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty()),
+        is_public: req.is_public.unwrap_or(false),
+        options_json: serde_json::to_string(&options)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        html_path: None,
+        results_path: None,
+        size_bytes: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let saved = report.clone();
+    let job = state
+        .db(move |conn| {
+            Ok(tessera_store::transaction(conn, |conn| {
+                reports::insert(conn, &saved)?;
+                jobs::enqueue(conn, saved.org_id, PROFILE_JOB, &saved.id.to_string())
+            })?)
+        })
+        .await?;
+    state.jobs.notify();
+    Ok(ReportView {
+        report,
+        job: Some(job),
+    })
+}
+
+async fn view(state: &AppState, report: Report) -> ApiResult<ReportView> {
+    let subject = report.id.to_string();
+    let job = state
+        .db(move |conn| Ok(jobs::latest_for(conn, &subject)?))
+        .await?;
+    Ok(ReportView { report, job })
+}
+
+/// One of the organisation's reports, or a public one.
+pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<ReportView> {
+    let (org, id) = (caller.org_id, parse_id(id)?);
+    let report = state
+        .db(move |conn| match reports::find(conn, org, id) {
+            Err(StoreError::NotFound) => reports::find_public(conn, id).map_err(not_found),
+            other => other.map_err(not_found),
+        })
+        .await?;
+    view(state, report).await
+}
+
+async fn views(state: &AppState, page: Page<Report>) -> ApiResult<Page<ReportView>> {
+    let ids: Vec<String> = page.items.iter().map(|r| r.id.to_string()).collect();
+    let found = state
+        .db(move |conn| {
+            ids.iter()
+                .map(|s| jobs::latest_for(conn, s))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ApiError::from)
+        })
+        .await?;
+    let mut found = found.into_iter();
+    Ok(page.map(|report| ReportView {
+        report,
+        job: found.next().flatten(),
+    }))
+}
+
+/// The organisation's reports, newest first.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    page: Option<i64>,
+    limit: Option<i64>,
+) -> ApiResult<Page<ReportView>> {
+    let page = PageRequest::new(page, limit)?;
+    let org = caller.org_id;
+    let found = state
+        .db(move |conn| Ok(reports::list(conn, Some(org), page)?))
+        .await?;
+    views(state, found).await
+}
+
+/// Every organisation's public reports, newest first.
+pub async fn list_public(
+    state: &AppState,
+    page: Option<i64>,
+    limit: Option<i64>,
+) -> ApiResult<Page<ReportView>> {
+    let page = PageRequest::new(page, limit)?;
+    let found = state
+        .db(move |conn| Ok(reports::list(conn, None, page)?))
+        .await?;
+    views(state, found).await
+}
+
+fn finished(v: &ReportView) -> ApiResult<()> {
+    match v.job.as_ref().map(|j| j.status) {
+        Some(JobStatus::Succeeded) | None if v.report.html_path.is_some() => Ok(()),
+        Some(JobStatus::Failed) => Err(ApiError::Conflict(format!(
+            "the report failed: {}",
+            v.job
+                .as_ref()
+                .and_then(|j| j.error.clone())
+                .unwrap_or_default()
+        ))),
+        _ => Err(ApiError::Conflict(
+            "the report is not ready yet; poll GET /reports/{id} until its status is succeeded"
+                .into(),
+        )),
+    }
+}
+
+/// The path of one of a finished report's files.
+fn output(state: &AppState, v: &ReportView, html: bool) -> ApiResult<PathBuf> {
+    finished(v)?;
+    let rel = if html {
+        v.report.html_path.as_deref()
+    } else {
+        v.report.results_path.as_deref()
+    };
+    let rel = rel.ok_or_else(|| ApiError::Conflict("the report has no output yet".into()))?;
+    Ok(state.reports.dir.join(rel))
+}
+
+/// The JSON results of a finished report.
+pub async fn results(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<u8>> {
+    let v = get(state, caller, id).await?;
+    read_output(state, &v, false).await
+}
+
+/// The HTML of a finished report, with its title.
+pub async fn download(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Report, Vec<u8>)> {
+    let v = get(state, caller, id).await?;
+    let bytes = read_output(state, &v, true).await?;
+    Ok((v.report, bytes))
+}
+
+async fn read_output(state: &AppState, v: &ReportView, html: bool) -> ApiResult<Vec<u8>> {
+    let path = output(state, v, html)?;
+    state
+        .cpu(move || {
+            std::fs::read(&path)
+                .map_err(|e| ApiError::Internal(format!("reading {}: {e}", path.display())))
+        })
+        .await?
+}
+
+/// Deletes a report, its jobs, shares and files (not while it is computing).
+pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
+    caller.require_editor("reports")?;
+    let (org, rid) = (caller.org_id, parse_id(id)?);
+    let report = state
+        .db(move |conn| {
+            tessera_store::transaction(conn, |conn| {
+                let report = reports::find(conn, org, rid)?;
+                if jobs::any_active(conn, &[rid.to_string()])? {
+                    return Ok(None);
+                }
+                jobs::delete_for(conn, &rid.to_string())?;
+                reports::delete(conn, org, rid)?;
+                Ok(Some(report))
+            })
+            .map_err(not_found)
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError::Conflict(
+                "the report is being computed; delete it when the job has finished".into(),
+            )
+        })?;
+    remove_files(state, &report);
+    Ok(())
+}
+
+/// Removes a report's files (best effort: the rows are gone already).
+pub fn remove_files(state: &AppState, r: &Report) {
+    for rel in [&r.html_path, &r.results_path].into_iter().flatten() {
+        let _ = std::fs::remove_file(state.reports.dir.join(rel));
+    }
+}
+
+/// Creates a share link; the token is shown once.
+pub async fn share(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: ShareRequest,
+) -> ApiResult<(ReportShare, String)> {
+    caller.require_editor("report shares")?;
+    let now = tessera_store::now();
+    let expires_at = match (req.expires_at, req.expires_in_hours) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::field(
+                "expires_at",
+                "give expires_at or expires_in_hours, not both",
+            ))
+        }
+        (Some(at), None) if at.naive_utc() <= now => {
+            return Err(ApiError::field("expires_at", "must be in the future"))
+        }
+        (Some(at), None) => Some(at.naive_utc()),
+        (None, Some(h)) if !(1..=24 * 366).contains(&h) => {
+            return Err(ApiError::field(
+                "expires_in_hours",
+                "must be between 1 and 8784 (a year)",
+            ))
+        }
+        (None, Some(h)) => Some(now + chrono::Duration::hours(h)),
+        (None, None) => None,
+    };
+    let (org, rid, user) = (caller.org_id, parse_id(id)?, caller.user_id);
+    let token = new_secret_token();
+    let hash = hash_secret_token(&token);
+    let share = state
+        .db(move |conn| {
+            tessera_store::transaction(conn, |conn| {
+                reports::find(conn, org, rid)?;
+                reports::insert_share(conn, org, rid, &hash, Some(user), expires_at)
+            })
+            .map_err(not_found)
+        })
+        .await?;
+    Ok((share, token))
+}
+
+/// A report's share links (tokens are never shown again).
+pub async fn shares(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<ReportShare>> {
+    let (org, rid) = (caller.org_id, parse_id(id)?);
+    state
+        .db(move |conn| {
+            reports::find(conn, org, rid).map_err(not_found)?;
+            Ok(reports::shares(conn, org, rid)?)
+        })
+        .await
+}
+
+/// Revokes a share link.
+pub async fn revoke(state: &AppState, caller: &Caller, id: &str, share: &str) -> ApiResult<()> {
+    caller.require_editor("report shares")?;
+    let (org, rid) = (caller.org_id, parse_id(id)?);
+    let sid = share
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no share with id '{share}'")))?;
+    state
+        .db(move |conn| {
+            reports::revoke_share(conn, org, rid, sid).map_err(|e| match e {
+                StoreError::NotFound => ApiError::NotFound("no such live share link".into()),
+                other => other.into(),
+            })
+        })
+        .await
+}
+
+/// The report behind a live share token (no login); expired, revoked or unknown tokens are 404.
+pub async fn shared(state: &AppState, token: &str) -> ApiResult<ReportView> {
+    let hash = hash_secret_token(token);
+    let report = state
+        .db(move |conn| {
+            reports::find_shared(conn, &hash, tessera_store::now()).map_err(|e| match e {
+                StoreError::NotFound => {
+                    ApiError::NotFound("this link is unknown, expired or revoked".into())
+                }
+                other => other.into(),
+            })
+        })
+        .await?;
+    view(state, report).await
+}
+
+/// Reads a shared report's output.
+pub async fn shared_output(state: &AppState, v: &ReportView, html: bool) -> ApiResult<Vec<u8>> {
+    read_output(state, v, html).await
+}
+
+/// The organisation's numbers for a dashboard.
+pub struct Stats {
+    /// Datasets and their Parquet bytes.
+    pub datasets: (i64, i64),
+    /// Reports and their bytes on disk.
+    pub reports: (i64, i64),
+    /// Report jobs per status.
+    pub by_status: Vec<(JobStatus, i64)>,
+    /// Newest datasets.
+    pub recent_datasets: Vec<Dataset>,
+    /// Newest reports with their jobs.
+    pub recent_reports: Vec<ReportView>,
+}
+
+/// Datasets, reports by status, storage used and recent activity.
+pub async fn stats(state: &AppState, caller: &Caller) -> ApiResult<Stats> {
+    let org = caller.org_id;
+    let (ds, rs, by_status, recent_datasets, recent) = state
+        .db(move |conn| {
+            Ok((
+                datasets::usage(conn, org)?,
+                reports::usage(conn, org)?,
+                jobs::count_by_status(conn, org, PROFILE_JOB)?,
+                datasets::recent(conn, org, 5)?,
+                reports::recent(conn, org, 5)?,
+            ))
+        })
+        .await?;
+    let recent_reports = views(
+        state,
+        Page {
+            items: recent,
+            total: 0,
+            page: 1,
+            limit: 5,
+        },
+    )
+    .await?
+    .items;
+    Ok(Stats {
+        datasets: ds,
+        reports: rs,
+        by_status,
+        recent_datasets,
+        recent_reports,
+    })
+}
+
+/// The worker side: profiles the report's dataset, writes JSON and HTML, records them and ends
+/// the job, all only while this worker still holds the job's lease.
+pub fn run_profile_job(
+    state: &AppState,
+    owner: &str,
+    job: &Job,
+    ctx: &JobContext,
+) -> Result<(), JobFailure> {
+    let failed = |m: String| JobFailure::Failed(m);
+    let mut conn = state
+        .db
+        .get()
+        .map_err(|e| failed(format!("database: {e}")))?;
+    let rid: ReportId = job
+        .subject_id
+        .parse()
+        .map_err(|_| failed("the job names no report".into()))?;
+    let report = reports::find_for_worker(&mut conn, rid)
+        .map_err(|e| failed(format!("the report is gone: {e}")))?;
+    let dataset = datasets::find_visible(&mut conn, report.org_id, report.dataset_id)
+        .map_err(|e| failed(format!("the dataset is gone: {e}")))?;
+    drop(conn);
+    let options: ReportOptions = serde_json::from_str(&report.options_json)
+        .map_err(|e| failed(format!("stored options: {e}")))?;
+    let opts = ProfileOptions {
+        mode: options.analysis_mode,
+        target_column: options.target_column.clone(),
+        sample_size: options
+            .sample_size
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        max_plots: usize::try_from(options.max_plots).unwrap_or(50),
+        ..ProfileOptions::default()
+    };
+    let path = dataset_service::file_of(state, &dataset);
+    let limit = state.reports.memory_limit_mb.saturating_mul(1024 * 1024);
+    let profile = profile_parquet(&path, &opts, limit, &|p| ctx.set_progress(p.min(90)))
+        .map_err(|e| failed(e.to_string()))?;
+    ctx.set_progress(92);
+    let meta = ReportMeta {
+        title: report.title.clone(),
+        description: report.description.clone(),
+        dataset: dataset.name.clone(),
+        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+    };
+    let html = tessera_analytics::render_html(&profile, &meta);
+    let json =
+        serde_json::to_vec(&profile).map_err(|e| failed(format!("serialising results: {e}")))?;
+    if ctx.is_stopping() {
+        return Err(JobFailure::Abandoned);
+    }
+    let dir = state.reports.dir.join(report.org_id.to_string());
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| failed(format!("cannot create {}: {e}", dir.display())))?;
+    let (html_rel, json_rel) = (
+        format!("{}/{}.html", report.org_id, report.id),
+        format!("{}/{}.json", report.org_id, report.id),
+    );
+    let write = |rel: &str, bytes: &[u8]| -> Result<(), JobFailure> {
+        let target = state.reports.dir.join(rel);
+        let tmp = target.with_extension(format!("{}.partial", owner));
+        std::fs::write(&tmp, bytes)
+            .and_then(|_| std::fs::rename(&tmp, &target))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                failed(format!("writing {}: {e}", target.display()))
+            })
+    };
+    write(&html_rel, html.as_bytes())?;
+    write(&json_rel, &json)?;
+    let size = (html.len() + json.len()) as i64;
+    let mut conn = state
+        .db
+        .get()
+        .map_err(|e| failed(format!("database: {e}")))?;
+    let recorded = tessera_store::transaction(&mut conn, |conn| {
+        if !jobs::finish(conn, job.id, owner, JobStatus::Succeeded, None)? {
+            return Ok(false);
+        }
+        reports::set_output(conn, report.id, &html_rel, &json_rel, size)?;
+        Ok(true)
+    })
+    .map_err(|e| failed(format!("recording the report: {e}")))?;
+    if !recorded {
+        // another worker took the job over; its files replace ours
+        return Err(JobFailure::Abandoned);
+    }
+    Ok(())
+}

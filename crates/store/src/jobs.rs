@@ -1,0 +1,262 @@
+//! The `jobs` table: background work claimed through leases. A worker claims the oldest queued
+//! job (or one whose lease ran out: its worker died) with a conditional UPDATE, so a job runs
+//! once however many processes poll; progress updates renew the lease.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use tessera_domain::{Job, JobId, JobStatus, OrgId};
+
+use crate::schema::jobs;
+use crate::{DbConn, StoreError};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+struct JobRow {
+    id: String,
+    org_id: String,
+    kind: String,
+    subject_id: String,
+    status: String,
+    progress: i32,
+    error: Option<String>,
+    attempts: i32,
+    lease_owner: Option<String>,
+    lease_expires_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    started_at: Option<NaiveDateTime>,
+    finished_at: Option<NaiveDateTime>,
+}
+
+impl JobRow {
+    fn into_domain(self) -> Result<Job, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("job {}: {what}", self.id));
+        Ok(Job {
+            id: self.id.parse().map_err(|_| corrupt("id"))?,
+            org_id: self.org_id.parse().map_err(|_| corrupt("org_id"))?,
+            kind: self.kind,
+            subject_id: self.subject_id,
+            status: self.status.parse().map_err(|_| corrupt("status"))?,
+            progress: self.progress,
+            error: self.error,
+            attempts: self.attempts,
+            lease_owner: self.lease_owner,
+            lease_expires_at: self.lease_expires_at,
+            created_at: self.created_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+        })
+    }
+}
+
+/// Queues a job.
+pub fn enqueue(
+    conn: &mut DbConn,
+    org: OrgId,
+    kind: &str,
+    subject: &str,
+) -> Result<Job, StoreError> {
+    let id = JobId::new();
+    let now = crate::now();
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(id.to_string()),
+            jobs::org_id.eq(org.to_string()),
+            jobs::kind.eq(kind),
+            jobs::subject_id.eq(subject),
+            jobs::status.eq(JobStatus::Queued.as_str()),
+            jobs::progress.eq(0),
+            jobs::attempts.eq(0),
+            jobs::created_at.eq(now),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    find(conn, id)
+}
+
+/// A job by id.
+pub fn find(conn: &mut DbConn, id: JobId) -> Result<Job, StoreError> {
+    jobs::table
+        .filter(jobs::id.eq(id.to_string()))
+        .select(JobRow::as_select())
+        .first(conn)?
+        .into_domain()
+}
+
+/// The newest job working on a subject.
+pub fn latest_for(conn: &mut DbConn, subject: &str) -> Result<Option<Job>, StoreError> {
+    jobs::table
+        .filter(jobs::subject_id.eq(subject))
+        .order(jobs::created_at.desc())
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(JobRow::into_domain)
+        .transpose()
+}
+
+/// Whether any of the subjects has a queued or running job.
+pub fn any_active(conn: &mut DbConn, subjects: &[String]) -> Result<bool, StoreError> {
+    if subjects.is_empty() {
+        return Ok(false);
+    }
+    let n: i64 = jobs::table
+        .filter(jobs::subject_id.eq_any(subjects))
+        .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Claims the oldest claimable job for `owner` for `lease`: a queued job, or a running one whose
+/// lease expired. Answers `None` when there is nothing to do.
+pub fn claim(conn: &mut DbConn, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
+    for _ in 0..5 {
+        let now = crate::now();
+        let claimable = jobs::status.eq(JobStatus::Queued.as_str()).or(jobs::status
+            .eq(JobStatus::Running.as_str())
+            .and(jobs::lease_expires_at.lt(now)));
+        let candidate: Option<(String, i32)> = jobs::table
+            .filter(claimable)
+            .order(jobs::created_at.asc())
+            .select((jobs::id, jobs::attempts))
+            .first(conn)
+            .optional()?;
+        let Some((id, attempts)) = candidate else {
+            return Ok(None);
+        };
+        // the same predicate again: only one claimer's UPDATE matches
+        let claimed = diesel::update(
+            jobs::table
+                .filter(jobs::id.eq(&id))
+                .filter(jobs::attempts.eq(attempts))
+                .filter(claimable),
+        )
+        .set((
+            jobs::status.eq(JobStatus::Running.as_str()),
+            jobs::lease_owner.eq(Some(owner)),
+            jobs::lease_expires_at.eq(Some(now + lease)),
+            jobs::attempts.eq(attempts + 1),
+            jobs::started_at.eq(Some(now)),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if claimed == 1 {
+            return find(
+                conn,
+                id.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("job {id}: id")))?,
+            )
+            .map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Records progress and renews the lease; `false` when the lease was lost to another worker.
+pub fn heartbeat(
+    conn: &mut DbConn,
+    id: JobId,
+    owner: &str,
+    progress: i32,
+    lease: Duration,
+) -> Result<bool, StoreError> {
+    let now = crate::now();
+    let n = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id.to_string()))
+            .filter(jobs::lease_owner.eq(owner))
+            .filter(jobs::status.eq(JobStatus::Running.as_str())),
+    )
+    .set((
+        jobs::progress.eq(progress),
+        jobs::lease_expires_at.eq(Some(now + lease)),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Ends a job the owner still holds; `false` when the lease was lost.
+pub fn finish(
+    conn: &mut DbConn,
+    id: JobId,
+    owner: &str,
+    status: JobStatus,
+    error: Option<&str>,
+) -> Result<bool, StoreError> {
+    let now = crate::now();
+    let progress = if status == JobStatus::Succeeded {
+        100
+    } else {
+        0
+    };
+    let q = jobs::table
+        .filter(jobs::id.eq(id.to_string()))
+        .filter(jobs::lease_owner.eq(owner))
+        .filter(jobs::status.eq(JobStatus::Running.as_str()));
+    let n = if status == JobStatus::Succeeded {
+        diesel::update(q)
+            .set((
+                jobs::status.eq(status.as_str()),
+                jobs::progress.eq(progress),
+                jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                jobs::finished_at.eq(Some(now)),
+                jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(q)
+            .set((
+                jobs::status.eq(status.as_str()),
+                jobs::error.eq(error),
+                jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                jobs::finished_at.eq(Some(now)),
+                jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?
+    };
+    Ok(n == 1)
+}
+
+/// Fails a job without a lease check (a job that used up its attempts).
+pub fn fail(conn: &mut DbConn, id: JobId, error: &str) -> Result<(), StoreError> {
+    let now = crate::now();
+    diesel::update(jobs::table.filter(jobs::id.eq(id.to_string())))
+        .set((
+            jobs::status.eq(JobStatus::Failed.as_str()),
+            jobs::error.eq(Some(error)),
+            jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+            jobs::finished_at.eq(Some(now)),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the jobs of a subject.
+pub fn delete_for(conn: &mut DbConn, subject: &str) -> Result<(), StoreError> {
+    diesel::delete(jobs::table.filter(jobs::subject_id.eq(subject))).execute(conn)?;
+    Ok(())
+}
+
+/// The organisation's jobs of a kind per status.
+pub fn count_by_status(
+    conn: &mut DbConn,
+    org: OrgId,
+    kind: &str,
+) -> Result<Vec<(JobStatus, i64)>, StoreError> {
+    let rows: Vec<String> = jobs::table
+        .filter(jobs::org_id.eq(org.to_string()))
+        .filter(jobs::kind.eq(kind))
+        .select(jobs::status)
+        .load(conn)?;
+    Ok(JobStatus::ALL
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                rows.iter().filter(|r| r.as_str() == s.as_str()).count() as i64,
+            )
+        })
+        .collect())
+}
