@@ -3,7 +3,7 @@
 //! shape and encoding, and text columns holding booleans, dates or datetimes are converted.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -446,11 +446,6 @@ fn validate_csv(path: &Path, delimiter: u8) -> Result<usize> {
     Ok(count)
 }
 
-/// Counts lines cheaply (used by tests and callers that want a quick size).
-pub fn count_lines(path: &Path) -> Result<usize> {
-    Ok(BufReader::new(File::open(path)?).lines().count())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Type inference for text columns
 
@@ -628,9 +623,7 @@ pub fn describe_columns(frame: &DataFrame) -> Vec<ColumnInfo> {
                             .fold((0usize, 0usize), |(t, k), v| (t + v.len(), k + 1));
                         total as f64 / count.max(1) as f64
                     });
-                    if distinct > crate::profile::CARDINALITY_THRESHOLD
-                        && (distinct * 2 > n || mean_len > 40.0)
-                    {
+                    if crate::profile::is_free_text(distinct, n, mean_len) {
                         "text"
                     } else {
                         "categorical"

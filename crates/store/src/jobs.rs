@@ -94,6 +94,25 @@ pub fn latest_for(conn: &mut DbConn, subject: &str) -> Result<Option<Job>, Store
         .transpose()
 }
 
+/// The newest job of each subject that has one (one query for a page of subjects).
+pub fn latest_for_each(
+    conn: &mut DbConn,
+    subjects: &[String],
+) -> Result<std::collections::HashMap<String, Job>, StoreError> {
+    if subjects.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<JobRow> = jobs::table
+        .filter(jobs::subject_id.eq_any(subjects))
+        .order(jobs::created_at.asc())
+        .select(JobRow::as_select())
+        .load(conn)?;
+    // ascending: a later job of the same subject replaces an earlier one
+    rows.into_iter()
+        .map(|r| r.into_domain().map(|j| (j.subject_id.clone(), j)))
+        .collect()
+}
+
 /// Whether any of the subjects has a queued or running job.
 pub fn any_active(conn: &mut DbConn, subjects: &[String]) -> Result<bool, StoreError> {
     if subjects.is_empty() {

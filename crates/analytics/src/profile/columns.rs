@@ -215,6 +215,12 @@ pub enum ColumnData {
 /// analysis; more is "high cardinality".
 pub const CARDINALITY_THRESHOLD: u64 = 50;
 
+/// Whether text with `distinct` values among `n`, `mean_length` characters long on average, is
+/// free text rather than categories: many values that mostly differ, or long ones.
+pub fn is_free_text(distinct: u64, n: u64, mean_length: f64) -> bool {
+    distinct > CARDINALITY_THRESHOLD && (distinct * 2 > n || mean_length > 40.0)
+}
+
 /// Profiles one column of a frame with `rows` rows.
 pub fn profile_column(
     series: &Series,
@@ -528,7 +534,7 @@ fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> C
         total_len as f64 / n as f64
     };
     out.distinct = distinct;
-    out.kind = if distinct > CARDINALITY_THRESHOLD && (distinct * 2 > n || mean_length > 40.0) {
+    out.kind = if is_free_text(distinct, n, mean_length) {
         ColumnKind::Text
     } else {
         ColumnKind::Categorical

@@ -18,8 +18,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use columns::{
-    BooleanStats, CategoricalStats, ColumnKind, ColumnProfile, DatetimeStats, NumericStats,
-    Quantiles, ValueCount, CARDINALITY_THRESHOLD,
+    is_free_text, BooleanStats, CategoricalStats, ColumnKind, ColumnProfile, DatetimeStats,
+    NumericStats, Quantiles, ValueCount, CARDINALITY_THRESHOLD,
 };
 pub use correlations::{Association, Correlations, Matrix, TargetAnalysis};
 pub use stats::Bin;

@@ -179,17 +179,11 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Repor
 async fn views(state: &AppState, page: Page<Report>) -> ApiResult<Page<ReportView>> {
     let ids: Vec<String> = page.items.iter().map(|r| r.id.to_string()).collect();
     let found = state
-        .db(move |conn| {
-            ids.iter()
-                .map(|s| jobs::latest_for(conn, s))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(ApiError::from)
-        })
+        .db(move |conn| Ok(jobs::latest_for_each(conn, &ids)?))
         .await?;
-    let mut found = found.into_iter();
     Ok(page.map(|report| ReportView {
+        job: found.get(&report.id.to_string()).cloned(),
         report,
-        job: found.next().flatten(),
     }))
 }
 
