@@ -318,3 +318,167 @@ async fn size_limit_applies_to_the_stream_and_to_a_false_claim() {
     assert!(answer.contains("application/problem+json"), "{answer}");
     assert!(stored_files(&app).is_empty(), "{:?}", stored_files(&app));
 }
+
+/// Orders over three months, one amount missing.
+const ORDERS: &str = "day,region,amount\n2026-01-05,north,10\n2026-01-20,south,20\n2026-02-02,north,30\n2026-02-03,east,\n2026-02-28,south,50\n2026-03-01,north,60\n";
+
+#[tokio::test]
+async fn a_dataset_answers_chart_queries_like_a_table() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (_, other) = app.register_and_login("other", Some("Other Org")).await;
+    let d = app
+        .dataset(&admin.access, "orders.csv", ORDERS.as_bytes().to_vec())
+        .await;
+    let id = d["id"].as_str().unwrap().to_owned();
+    let chart = |token: String, body: Value| {
+        let app = &app;
+        async move { app.post("/charts/query", body, Some(&token)).await }
+    };
+
+    let by_region = json!({
+        "dataset_id": id,
+        "measures": [{"agg": "sum", "column": "amount", "as": "total"}, {"agg": "count"}],
+        "dimensions": ["region"],
+        "sort": [{"by": "total", "desc": true}, {"by": "region"}],
+    });
+    let r = chart(admin.access.clone(), by_region.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["success"], true);
+    assert_eq!(
+        v["data"],
+        json!([
+            {"region": "north", "total": 100.0, "count": 3},
+            {"region": "south", "total": 70.0, "count": 2},
+            {"region": "east", "total": null, "count": 1},
+        ])
+    );
+    let m = &v["metadata"];
+    assert_eq!(
+        (
+            m["source"].as_str(),
+            m["dataset_id"].as_str(),
+            m["table"].as_str()
+        ),
+        (Some("dataset"), Some(id.as_str()), Some("orders"))
+    );
+    assert_eq!(m["cached"], false);
+    assert_eq!(m["columns"][1]["role"], "measure");
+    let again: Value = chart(admin.access.clone(), by_region.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["metadata"]["cached"].as_bool(), &again["data"]),
+        (Some(true), &v["data"])
+    );
+
+    // monthly buckets over a range, with the empty month filled and the previous period compared
+    let monthly = json!({
+        "dataset_id": id,
+        "measures": [{"agg": "count", "as": "orders"}],
+        "time": {"column": "day", "granularity": "month",
+                 "range": {"from": "2026-01-01", "to": "2026-05-01"}},
+    });
+    let v: Value = chart(admin.access.clone(), monthly)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["data"],
+        json!([
+            {"day": "2026-01-01", "orders": 2},
+            {"day": "2026-02-01", "orders": 3},
+            {"day": "2026-03-01", "orders": 1},
+            {"day": "2026-04-01", "orders": 0},
+        ]),
+        "{v}"
+    );
+    let compared: Value = chart(
+        admin.access.clone(),
+        json!({
+            "dataset_id": id,
+            "measures": [{"agg": "count", "as": "orders"}],
+            "filters": [{"column": "region", "op": "in", "value": ["north", "south", "east"]}],
+            "time": {"column": "day", "range": {"from": "2026-02-01", "to": "2026-03-01"}},
+            "compare": "previous_period",
+        }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(compared["data"], json!([{"orders": 3}]), "{compared}");
+    assert_eq!(
+        compared["comparison"]["totals"]["orders"],
+        json!({"current": 3.0, "previous": 2.0, "change": 1.0, "change_pct": 50.0}),
+        "{compared}"
+    );
+
+    // mistakes are problems naming the cause
+    for (body, status, needle) in [
+        (
+            json!({"dataset_id": id, "measures": [{"agg": "count"}], "dimensions": ["city"]}),
+            422,
+            "unknown column 'city'",
+        ),
+        (
+            json!({"dataset_id": id, "measures": [{"agg": "avg", "column": "region"}]}),
+            422,
+            "needs a numeric column",
+        ),
+        (
+            json!({"dataset_id": id, "measures": [{"agg": "count"}],
+                   "filters": [{"column": "amount", "op": "gt", "value": "lots"}]}),
+            422,
+            "'amount' needs a number",
+        ),
+        (
+            json!({"dataset_id": id, "source_id": id, "measures": [{"agg": "count"}]}),
+            422,
+            "exactly one of",
+        ),
+        (
+            json!({"dataset_id": "00000000-0000-0000-0000-000000000000", "measures": [{"agg": "count"}]}),
+            404,
+            "",
+        ),
+    ] {
+        let p = assert_problem(chart(admin.access.clone(), body.clone()).await, status).await;
+        assert!(p.to_string().contains(needle), "{body} -> {p}");
+    }
+
+    // another organisation: private is invisible, public is chartable, private again is invisible
+    // even though its answer was cached
+    assert_problem(chart(other.access.clone(), by_region.clone()).await, 404).await;
+    let publish = |public: bool| {
+        let (app, id, token) = (&app, id.clone(), admin.access.clone());
+        async move {
+            let r = app
+                .put(
+                    &format!("/datasets/{id}"),
+                    json!({"is_public": public}),
+                    &token,
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+    };
+    publish(true).await;
+    let theirs = chart(other.access.clone(), by_region.clone()).await;
+    assert_eq!(theirs.status(), StatusCode::OK);
+    publish(false).await;
+    assert_problem(chart(other.access.clone(), by_region.clone()).await, 404).await;
+
+    // a deleted dataset no longer answers, cached or not
+    assert_eq!(
+        app.delete(&format!("/datasets/{id}"), &admin.access)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(chart(admin.access.clone(), by_region).await, 404).await;
+}

@@ -1,9 +1,11 @@
 //! Tessera's analytics on polars, usable without the server: reading uploaded files into typed
-//! frames ([`ingest`]), exploratory profiling ([`profile`]) and rendering profiles as self-contained HTML with inline SVG ([`report`]).
+//! frames ([`ingest`]), exploratory profiling ([`profile`]), chart queries over stored datasets
+//! ([`aggregate`]) and rendering profiles as self-contained HTML with inline SVG ([`report`]).
 //!
 //! **Architecture invariant:** no database, no HTTP; the only IO is reading and writing files it
 //! is given.
 
+pub mod aggregate;
 pub mod error;
 pub mod ingest;
 pub mod profile;

@@ -634,7 +634,9 @@ pub struct ChartQueryRequest {
     pub source_id: Option<String>,
     /// Or a datamart (its query becomes the table).
     pub datamart_id: Option<String>,
-    /// The table or view (not needed with a datamart).
+    /// Or an uploaded dataset (aggregated from its stored Parquet file).
+    pub dataset_id: Option<String>,
+    /// The table or view (not needed with a datamart or a dataset).
     pub table: Option<String>,
     /// At least one measure.
     pub measures: Vec<MeasureIn>,

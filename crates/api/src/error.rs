@@ -353,3 +353,15 @@ impl From<tessera_sources::SourceError> for ApiError {
         }
     }
 }
+
+impl From<tessera_analytics::AnalyticsError> for ApiError {
+    fn from(e: tessera_analytics::AnalyticsError) -> Self {
+        use tessera_analytics::AnalyticsError as E;
+        match e {
+            E::UnsupportedType(m) => ApiError::UnsupportedMediaType(m),
+            E::Empty | E::HeaderOnly | E::Malformed(_) => ApiError::field("file", e.to_string()),
+            E::InvalidRequest(m) => ApiError::field("query", m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

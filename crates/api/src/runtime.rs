@@ -14,6 +14,9 @@ use crate::settings::{ChartSettings, SourcesSettings};
 /// Prefix of chart cache keys of queries over a datamart (`dm:{datamart id}|...`).
 pub const DATAMART_KEY: &str = "dm:";
 
+/// Prefix of chart cache keys of queries over a dataset (`ds:{dataset id}|...`).
+pub const DATASET_KEY: &str = "ds:";
+
 /// Shared by every request that touches a user's database.
 pub struct SourceRuntime {
     /// One pool per source.
@@ -118,5 +121,13 @@ impl SourceRuntime {
             .realtime
             .invalidate_entries_if(move |k, _| k.starts_with(&p2));
         self.metric_sources.invalidate_all();
+    }
+
+    /// Forgets the cached chart answers over a dataset (it was changed or deleted).
+    pub fn invalidate_dataset(&self, id: tessera_domain::DatasetId) {
+        let prefix = format!("{DATASET_KEY}{id}|");
+        let _ = self
+            .charts
+            .invalidate_entries_if(move |k, _| k.starts_with(&prefix));
     }
 }

@@ -152,6 +152,17 @@ impl TimeRange {
         Ok(Self { from, to })
     }
 
+    /// The dates this range touches, as a half-open range `[first, end)`: what it selects of a
+    /// date column (a range ending after midnight includes that day).
+    pub fn dates(&self) -> (NaiveDate, NaiveDate) {
+        let end = if self.to.time() == NaiveTime::MIN {
+            self.to.date()
+        } else {
+            self.to.date() + Duration::days(1)
+        };
+        (self.from.date(), end)
+    }
+
     /// The range of the same length just before this one.
     pub fn previous(&self) -> TimeRange {
         let len = self.to - self.from;
@@ -234,6 +245,45 @@ pub enum Scalar {
     Float(f64),
     /// Boolean.
     Bool(bool),
+}
+
+impl Scalar {
+    /// The literal as text (for text columns and messages).
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::Text(t) => t.clone(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// What an output column of a chart answer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputRole {
+    /// The time bucket.
+    Time,
+    /// A group-by column.
+    Dimension,
+    /// An aggregate.
+    Measure,
+}
+
+/// One output column of a chart answer, reported in `metadata.columns`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputColumn {
+    /// The key in each data object.
+    pub name: String,
+    /// Its role.
+    pub role: OutputRole,
+    /// `integer`, `float`, `text`, `boolean`, `date`, `timestamp`, ...
+    #[serde(rename = "type")]
+    pub data_type: String,
+    /// The aggregation, for measures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agg: Option<Aggregation>,
 }
 
 /// One measure: `agg(column) AS alias`.

@@ -113,7 +113,7 @@ fn bench(c: &mut Criterion) {
                 let rows = run_read_only(&pool, "demo", &c.sql, &c.params, TIMEOUT).unwrap();
                 let mut data = shape(&c, &rows);
                 if let Some(r) = range {
-                    fill_empty_buckets(&c, &q, r, &mut data);
+                    fill_empty_buckets(&c.columns, &q, r, &mut data);
                 }
                 data
             })

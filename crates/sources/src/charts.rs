@@ -5,44 +5,17 @@
 use std::cmp::Ordering;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use tessera_domain::chart::{
     parse_datetime, Aggregation, ChartQuery, FilterOp, Granularity, Scalar, TimeRange,
 };
+pub use tessera_domain::chart::{OutputColumn, OutputRole};
 use tessera_domain::SourceKind;
 
 use crate::dialect::{self, quote};
 use crate::execute::Rows;
 use crate::introspect::{TableInfo, TypeFamily};
 use crate::{Param, SourceError, Value};
-
-/// What an output column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutputRole {
-    /// The time bucket.
-    Time,
-    /// A group-by column.
-    Dimension,
-    /// An aggregate.
-    Measure,
-}
-
-/// One output column, reported in `metadata.columns`.
-#[derive(Debug, Clone, Serialize)]
-pub struct OutputColumn {
-    /// The key in each data object.
-    pub name: String,
-    /// Its role.
-    pub role: OutputRole,
-    /// `integer`, `float`, `text`, `boolean`, `date`, `timestamp`, ...
-    #[serde(rename = "type")]
-    pub data_type: String,
-    /// The aggregation, for measures.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agg: Option<Aggregation>,
-}
 
 /// A compiled statement with its parameters.
 #[derive(Debug, Clone)]
@@ -242,14 +215,8 @@ pub fn compile_from(
         let c = column(&t.column)?;
         let col = quote(kind, &c.name);
         let (from, to) = if c.family == TypeFamily::Date {
-            (
-                Param::Date(r.from.date()),
-                Param::Date(if r.to.time() == NaiveTime::MIN {
-                    r.to.date()
-                } else {
-                    r.to.date() + Duration::days(1)
-                }),
-            )
+            let (first, end) = r.dates();
+            (Param::Date(first), Param::Date(end))
         } else {
             (Param::Timestamp(r.from), Param::Timestamp(r.to))
         };
@@ -291,7 +258,7 @@ pub fn compile_from(
             FilterOp::Contains => {
                 let text = match first(&f.values)? {
                     Scalar::Text(s) => s.clone(),
-                    other => scalar_text(other),
+                    other => other.text(),
                 };
                 let p = b.bind(Param::Text(format!("%{}%", dialect::like_escape(&text))));
                 dialect::contains(kind, &col, &p)
@@ -365,19 +332,10 @@ fn first(values: &[Scalar]) -> Result<&Scalar, SourceError> {
         .ok_or_else(|| SourceError::InvalidQuery("the filter has no value".into()))
 }
 
-fn scalar_text(s: &Scalar) -> String {
-    match s {
-        Scalar::Text(t) => t.clone(),
-        Scalar::Int(i) => i.to_string(),
-        Scalar::Float(f) => f.to_string(),
-        Scalar::Bool(b) => b.to_string(),
-    }
-}
-
 /// Turns a filter literal into a parameter of the column's type, or refuses it.
 fn coerce(family: TypeFamily, s: &Scalar, column: &str) -> Result<Param, SourceError> {
     let bad = |want: &str| {
-        SourceError::InvalidQuery(format!("'{column}' needs {want}; got {}", scalar_text(s)))
+        SourceError::InvalidQuery(format!("'{column}' needs {want}; got {}", s.text()))
     };
     Ok(match family {
         TypeFamily::Integer => match s {
@@ -425,7 +383,7 @@ fn coerce(family: TypeFamily, s: &Scalar, column: &str) -> Result<Param, SourceE
             ),
             _ => return Err(bad("a date (YYYY-MM-DD)")),
         },
-        TypeFamily::Text | TypeFamily::Other => Param::Text(scalar_text(s)),
+        TypeFamily::Text | TypeFamily::Other => Param::Text(s.text()),
     })
 }
 
@@ -515,7 +473,7 @@ fn next_bucket(t: NaiveDateTime, g: Granularity) -> Option<NaiveDateTime> {
 /// Adds a zero row for every empty bucket of every series (one series per combination of
 /// dimension values), then re-sorts and re-limits.
 pub fn fill_empty_buckets(
-    compiled: &Compiled,
+    columns: &[OutputColumn],
     q: &ChartQuery,
     range: TimeRange,
     data: &mut Vec<Map<String, Json>>,
@@ -524,7 +482,7 @@ pub fn fill_empty_buckets(
     if data.len() >= q.limit as usize {
         return;
     }
-    let Some(time) = compiled.columns.iter().find(|c| c.role == OutputRole::Time) else {
+    let Some(time) = columns.iter().find(|c| c.role == OutputRole::Time) else {
         return;
     };
     let Some(g) = q.time.as_ref().and_then(|t| t.granularity) else {
@@ -533,8 +491,7 @@ pub fn fill_empty_buckets(
     let Some(keys) = bucket_keys(range, g, 50_000) else {
         return;
     };
-    let dims: Vec<&OutputColumn> = compiled
-        .columns
+    let dims: Vec<&OutputColumn> = columns
         .iter()
         .filter(|c| c.role == OutputRole::Dimension)
         .collect();
@@ -573,11 +530,7 @@ pub fn fill_empty_buckets(
             for (d, v) in dims.iter().zip(s) {
                 row.insert(d.name.clone(), v.clone());
             }
-            for m in compiled
-                .columns
-                .iter()
-                .filter(|c| c.role == OutputRole::Measure)
-            {
+            for m in columns.iter().filter(|c| c.role == OutputRole::Measure) {
                 row.insert(
                     m.name.clone(),
                     if m.data_type == "integer" {
@@ -591,7 +544,7 @@ pub fn fill_empty_buckets(
         }
     }
     let sort: Vec<(String, bool)> = if q.sort.is_empty() {
-        default_sort(&compiled.columns)
+        default_sort(columns)
     } else {
         q.sort.iter().map(|s| (s.by.clone(), s.desc)).collect()
     };
@@ -805,7 +758,7 @@ mod tests {
         ]
         .into_iter()
         .collect()];
-        fill_empty_buckets(&c, &q, range, &mut data);
+        fill_empty_buckets(&c.columns, &q, range, &mut data);
         assert_eq!(data.len(), 7);
         assert_eq!(data[0]["created_at"], "2026-01-01");
         assert_eq!(data[2]["revenue"], 5.0);

@@ -190,7 +190,7 @@ on_every_engine!(daily_line_fills_empty_days_with_zeros, |db| {
     .unwrap();
     let rows = run_read_only(&pool, "test", &c.sql, &c.params, TIMEOUT).unwrap();
     let mut data = shape(&c, &rows);
-    fill_empty_buckets(&c, &q, range, &mut data);
+    fill_empty_buckets(&c.columns, &q, range, &mut data);
     assert_eq!(
         serde_json::to_value(&data).unwrap(),
         json!([

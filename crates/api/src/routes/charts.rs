@@ -9,8 +9,9 @@ use crate::services;
 use crate::services::metrics::MetricParams;
 use crate::state::AppState;
 
-/// Aggregates in the source (or over a datamart): measures by dimensions and time buckets,
-/// filtered, sorted and limited; identical queries are served from a cache (`metadata.cached`).
+/// Aggregates in the source (or over a datamart), or over an uploaded dataset's Parquet file
+/// (`dataset_id`): measures by dimensions and time buckets, filtered, sorted and limited;
+/// identical queries are served from a cache (`metadata.cached`).
 #[utoipa::path(
     tag = "charts",
     security(("bearer" = [])),
@@ -18,7 +19,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "The envelope {success, data, metadata}", body = ChartEnvelope),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such source or datamart", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such source, datamart or dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown table, column, aggregation, granularity, period or operator; a value that does not fit its column", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The source is unreachable: the problem names it", body = Problem, content_type = "application/problem+json"),
     )

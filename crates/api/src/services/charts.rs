@@ -1,27 +1,28 @@
-//! Chart queries: parse the request into a `ChartQuery`, resolve the table (source or datamart),
-//! answer from the cache or compile, run in the source and shape; optionally compare with the
-//! previous period.
+//! Chart queries: parse the request into a `ChartQuery`, resolve what it reads (a source's table,
+//! a datamart, or a dataset), answer from the cache or run it (SQL compiled for the source, or a
+//! polars query over the dataset's Parquet file) and shape; optionally compare with the previous
+//! period.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{json, Map, Value as Json};
+use tessera_analytics::aggregate;
 use tessera_domain::chart::{
-    parse_datetime, Aggregation, ChartQuery, Filter, FilterOp, Granularity, Measure, Period,
-    Scalar, Sort, TimeRange, TimeSpec,
+    parse_datetime, Aggregation, ChartQuery, Filter, FilterOp, Granularity, Measure, OutputColumn,
+    Period, Scalar, Sort, TimeRange, TimeSpec,
 };
 use tessera_domain::error::Validator;
-use tessera_domain::{DataSource, DatamartId, DomainError, FieldError};
-use tessera_sources::charts::{
-    compile_from, fill_empty_buckets, shape, table_from_sample, Compiled,
-};
+use tessera_domain::{DataSource, DatamartId, Dataset, DatasetId, DomainError, FieldError};
+use tessera_sources::charts::{compile_from, fill_empty_buckets, shape, table_from_sample};
 use tessera_sources::introspect::TableInfo;
 use tessera_sources::pool::SourcePool;
 
 use crate::auth::Caller;
 use crate::dto::{ChartQueryRequest, FilterIn};
 use crate::error::{ApiError, ApiResult};
-use crate::services::sources;
+use crate::services::{datasets, sources};
 use crate::state::AppState;
 
 /// Parses the request body into a validated chart query (names are checked later against the schema).
@@ -153,12 +154,27 @@ fn parse_filter(f: &FilterIn) -> Result<Filter, DomainError> {
     })
 }
 
-/// Where a chart query reads from.
-struct Target {
+/// A table or datamart in a user's database.
+struct DatabaseTarget {
     source: DataSource,
     pool: Arc<SourcePool>,
     table: TableInfo,
     from_sql: Option<String>,
+}
+
+/// Where a chart query reads from.
+enum Target {
+    /// Aggregated in the source database as SQL.
+    Database(DatabaseTarget),
+    /// Aggregated from a dataset's Parquet file with polars.
+    Dataset { dataset: Dataset, path: PathBuf },
+}
+
+/// One run of a query: output columns, rows, and the time the engine took.
+struct Answer {
+    columns: Vec<OutputColumn>,
+    data: Vec<Map<String, Json>>,
+    query_ms: f64,
 }
 
 async fn resolve(
@@ -167,19 +183,19 @@ async fn resolve(
     req: &ChartQueryRequest,
     q: &mut ChartQuery,
 ) -> ApiResult<Target> {
-    match (&req.source_id, &req.datamart_id) {
-        (Some(id), None) => {
+    match (&req.source_id, &req.datamart_id, &req.dataset_id) {
+        (Some(id), None, None) => {
             let (open, schema) = sources::schema(state, caller, sources::source_id(id)?).await?;
             if q.table.trim().is_empty() {
                 return Err(ApiError::field("table", "is required with source_id"));
             }
             if let Some(table) = schema.table(&q.table).cloned() {
-                return Ok(Target {
+                return Ok(Target::Database(DatabaseTarget {
                     source: open.source,
                     pool: open.pool,
                     table,
                     from_sql: None,
-                });
+                }));
             }
             // a datamart of this source is usable by its name, like a table
             let (org, name) = (caller.org_id, q.table.clone());
@@ -198,7 +214,7 @@ async fn resolve(
                 }
             }
         }
-        (None, Some(id)) => {
+        (None, Some(id), None) => {
             let dm_id: DatamartId = id
                 .parse()
                 .map_err(|_| ApiError::NotFound(format!("no datamart with id '{id}'")))?;
@@ -215,9 +231,15 @@ async fn resolve(
             let open = sources::open(state, caller, dm.source_id).await?;
             datamart_target(state, open, dm, q).await
         }
+        (None, None, Some(id)) => {
+            let dataset = datasets::get(state, caller, id).await?;
+            q.table = dataset.name.clone();
+            let path = datasets::file_of(state, &dataset);
+            Ok(Target::Dataset { dataset, path })
+        }
         _ => Err(ApiError::Validation(vec![FieldError::new(
             "source_id",
-            "give exactly one of source_id or datamart_id",
+            "give exactly one of source_id, datamart_id or dataset_id",
         )])),
     }
 }
@@ -242,32 +264,66 @@ async fn datamart_target(
         })
         .await??;
     q.table = dm.name.clone();
-    Ok(Target {
+    Ok(Target::Database(DatabaseTarget {
         table: table_from_sample(&dm.name, &sample),
         source: open.source,
         pool: open.pool,
         from_sql: Some(sub),
-    })
+    }))
 }
 
-async fn execute(
+/// Runs `q` over the target for the window `range`; `group = false` computes totals.
+async fn run(
     state: &AppState,
     target: &Target,
-    c: Compiled,
-) -> ApiResult<(Compiled, tessera_sources::execute::Rows)> {
-    let (pool, name, timeout) = (
-        target.pool.clone(),
-        target.source.name.clone(),
-        state.sources.limits.statement_timeout,
-    );
-    let (sql, params) = (c.sql.clone(), c.params.clone());
-    let rows = state
-        .cpu(move || tessera_sources::execute::run_read_only(&pool, &name, &sql, &params, timeout))
-        .await??;
-    if state.sources.sql_debug {
-        tracing::info!(source = %target.source.name, sql = %c.sql, params = c.params.len(), ms = rows.elapsed.as_secs_f64() * 1000.0, "chart sql");
+    q: &ChartQuery,
+    range: Option<TimeRange>,
+    group: bool,
+) -> ApiResult<Answer> {
+    match target {
+        Target::Database(t) => {
+            let c = compile_from(
+                t.source.kind,
+                &t.table,
+                t.from_sql.as_deref(),
+                q,
+                range,
+                group,
+            )?;
+            let (pool, name, timeout) = (
+                t.pool.clone(),
+                t.source.name.clone(),
+                state.sources.limits.statement_timeout,
+            );
+            let (sql, params) = (c.sql.clone(), c.params.clone());
+            let rows = state
+                .cpu(move || {
+                    tessera_sources::execute::run_read_only(&pool, &name, &sql, &params, timeout)
+                })
+                .await??;
+            let query_ms = rows.elapsed.as_secs_f64() * 1000.0;
+            if state.sources.sql_debug {
+                tracing::info!(source = %t.source.name, sql = %c.sql, params = c.params.len(), ms = query_ms, "chart sql");
+            }
+            Ok(Answer {
+                data: shape(&c, &rows),
+                columns: c.columns,
+                query_ms,
+            })
+        }
+        Target::Dataset { dataset, path } => {
+            let (path, name, q) = (path.clone(), dataset.name.clone(), q.clone());
+            let started = Instant::now();
+            let answer = state
+                .cpu(move || aggregate::aggregate(&path, &name, &q, range, group))
+                .await??;
+            Ok(Answer {
+                columns: answer.columns,
+                data: answer.rows,
+                query_ms: started.elapsed().as_secs_f64() * 1000.0,
+            })
+        }
     }
-    Ok((c, rows))
 }
 
 fn range_json(r: Option<TimeRange>) -> Json {
@@ -295,17 +351,24 @@ pub async fn query(
     if let Some(t) = key_query.time.as_mut().filter(|t| t.period.is_some()) {
         t.range = None;
     }
-    let target_key = match (&req.source_id, &req.datamart_id) {
-        (Some(s), None) => format!(
+    let target_key = match (&req.source_id, &req.datamart_id, &req.dataset_id) {
+        (Some(s), None, None) => format!(
             "{}|",
             s.parse::<tessera_domain::DataSourceId>()
                 .map(|i| i.to_string())
                 .unwrap_or_else(|_| s.clone())
         ),
-        (None, Some(d)) => format!(
+        (None, Some(d), None) => format!(
             "{}{}|",
             crate::runtime::DATAMART_KEY,
             d.parse::<DatamartId>()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|_| d.clone())
+        ),
+        (None, None, Some(d)) => format!(
+            "{}{}|",
+            crate::runtime::DATASET_KEY,
+            d.parse::<DatasetId>()
                 .map(|i| i.to_string())
                 .unwrap_or_else(|_| d.clone())
         ),
@@ -330,41 +393,41 @@ pub async fn query(
     let target = resolve(state, caller, req, &mut q).await?;
     q.validate()?;
 
-    let kind = target.source.kind;
     let range = q.time.as_ref().and_then(|t| t.range);
-    let compiled = compile_from(
-        kind,
-        &target.table,
-        target.from_sql.as_deref(),
-        &q,
-        range,
-        true,
-    )?;
-    let (compiled, rows) = execute(state, &target, compiled).await?;
-    let mut data = shape(&compiled, &rows);
+    let answer = run(state, &target, &q, range, true).await?;
+    let mut data = answer.data;
     if let Some(r) = range {
-        fill_empty_buckets(&compiled, &q, r, &mut data);
+        fill_empty_buckets(&answer.columns, &q, r, &mut data);
     }
     let comparison = match (q.compare_previous, range) {
         (true, Some(r)) => Some(compare(state, &target, &q, r).await?),
         _ => None,
     };
-    let metadata = json!({
+    let mut metadata = json!({
         "metric": metric,
-        "source_id": target.source.id.to_string(),
-        "source": "database",
-        "source_name": target.source.name,
         "table": q.table,
         "period": q.time.as_ref().and_then(|t| t.period).map(|p| p.as_str()),
         "granularity": q.time.as_ref().and_then(|t| t.granularity).map(|g| g.as_str()),
         "range": range_json(range),
-        "columns": compiled.columns,
+        "columns": answer.columns,
         "row_count": data.len(),
         "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "cached": false,
-        "query_ms": rows.elapsed.as_secs_f64() * 1000.0,
+        "query_ms": answer.query_ms,
         "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
     });
+    match &target {
+        Target::Database(t) => {
+            metadata["source"] = json!("database");
+            metadata["source_id"] = json!(t.source.id.to_string());
+            metadata["source_name"] = json!(t.source.name);
+        }
+        Target::Dataset { dataset, .. } => {
+            metadata["source"] = json!("dataset");
+            metadata["dataset_id"] = json!(dataset.id.to_string());
+            metadata["dataset_name"] = json!(dataset.name);
+        }
+    }
     let mut answer = json!({"success": true, "data": data, "metadata": metadata});
     if let Some(c) = comparison {
         answer["comparison"] = c;
@@ -383,30 +446,12 @@ async fn compare(
     current: TimeRange,
 ) -> ApiResult<Json> {
     let previous = current.previous();
-    let kind = target.source.kind;
-    let from = target.from_sql.as_deref();
-    let (pc, prows) = execute(
-        state,
-        target,
-        compile_from(kind, &target.table, from, q, Some(previous), true)?,
-    )
-    .await?;
-    let mut pdata = shape(&pc, &prows);
-    fill_empty_buckets(&pc, q, previous, &mut pdata);
-    let (tc, trows) = execute(
-        state,
-        target,
-        compile_from(kind, &target.table, from, q, Some(current), false)?,
-    )
-    .await?;
-    let (tp, tprows) = execute(
-        state,
-        target,
-        compile_from(kind, &target.table, from, q, Some(previous), false)?,
-    )
-    .await?;
-    let now_totals = shape(&tc, &trows).into_iter().next().unwrap_or_default();
-    let prev_totals = shape(&tp, &tprows).into_iter().next().unwrap_or_default();
+    let mut pdata = run(state, target, q, Some(previous), true).await?;
+    fill_empty_buckets(&pdata.columns, q, previous, &mut pdata.data);
+    let now_totals = run(state, target, q, Some(current), false).await?;
+    let prev_totals = run(state, target, q, Some(previous), false).await?;
+    let now_totals = now_totals.data.into_iter().next().unwrap_or_default();
+    let prev_totals = prev_totals.data.into_iter().next().unwrap_or_default();
     let mut totals = Map::new();
     for m in &q.measures {
         let cur = now_totals.get(&m.alias).and_then(Json::as_f64);
@@ -424,5 +469,5 @@ async fn compare(
             json!({"current": cur, "previous": prev, "change": change, "change_pct": change_pct}),
         );
     }
-    Ok(json!({"range": range_json(Some(previous)), "data": pdata, "totals": totals}))
+    Ok(json!({"range": range_json(Some(previous)), "data": pdata.data, "totals": totals}))
 }

@@ -24,15 +24,12 @@ const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 /// Longest text field accepted.
 const MAX_TEXT_FIELD: usize = 10_000;
 
-/// Maps analytics errors about a file to problems: unsupported content is 415, unreadable 422.
+/// Maps analytics errors about an upload to problems: unsupported content is 415, unreadable
+/// 422 on `file`, an unknown sheet 422 on `sheet`.
 pub fn file_error(e: AnalyticsError) -> ApiError {
     match e {
-        AnalyticsError::UnsupportedType(m) => ApiError::UnsupportedMediaType(m),
-        AnalyticsError::Empty | AnalyticsError::HeaderOnly | AnalyticsError::Malformed(_) => {
-            ApiError::field("file", e.to_string())
-        }
         AnalyticsError::InvalidRequest(m) => ApiError::field("sheet", m),
-        other => ApiError::Internal(other.to_string()),
+        other => other.into(),
     }
 }
 
@@ -350,9 +347,12 @@ pub async fn update(
         updated_at: None,
     };
     let org = caller.org_id;
-    state
+    let updated = state
         .db(move |conn| datasets::update(conn, org, current.id, changes.clone()).map_err(not_found))
-        .await
+        .await?;
+    // a dataset made private must stop answering other organisations' cached chart queries
+    state.sources.invalidate_dataset(updated.id);
+    Ok(updated)
 }
 
 /// Deletes a dataset, its reports and their files; refuses while one of its reports is computing.
@@ -384,6 +384,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
                 .into(),
         ));
     };
+    state.sources.invalidate_dataset(current.id);
     let _ = std::fs::remove_file(file_of(state, &current));
     for r in reports {
         super::reports::remove_files(state, &r);

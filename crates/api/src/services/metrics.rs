@@ -107,6 +107,7 @@ fn request(
     ChartQueryRequest {
         source_id: Some(source_id),
         datamart_id: None,
+        dataset_id: None,
         table: m.table.clone(),
         measures: vec![MeasureIn {
             agg: m.agg.clone().unwrap_or_else(|| "count".into()),

@@ -1,0 +1,445 @@
+//! Chart queries over a dataset's Parquet file: the same [`ChartQuery`] the SQL compiler takes,
+//! run as a polars lazy query (projection and predicate pushdown into the scan, streaming
+//! group-by), answered as one JSON object per row with the same keys and value formats as a
+//! database's answer.
+
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use polars::prelude::*;
+use serde_json::{Map, Value as Json};
+use tessera_domain::chart::{
+    parse_datetime, Aggregation, ChartQuery, Filter, FilterOp, Granularity, OutputColumn,
+    OutputRole, Scalar, TimeRange,
+};
+
+use crate::error::{AnalyticsError, Result};
+
+/// A chart answer computed from a file: its columns (in output order) and rows.
+#[derive(Debug, Clone)]
+pub struct ChartAnswer {
+    /// Output columns: time bucket, dimensions, then measures.
+    pub columns: Vec<OutputColumn>,
+    /// One object per row keyed by output name.
+    pub rows: Vec<Map<String, Json>>,
+}
+
+/// What a column holds, as chart queries see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Integer,
+    Float,
+    Boolean,
+    Date,
+    Timestamp,
+    Text,
+    Other,
+}
+
+impl Family {
+    fn of(dtype: &DataType) -> Self {
+        match dtype {
+            d if d.is_integer() => Family::Integer,
+            d if d.is_float() => Family::Float,
+            DataType::Boolean => Family::Boolean,
+            DataType::Date => Family::Date,
+            DataType::Datetime(_, _) => Family::Timestamp,
+            DataType::String => Family::Text,
+            _ => Family::Other,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Family::Integer => "integer",
+            Family::Float => "float",
+            Family::Boolean => "boolean",
+            Family::Date => "date",
+            Family::Timestamp => "timestamp",
+            Family::Text => "text",
+            Family::Other => "other",
+        }
+    }
+
+    fn is_numeric(self) -> bool {
+        matches!(self, Family::Integer | Family::Float)
+    }
+}
+
+/// The columns of a Parquet file, read from its footer.
+struct Columns {
+    table: String,
+    schema: SchemaRef,
+}
+
+impl Columns {
+    fn get(&self, name: &str) -> Result<(&DataType, Family)> {
+        match self.schema.get(name) {
+            Some(dtype) => Ok((dtype, Family::of(dtype))),
+            None => {
+                let known: Vec<&str> = self.schema.iter_names().map(|n| n.as_str()).collect();
+                Err(AnalyticsError::InvalidRequest(format!(
+                    "unknown column '{name}' in '{}'; columns: {}",
+                    self.table,
+                    known.join(", ")
+                )))
+            }
+        }
+    }
+}
+
+fn scan(path: &Path) -> Result<LazyFrame> {
+    Ok(LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )?)
+}
+
+/// Answers `q` over the Parquet file at `path` (named `table` in messages) for the window
+/// `range` (the query's own or the previous period's); `group = false` computes totals (no
+/// dimensions, no time buckets). Unknown columns and impossible aggregations are
+/// [`AnalyticsError::InvalidRequest`].
+pub fn aggregate(
+    path: &Path,
+    table: &str,
+    q: &ChartQuery,
+    range: Option<TimeRange>,
+    group: bool,
+) -> Result<ChartAnswer> {
+    let mut lf = scan(path)?;
+    let columns = Columns {
+        table: table.to_owned(),
+        schema: lf.collect_schema()?,
+    };
+
+    let mut keys = Vec::new();
+    let mut out = Vec::new();
+    let bucket = if group {
+        q.time.as_ref().and_then(|t| t.granularity.map(|g| (t, g)))
+    } else {
+        None
+    };
+    if let Some((t, g)) = bucket {
+        let (_, family) = columns.get(&t.column)?;
+        if !matches!(family, Family::Date | Family::Timestamp) {
+            return Err(AnalyticsError::InvalidRequest(format!(
+                "time column '{}' is not a date or timestamp",
+                t.column
+            )));
+        }
+        keys.push(time_bucket(&t.column, g));
+        out.push(OutputColumn {
+            name: t.column.clone(),
+            role: OutputRole::Time,
+            data_type: if g == Granularity::Hour {
+                "timestamp"
+            } else {
+                "date"
+            }
+            .into(),
+            agg: None,
+        });
+    }
+    if group {
+        for d in &q.dimensions {
+            let (_, family) = columns.get(d)?;
+            keys.push(col(d.as_str()));
+            out.push(OutputColumn {
+                name: d.clone(),
+                role: OutputRole::Dimension,
+                data_type: family.name().into(),
+                agg: None,
+            });
+        }
+    }
+    let mut measures = Vec::new();
+    for m in &q.measures {
+        let (expr, data_type) = measure(&columns, m.agg, m.column.as_deref())?;
+        measures.push(expr.alias(m.alias.as_str()));
+        out.push(OutputColumn {
+            name: m.alias.clone(),
+            role: OutputRole::Measure,
+            data_type,
+            agg: Some(m.agg),
+        });
+    }
+
+    if let (Some(t), Some(r)) = (&q.time, range) {
+        lf = lf.filter(time_window(&columns, &t.column, r)?);
+    }
+    for f in &q.filters {
+        lf = lf.filter(filter(&columns, f)?);
+    }
+
+    let frame = if keys.is_empty() {
+        lf.select(measures)
+    } else {
+        let sort = if q.sort.is_empty() {
+            default_sort(&out)
+        } else {
+            q.sort.iter().map(|s| (s.by.clone(), s.desc)).collect()
+        };
+        let mut lf = lf.group_by(keys).agg(measures);
+        if !sort.is_empty() {
+            let by: Vec<Expr> = sort.iter().map(|(name, _)| col(name.as_str())).collect();
+            let options = SortMultipleOptions::default()
+                .with_order_descending_multi(sort.iter().map(|(_, desc)| *desc))
+                .with_nulls_last(true)
+                .with_maintain_order(true);
+            lf = lf.sort_by_exprs(by, options);
+        }
+        lf.limit(q.limit as IdxSize)
+    }
+    .collect_with_engine(Engine::Streaming)?
+    .unwrap_single();
+    Ok(ChartAnswer {
+        columns: out,
+        rows: crate::values::rows(&frame),
+    })
+}
+
+/// Time ascending when bucketed, otherwise the first measure descending (as the SQL compiler).
+fn default_sort(columns: &[OutputColumn]) -> Vec<(String, bool)> {
+    if let Some(t) = columns.iter().find(|c| c.role == OutputRole::Time) {
+        return vec![(t.name.clone(), false)];
+    }
+    columns
+        .iter()
+        .find(|c| c.role == OutputRole::Measure)
+        .map(|m| vec![(m.name.clone(), true)])
+        .unwrap_or_default()
+}
+
+/// The bucket of each row, formatted like the SQL engines' buckets (`YYYY-MM-DD`, or
+/// `YYYY-MM-DDTHH:00:00` for hours); weeks start on Monday.
+fn time_bucket(column: &str, g: Granularity) -> Expr {
+    let every = match g {
+        Granularity::Hour => "1h",
+        Granularity::Day => "1d",
+        Granularity::Week => "1w",
+        Granularity::Month => "1mo",
+        Granularity::Quarter => "1q",
+        Granularity::Year => "1y",
+    };
+    let format = if g == Granularity::Hour {
+        "%Y-%m-%dT%H:00:00"
+    } else {
+        "%Y-%m-%d"
+    };
+    col(column)
+        .dt()
+        .truncate(lit(every))
+        .dt()
+        .strftime(format)
+        .alias(column)
+}
+
+/// `agg(column)` with the answer's type name; numeric aggregations of other types are refused.
+fn measure(columns: &Columns, agg: Aggregation, column: Option<&str>) -> Result<(Expr, String)> {
+    let Some(name) = column else {
+        return Ok((len().cast(DataType::Int64), "integer".into()));
+    };
+    let (_, family) = columns.get(name)?;
+    let c = col(name);
+    let numeric = |expr: Expr| {
+        if family.is_numeric() {
+            Ok((expr, "float".to_owned()))
+        } else {
+            Err(AnalyticsError::InvalidRequest(format!(
+                "{agg} needs a numeric column; '{name}' is {}",
+                family.name()
+            )))
+        }
+    };
+    let float = c.clone().cast(DataType::Float64);
+    match agg {
+        Aggregation::Count => Ok((c.count().cast(DataType::Int64), "integer".into())),
+        Aggregation::CountDistinct => Ok((
+            c.drop_nulls().n_unique().cast(DataType::Int64),
+            "integer".into(),
+        )),
+        // SQL's SUM of no values is NULL, not 0
+        Aggregation::Sum => numeric(
+            when(c.count().gt(lit(0)))
+                .then(float.sum())
+                .otherwise(lit(NULL).cast(DataType::Float64)),
+        ),
+        Aggregation::Avg => numeric(float.mean()),
+        Aggregation::Median => numeric(float.median()),
+        Aggregation::Min | Aggregation::Max => {
+            let pick = |e: Expr| {
+                if agg == Aggregation::Min {
+                    e.min()
+                } else {
+                    e.max()
+                }
+            };
+            if family.is_numeric() {
+                Ok((pick(float), "float".into()))
+            } else {
+                Ok((pick(c), family.name().into()))
+            }
+        }
+    }
+}
+
+/// Rows inside `[from, to)`; a date column keeps the whole days the range touches.
+fn time_window(columns: &Columns, column: &str, r: TimeRange) -> Result<Expr> {
+    let (dtype, family) = columns.get(column)?;
+    let c = col(column);
+    Ok(match family {
+        Family::Date => {
+            let (first, end) = r.dates();
+            c.clone()
+                .gt_eq(lit(first).cast(DataType::Date))
+                .and(c.lt(lit(end).cast(DataType::Date)))
+        }
+        Family::Timestamp => c
+            .clone()
+            .gt_eq(lit(r.from).cast(dtype.clone()))
+            .and(c.lt(lit(r.to).cast(dtype.clone()))),
+        _ => {
+            return Err(AnalyticsError::InvalidRequest(format!(
+                "time column '{column}' is not a date or timestamp"
+            )))
+        }
+    })
+}
+
+/// One filter as a predicate; values are converted to the column's type or refused.
+fn filter(columns: &Columns, f: &Filter) -> Result<Expr> {
+    let (dtype, family) = columns.get(&f.column)?;
+    let c = col(f.column.as_str());
+    let value = |i: usize| -> Result<Expr> {
+        let s = f.values.get(i).ok_or_else(|| {
+            AnalyticsError::InvalidRequest(format!("{} on '{}' lacks a value", f.op, f.column))
+        })?;
+        literal(dtype, family, s, &f.column)
+    };
+    Ok(match f.op {
+        FilterOp::Eq => c.eq(value(0)?),
+        FilterOp::Ne => c.neq(value(0)?),
+        FilterOp::Gt => c.gt(value(0)?),
+        FilterOp::Gte => c.gt_eq(value(0)?),
+        FilterOp::Lt => c.lt(value(0)?),
+        FilterOp::Lte => c.lt_eq(value(0)?),
+        FilterOp::Between => c.clone().gt_eq(value(0)?).and(c.lt_eq(value(1)?)),
+        FilterOp::In | FilterOp::NotIn => {
+            let set = list(dtype, family, &f.values, &f.column)?;
+            let inside = c
+                .cast(set.dtype().clone())
+                .is_in(lit(set).implode(false), false);
+            if f.op == FilterOp::NotIn {
+                inside.not()
+            } else {
+                inside
+            }
+        }
+        FilterOp::Contains => {
+            let needle = match f.values.first() {
+                Some(s) => s.text().to_lowercase(),
+                None => String::new(),
+            };
+            c.cast(DataType::String)
+                .str()
+                .to_lowercase()
+                .str()
+                .contains_literal(lit(needle))
+        }
+        FilterOp::IsNull => match f.values.first() {
+            Some(Scalar::Bool(false)) => c.is_not_null(),
+            _ => c.is_null(),
+        },
+    })
+}
+
+fn refuse(column: &str, want: &str, got: &Scalar) -> AnalyticsError {
+    AnalyticsError::InvalidRequest(format!("'{column}' needs {want}; got {}", got.text()))
+}
+
+fn number(s: &Scalar, column: &str) -> Result<f64> {
+    match s {
+        Scalar::Int(i) => Ok(*i as f64),
+        Scalar::Float(f) => Ok(*f),
+        Scalar::Text(t) => t.trim().parse().map_err(|_| refuse(column, "a number", s)),
+        Scalar::Bool(_) => Err(refuse(column, "a number", s)),
+    }
+}
+
+fn boolean(s: &Scalar, column: &str) -> Result<bool> {
+    match s {
+        Scalar::Bool(b) => Ok(*b),
+        Scalar::Int(0) => Ok(false),
+        Scalar::Int(1) => Ok(true),
+        Scalar::Text(t) if t.eq_ignore_ascii_case("true") => Ok(true),
+        Scalar::Text(t) if t.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(refuse(column, "true or false", s)),
+    }
+}
+
+fn timestamp(s: &Scalar, column: &str) -> Result<NaiveDateTime> {
+    match s {
+        Scalar::Text(t) => parse_datetime(t),
+        _ => None,
+    }
+    .ok_or_else(|| refuse(column, "a date or timestamp (YYYY-MM-DD[THH:MM:SS])", s))
+}
+
+/// A filter literal of the column's type.
+fn literal(dtype: &DataType, family: Family, s: &Scalar, column: &str) -> Result<Expr> {
+    Ok(match family {
+        Family::Integer => match s {
+            Scalar::Int(i) => lit(*i),
+            other => lit(number(other, column)?),
+        },
+        Family::Float => lit(number(s, column)?),
+        Family::Boolean => lit(boolean(s, column)?),
+        Family::Date => lit(timestamp(s, column)?.date()).cast(DataType::Date),
+        Family::Timestamp => lit(timestamp(s, column)?).cast(dtype.clone()),
+        Family::Text | Family::Other => lit(s.text()),
+    })
+}
+
+/// The values of an `in` filter as one typed series (numbers as floats, so that integer and
+/// fractional values compare exactly as SQL does).
+fn list(dtype: &DataType, family: Family, values: &[Scalar], column: &str) -> Result<Series> {
+    let name = PlSmallStr::from_static("values");
+    Ok(match family {
+        Family::Integer | Family::Float => {
+            let v: Vec<f64> = values
+                .iter()
+                .map(|s| number(s, column))
+                .collect::<Result<_>>()?;
+            Series::new(name, v)
+        }
+        Family::Boolean => {
+            let v: Vec<bool> = values
+                .iter()
+                .map(|s| boolean(s, column))
+                .collect::<Result<_>>()?;
+            Series::new(name, v)
+        }
+        Family::Date | Family::Timestamp => {
+            let v: Vec<i64> = values
+                .iter()
+                .map(|s| timestamp(s, column).map(|t| t.and_utc().timestamp_micros()))
+                .collect::<Result<_>>()?;
+            let micros = Series::new(name, v)
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+                .map_err(AnalyticsError::from)?;
+            let target = if family == Family::Date {
+                DataType::Date
+            } else {
+                dtype.clone()
+            };
+            micros.cast(&target)?
+        }
+        Family::Text | Family::Other => {
+            let v: Vec<String> = values.iter().map(Scalar::text).collect();
+            Series::new(name, v)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;
