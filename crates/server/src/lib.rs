@@ -109,6 +109,14 @@ impl Application {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StartError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
+        // uploads cut off by a crash; another process's upload in progress is not idle this long
+        let swept = tessera_api::services::datasets::sweep_temporary_files(
+            &settings.datasets.upload_dir,
+            std::time::Duration::from_secs(3600),
+        );
+        if swept > 0 {
+            tracing::info!(files = swept, "removed abandoned temporary upload files");
+        }
         let workers = tessera_api::jobs::Workers::start(&state);
 
         let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {

@@ -33,6 +33,34 @@ pub fn file_error(e: AnalyticsError) -> ApiError {
     }
 }
 
+/// Uploads in progress are streamed here, under the upload directory.
+pub fn temporary_dir(upload_dir: &Path) -> PathBuf {
+    upload_dir.join("tmp")
+}
+
+/// Removes temporary upload files not written to for `idle` (left by a process that died
+/// mid-upload); files of uploads still streaming, here or in another process, are younger.
+/// Returns how many were removed.
+pub fn sweep_temporary_files(upload_dir: &Path, idle: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(temporary_dir(upload_dir)) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    entries
+        .flatten()
+        .filter(|e| {
+            e.metadata().is_ok_and(|m| {
+                m.is_file()
+                    && m.modified()
+                        .ok()
+                        .and_then(|t| now.duration_since(t).ok())
+                        .is_some_and(|age| age >= idle)
+            })
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// A broken or missing multipart body: 415 when the request is not multipart at all, else 400.
 fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
     use actix_multipart::MultipartError as M;
@@ -161,7 +189,7 @@ pub async fn upload(
         )));
     }
     let root = state.datasets.upload_dir.clone();
-    let tmp_dir = root.join("tmp");
+    let tmp_dir = temporary_dir(&root);
     std::fs::create_dir_all(&tmp_dir)
         .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", tmp_dir.display())))?;
     let form = read_form(state, payload, &tmp_dir).await?;
@@ -390,4 +418,35 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
         super::reports::remove_files(state, &r);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sweep_removes_only_idle_temporary_files() {
+        let root = tempfile::tempdir().unwrap();
+        let tmp = temporary_dir(root.path());
+        std::fs::create_dir_all(&tmp).unwrap();
+        let old = tmp.join("old.upload");
+        let fresh = tmp.join("fresh.upload");
+        let kept = root.path().join("kept.parquet");
+        for f in [&old, &fresh, &kept] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for f in [&old, &kept] {
+            std::fs::File::options()
+                .write(true)
+                .open(f)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        let idle = std::time::Duration::from_secs(600);
+        assert_eq!(sweep_temporary_files(root.path(), idle), 1);
+        assert!(!old.exists() && fresh.exists() && kept.exists());
+        assert_eq!(sweep_temporary_files(&root.path().join("missing"), idle), 0);
+    }
 }
