@@ -17,9 +17,10 @@ use tessera_analytics::{
 #[path = "../benches/synthetic.rs"]
 mod synthetic;
 
-fn peak_rss_mib() -> Option<f64> {
+/// A memory figure of this process from /proc (Linux): `VmHWM` (peak) or `VmRSS` (now).
+fn memory_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -42,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let read = read_file(std::path::Path::new(path), &IngestOptions::default())?;
     let parsed = start.elapsed();
+    let read_peak = memory_mib("VmHWM:").unwrap_or(f64::NAN);
     let target = read
         .frame
         .column("target")
@@ -69,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let total = start.elapsed();
     println!(
-        "{{\"rows\":{},\"columns\":{},\"mode\":\"{:?}\",\"read_ms\":{},\"profile_ms\":{},\"total_ms\":{},\"warnings\":{},\"html_bytes\":{},\"peak_rss_mib\":{:.0}}}",
+        "{{\"rows\":{},\"columns\":{},\"mode\":\"{:?}\",\"read_ms\":{},\"profile_ms\":{},\"total_ms\":{},\"warnings\":{},\"html_bytes\":{},\"read_peak_rss_mib\":{:.0},\"peak_rss_mib\":{:.0}}}",
         report.overview.rows,
         report.overview.columns,
         mode,
@@ -78,7 +80,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total.as_millis(),
         report.warnings.len(),
         html.len(),
-        peak_rss_mib().unwrap_or(f64::NAN)
+        read_peak,
+        memory_mib("VmHWM:").unwrap_or(f64::NAN)
     );
     Ok(())
 }

@@ -88,6 +88,11 @@ impl Columns {
     }
 }
 
+/// A column by its exact name (`col` would read `*` and `^...$` names as patterns).
+fn column(name: &str) -> Expr {
+    Expr::Column(name.into())
+}
+
 fn scan(path: &Path) -> Result<LazyFrame> {
     Ok(LazyFrame::scan_parquet(
         PlRefPath::new(path.to_string_lossy().as_ref()),
@@ -143,7 +148,7 @@ pub fn aggregate(
     if group {
         for d in &q.dimensions {
             let (_, family) = columns.get(d)?;
-            keys.push(col(d.as_str()));
+            keys.push(column(d));
             out.push(OutputColumn {
                 name: d.clone(),
                 role: OutputRole::Dimension,
@@ -181,7 +186,7 @@ pub fn aggregate(
         };
         let mut lf = lf.group_by(keys).agg(measures);
         if !sort.is_empty() {
-            let by: Vec<Expr> = sort.iter().map(|(name, _)| col(name.as_str())).collect();
+            let by: Vec<Expr> = sort.iter().map(|(name, _)| column(name)).collect();
             let options = SortMultipleOptions::default()
                 .with_order_descending_multi(sort.iter().map(|(_, desc)| *desc))
                 .with_nulls_last(true)
@@ -226,7 +231,7 @@ fn time_bucket(column: &str, g: Granularity) -> Expr {
     } else {
         "%Y-%m-%d"
     };
-    col(column)
+    self::column(column)
         .dt()
         .truncate(lit(every))
         .dt()
@@ -240,7 +245,7 @@ fn measure(columns: &Columns, agg: Aggregation, column: Option<&str>) -> Result<
         return Ok((len().cast(DataType::Int64), "integer".into()));
     };
     let (_, family) = columns.get(name)?;
-    let c = col(name);
+    let c = self::column(name);
     let numeric = |expr: Expr| {
         if family.is_numeric() {
             Ok((expr, "float".to_owned()))
@@ -286,7 +291,7 @@ fn measure(columns: &Columns, agg: Aggregation, column: Option<&str>) -> Result<
 /// Rows inside `[from, to)`; a date column keeps the whole days the range touches.
 fn time_window(columns: &Columns, column: &str, r: TimeRange) -> Result<Expr> {
     let (dtype, family) = columns.get(column)?;
-    let c = col(column);
+    let c = self::column(column);
     Ok(match family {
         Family::Date => {
             let (first, end) = r.dates();
@@ -309,7 +314,7 @@ fn time_window(columns: &Columns, column: &str, r: TimeRange) -> Result<Expr> {
 /// One filter as a predicate; values are converted to the column's type or refused.
 fn filter(columns: &Columns, f: &Filter) -> Result<Expr> {
     let (dtype, family) = columns.get(&f.column)?;
-    let c = col(f.column.as_str());
+    let c = column(&f.column);
     let value = |i: usize| -> Result<Expr> {
         let s = f.values.get(i).ok_or_else(|| {
             AnalyticsError::InvalidRequest(format!("{} on '{}' lacks a value", f.op, f.column))

@@ -3,7 +3,7 @@
 //! shape and encoding, and text columns holding booleans, dates or datetimes are converted.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -11,6 +11,7 @@ use polars::prelude::*;
 
 use crate::error::{AnalyticsError, Result};
 
+mod csv_check;
 mod excel;
 
 /// The file formats Tessera reads.
@@ -258,14 +259,6 @@ fn read_csv(path: &Path, head: &[u8]) -> Result<Ingested> {
     let sample = sample_lines(head);
     let delimiter = sniff_delimiter(&sample);
     let has_header = sniff_header(&sample, delimiter);
-    let data_rows = validate_csv(path, delimiter)?.saturating_sub(usize::from(has_header));
-    if data_rows == 0 {
-        return Err(if has_header {
-            AnalyticsError::HeaderOnly
-        } else {
-            AnalyticsError::Empty
-        });
-    }
     let read = |infer: Option<usize>| {
         CsvReadOptions::default()
             .with_has_header(has_header)
@@ -273,15 +266,30 @@ fn read_csv(path: &Path, head: &[u8]) -> Result<Ingested> {
             .with_parse_options(
                 CsvParseOptions::default()
                     .with_separator(delimiter)
-                    .with_try_parse_dates(true)
+                    // dates are converted by `infer_types`, several times faster than polars'
+                    // own inference
+                    .with_try_parse_dates(false)
                     .with_missing_is_null(true),
             )
             .try_into_reader_with_file_path(Some(path.to_path_buf()))?
             .finish()
     };
-    // A type guessed from the first rows may not hold further down; then scan every row.
-    let frame = read(Some(10_000))
-        .or_else(|_| read(None))
+    // The validating pass runs beside polars' parse (which leaves a core mostly idle); its
+    // verdict comes first, so a bad file is answered by line whatever polars made of it.
+    // A type guessed from the first rows may not hold further down; then polars scans every row.
+    let (checked, parsed) = rayon::join(
+        || validate_csv(path, delimiter),
+        || read(Some(10_000)).or_else(|_| read(None)),
+    );
+    let data_rows = checked?.saturating_sub(usize::from(has_header));
+    if data_rows == 0 {
+        return Err(if has_header {
+            AnalyticsError::HeaderOnly
+        } else {
+            AnalyticsError::Empty
+        });
+    }
+    let frame = parsed
         .map_err(|e| AnalyticsError::Malformed(format!("the CSV file cannot be parsed: {e}")))?;
     Ok(Ingested {
         frame,
@@ -400,50 +408,9 @@ fn sniff_header(sample: &[u8], delimiter: u8) -> bool {
     votes >= 0
 }
 
-/// One pass over the whole file: every row must have the header's width and be valid UTF-8.
-/// Returns the number of records (header included).
+/// Checks every record's width, UTF-8 and quoting; the number of records with content.
 fn validate_csv(path: &Path, delimiter: u8) -> Result<usize> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(BufReader::with_capacity(1 << 20, File::open(path)?));
-    let mut record = csv::ByteRecord::new();
-    let mut width = None;
-    let mut count = 0usize;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                return Err(AnalyticsError::Malformed(format!(
-                    "the CSV file cannot be parsed: {e}"
-                )))
-            }
-        }
-        count += 1;
-        let line = record.position().map_or(count as u64, |p| p.line());
-        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
-            count -= 1; // a blank line
-            continue;
-        }
-        if std::str::from_utf8(record.as_slice()).is_err() {
-            return Err(AnalyticsError::Malformed(format!(
-                "line {line} is not valid UTF-8; save the file as UTF-8 (it may be Latin-1 or Windows-1252)"
-            )));
-        }
-        match width {
-            None => width = Some(record.len()),
-            Some(w) if w != record.len() => {
-                return Err(AnalyticsError::Malformed(format!(
-                    "line {line} has {} fields but the first row has {w} (ragged rows)",
-                    record.len()
-                )))
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(count)
+    csv_check::validate(File::open(path)?, delimiter)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,11 +427,13 @@ const DATE_FORMATS: [&str; 9] = [
     "%d %b %Y",
     "%b %d, %Y",
 ];
-const DATETIME_FORMATS: [&str; 10] = [
+const DATETIME_FORMATS: [&str; 12] = [
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%m/%d/%Y %H:%M:%S",
@@ -499,19 +468,69 @@ fn parse_date_any(s: &str) -> Option<()> {
 }
 
 /// Converts text columns whose every value is a boolean, a date or a datetime (in one of the
-/// common formats) to that type; everything else is kept.
+/// common formats) to that type; everything else is kept. Columns are converted in parallel.
 pub fn infer_types(frame: DataFrame) -> Result<DataFrame> {
+    use rayon::prelude::*;
     let height = frame.height();
-    let mut columns = Vec::with_capacity(frame.width());
-    for column in frame.columns() {
-        let converted = match column.dtype() {
-            DataType::String => convert_text(column.as_materialized_series())?,
-            DataType::Null => Some(column.as_materialized_series().cast(&DataType::String)?),
-            _ => None,
-        };
-        columns.push(converted.map_or_else(|| column.clone(), Column::from));
-    }
+    let columns = frame
+        .columns()
+        .par_iter()
+        .map(|column| {
+            let converted = match column.dtype() {
+                DataType::String => convert_text(column.as_materialized_series())?,
+                DataType::Null => Some(column.as_materialized_series().cast(&DataType::String)?),
+                _ => None,
+            };
+            Ok(converted.map_or_else(|| column.clone(), Column::from))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(DataFrame::new(height, columns)?)
+}
+
+/// Two ASCII digits at `s[i..i + 2]`.
+fn two_digits(s: &[u8], i: usize) -> Option<u32> {
+    match (s.get(i), s.get(i + 1)) {
+        (Some(a @ b'0'..=b'9'), Some(b @ b'0'..=b'9')) => {
+            Some(u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+        }
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DD` without chrono's format interpreter (the common case, parsed millions of times).
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = two_digits(b, 0)? * 100 + two_digits(b, 2)?;
+    NaiveDate::from_ymd_opt(year as i32, two_digits(b, 5)?, two_digits(b, 8)?)
+}
+
+/// `YYYY-MM-DD HH:MM:SS` or with `T`, without fractions.
+fn iso_datetime(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19 || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    iso_date(&s[..10])?.and_hms_opt(two_digits(b, 11)?, two_digits(b, 14)?, two_digits(b, 17)?)
+}
+
+/// Parses a date in format `fmt`, through the fast path first when it is ISO.
+fn parse_date(s: &str, fmt: &str) -> Option<NaiveDate> {
+    let fast = if fmt == "%Y-%m-%d" { iso_date(s) } else { None };
+    fast.or_else(|| NaiveDate::parse_from_str(s, fmt).ok())
+}
+
+/// Parses a datetime in format `fmt`, through the fast path first when it is ISO without
+/// fractions.
+fn parse_datetime(s: &str, fmt: &str) -> Option<NaiveDateTime> {
+    let fast = if fmt == "%Y-%m-%d %H:%M:%S" || fmt == "%Y-%m-%dT%H:%M:%S" {
+        iso_datetime(s)
+    } else {
+        None
+    };
+    fast.or_else(|| NaiveDateTime::parse_from_str(s, fmt).ok())
 }
 
 fn convert_text(series: &Series) -> Result<Option<Series>> {
@@ -537,18 +556,16 @@ fn convert_text(series: &Series) -> Result<Option<Series>> {
             .collect();
         return Ok(values.map(|v| Series::new(name, v)));
     }
-    if let Some(fmt) = DATE_FORMATS.iter().find(|f| {
-        sample
-            .iter()
-            .all(|s| NaiveDate::parse_from_str(s, f).is_ok())
-    }) {
+    if let Some(fmt) = DATE_FORMATS
+        .iter()
+        .find(|f| sample.iter().all(|s| parse_date(s, f).is_some()))
+    {
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
         let values: Option<Vec<Option<i32>>> = ca
             .iter()
             .map(|v| match v.map(str::trim) {
                 None | Some("") => Some(None),
-                Some(s) => NaiveDate::parse_from_str(s, fmt)
-                    .ok()
+                Some(s) => parse_date(s, fmt)
                     .and_then(|d| i32::try_from((d - epoch).num_days()).ok())
                     .map(Some),
             })
@@ -561,18 +578,15 @@ fn convert_text(series: &Series) -> Result<Option<Series>> {
             })
             .transpose();
     }
-    if let Some(fmt) = DATETIME_FORMATS.iter().find(|f| {
-        sample
-            .iter()
-            .all(|s| NaiveDateTime::parse_from_str(s, f).is_ok())
-    }) {
+    if let Some(fmt) = DATETIME_FORMATS
+        .iter()
+        .find(|f| sample.iter().all(|s| parse_datetime(s, f).is_some()))
+    {
         let values: Option<Vec<Option<i64>>> = ca
             .iter()
             .map(|v| match v.map(str::trim) {
                 None | Some("") => Some(None),
-                Some(s) => NaiveDateTime::parse_from_str(s, fmt)
-                    .ok()
-                    .map(|d| Some(d.and_utc().timestamp_millis())),
+                Some(s) => parse_datetime(s, fmt).map(|d| Some(d.and_utc().timestamp_millis())),
             })
             .collect();
         return values
@@ -727,6 +741,41 @@ mod tests {
             got.frame.column("t").unwrap().dtype(),
             DataType::Datetime(_, _)
         ));
+    }
+
+    #[test]
+    fn iso_fast_paths_agree_with_chrono_and_fall_back_to_it() {
+        for s in ["2024-02-29", "1999-12-31", "0999-01-01"] {
+            assert_eq!(
+                parse_date(s, "%Y-%m-%d"),
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
+                "{s}"
+            );
+        }
+        assert_eq!(iso_date("2023-02-29"), None);
+        assert_eq!(iso_date("2024-2-9"), None);
+        // not zero-padded: chrono still reads it
+        assert_eq!(
+            parse_date("2024-2-9", "%Y-%m-%d"),
+            NaiveDate::from_ymd_opt(2024, 2, 9)
+        );
+        let t = parse_datetime("2024-01-02T03:04:05", "%Y-%m-%dT%H:%M:%S").unwrap();
+        assert_eq!(t.to_string(), "2024-01-02 03:04:05");
+        assert_eq!(iso_datetime("2024-01-02 24:00:00"), None);
+        let got = read(
+            b"z,f\n2024-01-01T10:00:00Z,2024-01-01 10:00:00.250\n2024-01-02T11:00:00Z,2024-01-02 11:00:00.5\n",
+            "z.csv",
+        )
+        .unwrap();
+        for c in ["z", "f"] {
+            assert!(
+                matches!(
+                    got.frame.column(c).unwrap().dtype(),
+                    DataType::Datetime(_, _)
+                ),
+                "{c}"
+            );
+        }
     }
 
     #[test]

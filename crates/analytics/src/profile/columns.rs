@@ -1,8 +1,6 @@
 //! One column's summary, by kind: numeric, categorical, text, boolean or datetime. Besides the
 //! summary it hands back the column in the shape correlations need (values or category codes).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Datelike, NaiveDate};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -195,11 +193,11 @@ pub struct ColumnProfile {
 
 /// A column as correlations and the target analysis need it.
 pub enum ColumnData {
-    /// Values (NaN = missing) and, in full mode, the present values in ascending order with
-    /// their row numbers, and their average ranks.
+    /// Values (NaN = missing) and, in full mode, the rows of the present values in ascending
+    /// order of value, and their average ranks.
     Numeric {
         values: Vec<f64>,
-        sorted: Option<Vec<(f64, u32)>>,
+        order: Option<Vec<u32>>,
         ranks: Option<Vec<f64>>,
     },
     /// Category codes ([`MISSING_CODE`] = missing) and the category behind each code.
@@ -294,6 +292,8 @@ fn numeric(
     out.count -= nan_missing;
     out.missing_pct = pct(out.missing, rows as u64);
     let (sorted, ranks) = if full {
+        // sorting (value, row) pairs is faster than sorting rows by an indirect key; only the
+        // rows are kept
         let mut pairs: Vec<(f64, u32)> = all
             .iter()
             .copied()
@@ -301,11 +301,11 @@ fn numeric(
             .filter(|(v, _)| !v.is_nan())
             .collect();
         pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let ranks = stats::ranks_from_sorted(&pairs, rows);
-        (
-            pairs.iter().map(|p| p.0).collect::<Vec<f64>>(),
-            Some((pairs, ranks)),
-        )
+        let sorted: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+        let order: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        drop(pairs);
+        let ranks = stats::ranks_from_order(&order, &all);
+        (sorted, Some((order, ranks)))
     } else {
         let mut s: Vec<f64> = all.iter().copied().filter(|v| !v.is_nan()).collect();
         s.sort_unstable_by(f64::total_cmp);
@@ -364,10 +364,10 @@ fn numeric(
         outliers,
         histogram: full.then(|| stats::histogram(&sorted, opts.max_bins, integers)),
     });
-    let (sorted_rows, ranks) = ranks.unzip();
+    let (order, ranks) = ranks.unzip();
     Ok(ColumnData::Numeric {
         values: all,
-        sorted: sorted_rows,
+        order,
         ranks,
     })
 }
@@ -500,7 +500,7 @@ fn datetime(series: &Series, out: &mut ColumnProfile, full: bool) -> Result<()> 
 }
 
 fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> ColumnData {
-    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut index: PlHashMap<&str, u32> = PlHashMap::default();
     let mut counts: Vec<u64> = Vec::new();
     let mut values: Vec<&str> = Vec::new();
     let (mut min_len, mut max_len, mut total_len, mut n) = (u64::MAX, 0u64, 0u64, 0u64);

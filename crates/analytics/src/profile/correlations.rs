@@ -1,8 +1,7 @@
 //! Correlation matrices (Pearson and Spearman between numeric columns, Cramér's V between
 //! categorical ones) and the target analysis.
 
-use std::collections::HashMap;
-
+use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +96,7 @@ pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations 
     type Numeric<'a> = (
         usize,
         &'a Vec<f64>,
-        Option<&'a Vec<(f64, u32)>>,
+        Option<&'a Vec<u32>>,
         Option<&'a Vec<f64>>,
     );
     let numeric: Vec<Numeric<'_>> = data
@@ -106,9 +105,9 @@ pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations 
         .filter_map(|(i, d)| match d {
             ColumnData::Numeric {
                 values,
-                sorted,
+                order,
                 ranks,
-            } if columns[i].distinct > 1 => Some((i, values, sorted.as_ref(), ranks.as_ref())),
+            } if columns[i].distinct > 1 => Some((i, values, order.as_ref(), ranks.as_ref())),
             _ => None,
         })
         .take(MAX_MATRIX_COLUMNS)
@@ -125,17 +124,16 @@ pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations 
         match (x.2, x.3, y.2, y.3) {
             (_, Some(rx), _, Some(ry)) if complete(x.0) && complete(y.0) => stats::pearson(rx, ry),
             // as pandas: rank again over the rows where both are present
-            (Some(sx), _, Some(sy), _) => {
-                let rows = x.1.len();
-                let keep = |sorted: &Vec<(f64, u32)>, other: &[f64]| -> Vec<f64> {
-                    let kept: Vec<(f64, u32)> = sorted
+            (Some(ox), _, Some(oy), _) => {
+                let keep = |order: &Vec<u32>, values: &[f64], other: &[f64]| -> Vec<f64> {
+                    let kept: Vec<u32> = order
                         .iter()
                         .copied()
-                        .filter(|&(_, r)| !other[r as usize].is_nan())
+                        .filter(|&r| !other[r as usize].is_nan())
                         .collect();
-                    stats::ranks_from_sorted(&kept, rows)
+                    stats::ranks_from_order(&kept, values)
                 };
-                stats::pearson(&keep(sx, y.1), &keep(sy, x.1))
+                stats::pearson(&keep(ox, x.1, y.1), &keep(oy, y.1, x.1))
             }
             _ => None,
         }
@@ -163,7 +161,7 @@ pub fn matrices(columns: &[ColumnProfile], data: &[ColumnData]) -> Correlations 
 
 /// Codes for a numeric column with few distinct values (a 0/1 target, a rating).
 fn numeric_classes(values: &[f64]) -> (Vec<u32>, Vec<String>) {
-    let mut index: HashMap<u64, u32> = HashMap::new();
+    let mut index: PlHashMap<u64, u32> = PlHashMap::default();
     let mut labels = Vec::new();
     let codes = values
         .iter()

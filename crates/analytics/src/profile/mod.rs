@@ -8,6 +8,7 @@ pub mod stats;
 mod warnings;
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::time::Instant;
 
@@ -264,13 +265,161 @@ fn profile_frame(
     })
 }
 
-/// Rows equal to an earlier row.
+/// Rows equal to an earlier row. Each row gets a 64-bit hash of its values (8 bytes a row,
+/// built column by column over row blocks in parallel, instead of a group-by over every
+/// column); rows sharing a hash are then compared value by value, so a collision never counts
+/// as a duplicate.
 fn duplicate_rows(frame: &DataFrame) -> Result<u64> {
-    if frame.height() < 2 {
+    if frame.height() < 2 || frame.width() == 0 {
         return Ok(0);
     }
-    let unique = frame.unique_stable(None, UniqueKeepStrategy::First, None)?;
-    Ok((frame.height() - unique.height()) as u64)
+    let hashes = row_hashes(frame)?;
+    let mut order: Vec<(u64, IdxSize)> = hashes.into_iter().zip(0 as IdxSize..).collect();
+    order.par_sort_unstable();
+    // runs of rows sharing a hash; their rows are gathered into one small contiguous frame, so
+    // that comparing values is a direct lookup however many chunks the data came in
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut rows: Vec<IdxSize> = Vec::new();
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && order[j].0 == order[i].0 {
+            j += 1;
+        }
+        if j > i + 1 {
+            let start = rows.len();
+            // in row order: each row equals an earlier distinct one or starts a group
+            let mut run: Vec<IdxSize> = order[i..j].iter().map(|&(_, r)| r).collect();
+            run.sort_unstable();
+            rows.extend(run);
+            runs.push(start..rows.len());
+        }
+        i = j;
+    }
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let candidates = frame.take(&IdxCa::from_vec(PlSmallStr::from("rows"), rows))?;
+    // physical views (dates as integers) are Arc clones, not copies
+    let physical: Vec<Series> = candidates
+        .columns()
+        .iter()
+        .map(|c| c.as_materialized_series().to_physical_repr().into_owned())
+        .collect();
+    let same = |a: usize, b: usize| physical.iter().all(|s| equal_at(s, a, b));
+    let mut duplicates = 0u64;
+    let mut distinct: Vec<usize> = Vec::new();
+    for run in runs {
+        distinct.clear();
+        for row in run {
+            if distinct.iter().any(|&d| same(d, row)) {
+                duplicates += 1;
+            } else {
+                distinct.push(row);
+            }
+        }
+    }
+    Ok(duplicates)
+}
+
+/// Rows hashed per block of this many, in parallel.
+const HASH_BLOCK: usize = 1 << 16;
+
+/// A well-mixed 64-bit value (the splitmix64 finaliser).
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// One hash per row over every column's value (missing values hash alike).
+fn row_hashes(frame: &DataFrame) -> Result<Vec<u64>> {
+    const MISSING: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut hashes = vec![0u64; frame.height()];
+    let text_hasher = PlRandomState::default();
+    for column in frame.columns() {
+        let series = column.as_materialized_series();
+        // every column as integers, floats or text
+        let series = match series.dtype() {
+            DataType::String => series.clone(),
+            d if d.is_float() => series.cast(&DataType::Float64)?,
+            d if d.is_primitive_numeric() || d.is_temporal() || d.is_bool() => {
+                series.to_physical_repr().cast(&DataType::Int64)?
+            }
+            _ => series.cast(&DataType::String)?,
+        };
+        let fold = |h: &mut u64, key: u64| *h = mix(h.rotate_left(5) ^ key);
+        hashes.par_chunks_mut(HASH_BLOCK).enumerate().try_for_each(
+            |(block, out)| -> Result<()> {
+                let part = series.slice((block * HASH_BLOCK) as i64, out.len());
+                match part.dtype() {
+                    DataType::String => {
+                        for (h, v) in out.iter_mut().zip(part.str()?.iter()) {
+                            let key = v.map_or(MISSING, |s| text_hasher.hash_one(s));
+                            fold(h, key);
+                        }
+                    }
+                    DataType::Float64 => {
+                        for (h, v) in out.iter_mut().zip(part.f64()?.iter()) {
+                            // -0.0 equals 0.0 and every NaN equals NaN
+                            let key = v.map_or(MISSING, |f| {
+                                if f.is_nan() {
+                                    f64::NAN.to_bits()
+                                } else {
+                                    (f + 0.0).to_bits()
+                                }
+                            });
+                            fold(h, key);
+                        }
+                    }
+                    _ => {
+                        for (h, v) in out.iter_mut().zip(part.i64()?.iter()) {
+                            fold(h, v.map_or(MISSING, |i| mix(i as u64)));
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )?;
+    }
+    Ok(hashes)
+}
+
+/// Whether rows `a` and `b` of a physical series hold the same value (missing equals missing,
+/// NaN equals NaN).
+fn equal_at(s: &Series, a: usize, b: usize) -> bool {
+    fn same<T: PartialEq>(x: Option<T>, y: Option<T>) -> bool {
+        x == y
+    }
+    fn same_float(x: Option<f64>, y: Option<f64>) -> bool {
+        match (x, y) {
+            (Some(x), Some(y)) => x == y || (x.is_nan() && y.is_nan()),
+            (x, y) => x.is_none() && y.is_none(),
+        }
+    }
+    let typed = match s.dtype() {
+        DataType::Int8 => s.i8().map(|c| same(c.get(a), c.get(b))),
+        DataType::Int16 => s.i16().map(|c| same(c.get(a), c.get(b))),
+        DataType::Int32 => s.i32().map(|c| same(c.get(a), c.get(b))),
+        DataType::Int64 => s.i64().map(|c| same(c.get(a), c.get(b))),
+        DataType::UInt8 => s.u8().map(|c| same(c.get(a), c.get(b))),
+        DataType::UInt16 => s.u16().map(|c| same(c.get(a), c.get(b))),
+        DataType::UInt32 => s.u32().map(|c| same(c.get(a), c.get(b))),
+        DataType::UInt64 => s.u64().map(|c| same(c.get(a), c.get(b))),
+        DataType::Float32 => s
+            .f32()
+            .map(|c| same_float(c.get(a).map(f64::from), c.get(b).map(f64::from))),
+        DataType::Float64 => s.f64().map(|c| same_float(c.get(a), c.get(b))),
+        DataType::Boolean => s.bool().map(|c| same(c.get(a), c.get(b))),
+        DataType::String => s.str().map(|c| same(c.get(a), c.get(b))),
+        _ => match (s.get(a), s.get(b)) {
+            (Ok(x), Ok(y)) => Ok(x == y),
+            _ => Ok(false),
+        },
+    };
+    typed.unwrap_or(false)
 }
 
 /// Percentage with a guard for an empty whole.

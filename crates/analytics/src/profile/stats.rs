@@ -170,18 +170,19 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
 }
 
-/// Average ranks (1-based, ties share their mean rank) of values given in ascending order
-/// together with their row numbers; rows not listed keep NaN.
-pub fn ranks_from_sorted(sorted: &[(f64, u32)], rows: usize) -> Vec<f64> {
-    let mut ranks = vec![f64::NAN; rows];
+/// Average ranks (1-based, ties share their mean rank) of the rows listed in `order` (row
+/// numbers in ascending order of their `values`); rows not listed keep NaN.
+pub fn ranks_from_order(order: &[u32], values: &[f64]) -> Vec<f64> {
+    let mut ranks = vec![f64::NAN; values.len()];
+    let value = |i: usize| values[order[i] as usize];
     let mut i = 0;
-    while i < sorted.len() {
+    while i < order.len() {
         let mut j = i + 1;
-        while j < sorted.len() && sorted[j].0 == sorted[i].0 {
+        while j < order.len() && value(j) == value(i) {
             j += 1;
         }
         let rank = (i + j + 1) as f64 / 2.0; // mean of 1-based ranks i+1 ..= j
-        for &(_, row) in &sorted[i..j] {
+        for &row in &order[i..j] {
             ranks[row as usize] = rank;
         }
         i = j;
@@ -348,9 +349,9 @@ mod tests {
         assert!(close(pearson(&x, &y).unwrap(), 0.774_596_669_241_483_4));
         // scipy.stats.spearmanr(x, y) = 0.7378647873726218 (ties averaged)
         let rank = |v: &[f64]| {
-            let mut s: Vec<(f64, u32)> = v.iter().copied().zip(0..).collect();
-            s.sort_by(|a, b| a.0.total_cmp(&b.0));
-            ranks_from_sorted(&s, v.len())
+            let mut order: Vec<u32> = (0..v.len() as u32).collect();
+            order.sort_by(|&a, &b| v[a as usize].total_cmp(&v[b as usize]));
+            ranks_from_order(&order, v)
         };
         assert_eq!(rank(&y), vec![1.0, 2.5, 4.5, 2.5, 4.5]);
         assert!(close(

@@ -106,6 +106,22 @@ fn duplicates_constant_and_warnings() {
 }
 
 #[test]
+fn duplicate_rows_count_missing_and_nan_as_equal_values() {
+    let df = df!(
+        "x" => [None, None, Some(f64::NAN), Some(f64::NAN), Some(1.0), Some(1.0), Some(1.0)],
+        "s" => [Some("x"), Some("x"), Some("y"), Some("y"), None, Some("z"), None],
+    )
+    .unwrap();
+    let p = profile(&df, &ProfileOptions::default()).unwrap();
+    // (null, x) twice, (NaN, y) twice, (1, null) twice: three repeats; (1, z) is new
+    assert_eq!(p.overview.duplicate_rows, 3);
+    let mut stacked = df.clone();
+    stacked.vstack_mut(&df).unwrap();
+    let p = profile(&stacked, &ProfileOptions::default()).unwrap();
+    assert_eq!(p.overview.duplicate_rows, 3 + 7);
+}
+
+#[test]
 fn quick_mode_skips_detail_and_sample_is_seeded() {
     let df = df!("v" => (0..1000).map(f64::from).collect::<Vec<_>>(), "s" => (0..1000).map(|i| format!("k{}", i % 7)).collect::<Vec<_>>()).unwrap();
     let quick = profile(
