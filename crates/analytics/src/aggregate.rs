@@ -119,6 +119,7 @@ pub fn aggregate(
 
     let mut keys = Vec::new();
     let mut out = Vec::new();
+    let mut bucket_format = None;
     let bucket = if group {
         q.time.as_ref().and_then(|t| t.granularity.map(|g| (t, g)))
     } else {
@@ -133,6 +134,7 @@ pub fn aggregate(
             )));
         }
         keys.push(time_bucket(&t.column, g));
+        bucket_format = Some((t.column.clone(), g));
         out.push(OutputColumn {
             name: t.column.clone(),
             role: OutputRole::Time,
@@ -193,7 +195,17 @@ pub fn aggregate(
                 .with_maintain_order(true);
             lf = lf.sort_by_exprs(by, options);
         }
-        lf.limit(q.limit as IdxSize)
+        let lf = lf.limit(q.limit as IdxSize);
+        // buckets are grouped and sorted as timestamps; only the answer's few are formatted
+        match &bucket_format {
+            Some((name, g)) => lf.with_column(
+                column(name)
+                    .dt()
+                    .strftime(bucket_pattern(*g))
+                    .alias(name.as_str()),
+            ),
+            None => lf,
+        }
     }
     .collect_with_engine(Engine::Streaming)?
     .unwrap_single();
@@ -215,9 +227,9 @@ fn default_sort(columns: &[OutputColumn]) -> Vec<(String, bool)> {
         .unwrap_or_default()
 }
 
-/// The bucket of each row, formatted like the SQL engines' buckets (`YYYY-MM-DD`, or
-/// `YYYY-MM-DDTHH:00:00` for hours); weeks start on Monday.
-fn time_bucket(column: &str, g: Granularity) -> Expr {
+/// The bucket of each row: the time truncated to its hour, day, week (from Monday), month,
+/// quarter or year.
+fn time_bucket(name: &str, g: Granularity) -> Expr {
     let every = match g {
         Granularity::Hour => "1h",
         Granularity::Day => "1d",
@@ -226,17 +238,17 @@ fn time_bucket(column: &str, g: Granularity) -> Expr {
         Granularity::Quarter => "1q",
         Granularity::Year => "1y",
     };
-    let format = if g == Granularity::Hour {
+    column(name).dt().truncate(lit(every)).alias(name)
+}
+
+/// How buckets are written, as the SQL engines write them: `YYYY-MM-DD`, or
+/// `YYYY-MM-DDTHH:00:00` for hours.
+fn bucket_pattern(g: Granularity) -> &'static str {
+    if g == Granularity::Hour {
         "%Y-%m-%dT%H:00:00"
     } else {
         "%Y-%m-%d"
-    };
-    self::column(column)
-        .dt()
-        .truncate(lit(every))
-        .dt()
-        .strftime(format)
-        .alias(column)
+    }
 }
 
 /// `agg(column)` with the answer's type name; numeric aggregations of other types are refused.

@@ -205,6 +205,9 @@ pub enum ColumnData {
         codes: Vec<u32>,
         labels: Vec<String>,
     },
+    /// Codes of a text column with too many values for correlations: they stand for the
+    /// values when rows are compared (duplicate rows).
+    Text { codes: Vec<u32> },
     /// Not used by correlations.
     None,
 }
@@ -572,6 +575,6 @@ fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> C
             labels: values.iter().map(|v| (*v).to_owned()).collect(),
         }
     } else {
-        ColumnData::None
+        ColumnData::Text { codes }
     }
 }

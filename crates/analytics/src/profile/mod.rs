@@ -225,7 +225,7 @@ fn profile_frame(
     let (columns, data): (Vec<ColumnProfile>, Vec<columns::ColumnData>) =
         profiled.into_iter().unzip();
 
-    let duplicate_rows = duplicate_rows(frame)?;
+    let duplicate_rows = duplicate_rows(frame, &data)?;
     progress(85);
     let correlations =
         (opts.mode == AnalysisMode::All).then(|| correlations::matrices(&columns, &data));
@@ -269,11 +269,11 @@ fn profile_frame(
 /// built column by column over row blocks in parallel, instead of a group-by over every
 /// column); rows sharing a hash are then compared value by value, so a collision never counts
 /// as a duplicate.
-fn duplicate_rows(frame: &DataFrame) -> Result<u64> {
+fn duplicate_rows(frame: &DataFrame, data: &[columns::ColumnData]) -> Result<u64> {
     if frame.height() < 2 || frame.width() == 0 {
         return Ok(0);
     }
-    let hashes = row_hashes(frame)?;
+    let hashes = row_hashes(frame, data)?;
     let mut order: Vec<(u64, IdxSize)> = hashes.into_iter().zip(0 as IdxSize..).collect();
     order.par_sort_unstable();
     // runs of rows sharing a hash; their rows are gathered into one small contiguous frame, so
@@ -334,12 +334,28 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// One hash per row over every column's value (missing values hash alike).
-fn row_hashes(frame: &DataFrame) -> Result<Vec<u64>> {
+/// One hash per row over every column's value (missing values hash alike). Text and boolean
+/// columns use the value codes their profiles already assigned instead of hashing again.
+fn row_hashes(frame: &DataFrame, data: &[columns::ColumnData]) -> Result<Vec<u64>> {
     const MISSING: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut hashes = vec![0u64; frame.height()];
     let text_hasher = PlRandomState::default();
-    for column in frame.columns() {
+    let fold = |h: &mut u64, key: u64| *h = mix(h.rotate_left(5) ^ key);
+    for (i, column) in frame.columns().iter().enumerate() {
+        if let Some(
+            columns::ColumnData::Codes { codes, .. } | columns::ColumnData::Text { codes },
+        ) = data.get(i)
+        {
+            hashes
+                .par_chunks_mut(HASH_BLOCK)
+                .zip(codes.par_chunks(HASH_BLOCK))
+                .for_each(|(out, codes)| {
+                    for (h, &c) in out.iter_mut().zip(codes) {
+                        fold(h, mix(u64::from(c)));
+                    }
+                });
+            continue;
+        }
         let series = column.as_materialized_series();
         // every column as integers, floats or text
         let series = match series.dtype() {
@@ -350,7 +366,6 @@ fn row_hashes(frame: &DataFrame) -> Result<Vec<u64>> {
             }
             _ => series.cast(&DataType::String)?,
         };
-        let fold = |h: &mut u64, key: u64| *h = mix(h.rotate_left(5) ^ key);
         hashes.par_chunks_mut(HASH_BLOCK).enumerate().try_for_each(
             |(block, out)| -> Result<()> {
                 let part = series.slice((block * HASH_BLOCK) as i64, out.len());
