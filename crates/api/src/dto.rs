@@ -1094,7 +1094,7 @@ pub struct SharedReportOut {
     /// The report.
     pub report: ReportOut,
     /// The profile (as `GET /reports/{id}/results`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = tessera_analytics::Profile)]
     pub results: serde_json::Value,
 }
 
