@@ -374,3 +374,53 @@ fn mistakes_are_invalid_requests_that_name_the_problem() {
     });
     assert!(fails(q).contains("not a date or timestamp"));
 }
+
+#[test]
+fn time_zone_aware_timestamps_bucket_and_filter_in_utc() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tz.parquet");
+    let at: Vec<NaiveDateTime> = [
+        "2026-01-01T23:30:00",
+        "2026-01-02T00:30:00",
+        "2026-01-03T12:00:00",
+    ]
+    .iter()
+    .map(|s| parse_datetime(s).unwrap())
+    .collect();
+    let mut df = df!("at" => at).unwrap();
+    let utc = df
+        .column("at")
+        .unwrap()
+        .cast(&DataType::Datetime(
+            TimeUnit::Microseconds,
+            Some(TimeZone::UTC),
+        ))
+        .unwrap();
+    df.replace("at", utc).unwrap();
+    crate::ingest::write_parquet(&mut df, &path).unwrap();
+    let mut q = query(vec![measure(Aggregation::Count, None, "n")], &[]);
+    q.time = Some(TimeSpec {
+        column: "at".into(),
+        granularity: Some(Granularity::Day),
+        period: None,
+        range: Some(
+            TimeRange::new(
+                parse_datetime("2026-01-01T12:00:00").unwrap(),
+                parse_datetime("2026-01-03T00:00:00").unwrap(),
+            )
+            .unwrap(),
+        ),
+    });
+    q.filters = vec![by(
+        "at",
+        FilterOp::Gte,
+        vec![Scalar::Text("2026-01-01".into())],
+    )];
+    assert_eq!(
+        run(&path, &q),
+        vec![
+            json!({"at": "2026-01-01", "n": 1}),
+            json!({"at": "2026-01-02", "n": 1})
+        ]
+    );
+}
