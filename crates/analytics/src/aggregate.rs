@@ -181,11 +181,21 @@ pub fn aggregate(
     let frame = if keys.is_empty() {
         lf.select(measures)
     } else {
-        let sort = if q.sort.is_empty() {
+        let mut sort = if q.sort.is_empty() {
             default_sort(&out)
         } else {
-            q.sort.iter().map(|s| (s.by.clone(), s.desc)).collect()
+            q.sort
+                .iter()
+                .map(|s| (s.by.clone(), s.desc))
+                .collect::<Vec<_>>()
         };
+        // ties are broken by the group keys, so that the same query always answers in the same
+        // order (polars groups in no particular order)
+        for c in out.iter().filter(|c| c.role != OutputRole::Measure) {
+            if !sort.iter().any(|(name, _)| *name == c.name) {
+                sort.push((c.name.clone(), false));
+            }
+        }
         let mut lf = lf.group_by(keys).agg(measures);
         if !sort.is_empty() {
             let by: Vec<Expr> = sort.iter().map(|(name, _)| column(name)).collect();

@@ -111,6 +111,34 @@ fn groups_by_a_dimension_with_sql_semantics() {
 }
 
 #[test]
+fn ties_are_ordered_by_the_group_keys() {
+    let (_dir, path) = orders();
+    let mut q = query(
+        vec![measure(Aggregation::Count, None, "n")],
+        &["paid", "region"],
+    );
+    q.time = Some(TimeSpec {
+        column: "day".into(),
+        granularity: Some(Granularity::Year),
+        period: None,
+        range: None,
+    });
+    let keys: Vec<(bool, String)> = run(&path, &q)
+        .iter()
+        .map(|r| {
+            (
+                r["paid"].as_bool().unwrap(),
+                r["region"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert_eq!(keys.len(), 4);
+}
+
+#[test]
 fn the_default_order_is_the_first_measure_descending_and_limit_cuts() {
     let (_dir, path) = orders();
     let mut q = query(vec![measure(Aggregation::Count, None, "n")], &["region"]);
