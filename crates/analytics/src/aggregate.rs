@@ -40,7 +40,8 @@ impl Family {
     fn of(dtype: &DataType) -> Self {
         match dtype {
             d if d.is_integer() => Family::Integer,
-            d if d.is_float() => Family::Float,
+            // decimals too: measured as floats, as SQL engines do
+            d if d.is_float() || d.is_numeric() => Family::Float,
             DataType::Boolean => Family::Boolean,
             DataType::Date => Family::Date,
             DataType::Datetime(_, _) => Family::Timestamp,
@@ -100,6 +101,29 @@ fn scan(path: &Path) -> Result<LazyFrame> {
     )?)
 }
 
+/// Time-zone-aware timestamps as plain UTC timestamps, so that windows, filters and buckets
+/// all read them in UTC (as the answer's naive timestamps are).
+fn utc_timestamps(mut lf: LazyFrame) -> Result<LazyFrame> {
+    let zoned: Vec<Expr> = lf
+        .collect_schema()?
+        .iter()
+        .filter_map(|(name, dtype)| match dtype {
+            DataType::Datetime(unit, Some(_)) => Some(
+                column(name)
+                    .to_physical()
+                    .cast(DataType::Datetime(*unit, None))
+                    .alias(name.clone()),
+            ),
+            _ => None,
+        })
+        .collect();
+    Ok(if zoned.is_empty() {
+        lf
+    } else {
+        lf.with_columns(zoned)
+    })
+}
+
 /// Answers `q` over the Parquet file at `path` (named `table` in messages) for the window
 /// `range` (the query's own or the previous period's); `group = false` computes totals (no
 /// dimensions, no time buckets). Unknown columns and impossible aggregations are
@@ -111,7 +135,7 @@ pub fn aggregate(
     range: Option<TimeRange>,
     group: bool,
 ) -> Result<ChartAnswer> {
-    let mut lf = scan(path)?;
+    let mut lf = utc_timestamps(scan(path)?)?;
     let columns = Columns {
         table: table.to_owned(),
         schema: lf.collect_schema()?,
@@ -248,7 +272,12 @@ fn time_bucket(name: &str, g: Granularity) -> Expr {
         Granularity::Quarter => "1q",
         Granularity::Year => "1y",
     };
-    column(name).dt().truncate(lit(every)).alias(name)
+    // dates become midnight timestamps first: hours of a date are its midnight, as in SQL
+    column(name)
+        .cast(DataType::Datetime(TimeUnit::Microseconds, None))
+        .dt()
+        .truncate(lit(every))
+        .alias(name)
 }
 
 /// How buckets are written, as the SQL engines write them: `YYYY-MM-DD`, or

@@ -427,13 +427,17 @@ const DATE_FORMATS: [&str; 9] = [
     "%d %b %Y",
     "%b %d, %Y",
 ];
-const DATETIME_FORMATS: [&str; 12] = [
+const DATETIME_FORMATS: [&str; 15] = [
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%SZ",
     "%Y-%m-%dT%H:%M:%S%.fZ",
+    // with a UTC offset: stored as the UTC time
+    "%Y-%m-%dT%H:%M:%S%:z",
+    "%Y-%m-%dT%H:%M:%S%.f%:z",
+    "%Y-%m-%d %H:%M:%S%:z",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%m/%d/%Y %H:%M:%S",
@@ -462,7 +466,7 @@ fn parse_date_any(s: &str) -> Option<()> {
         .or_else(|| {
             DATETIME_FORMATS
                 .iter()
-                .any(|f| NaiveDateTime::parse_from_str(s, f).is_ok())
+                .any(|f| parse_datetime(s, f).is_some())
                 .then_some(())
         })
 }
@@ -530,7 +534,15 @@ fn parse_datetime(s: &str, fmt: &str) -> Option<NaiveDateTime> {
     } else {
         None
     };
-    fast.or_else(|| NaiveDateTime::parse_from_str(s, fmt).ok())
+    fast.or_else(|| {
+        if fmt.ends_with("%:z") {
+            chrono::DateTime::parse_from_str(s, fmt)
+                .ok()
+                .map(|t| t.naive_utc())
+        } else {
+            NaiveDateTime::parse_from_str(s, fmt).ok()
+        }
+    })
 }
 
 fn convert_text(series: &Series) -> Result<Option<Series>> {
@@ -763,11 +775,14 @@ mod tests {
         assert_eq!(t.to_string(), "2024-01-02 03:04:05");
         assert_eq!(iso_datetime("2024-01-02 24:00:00"), None);
         let got = read(
-            b"z,f\n2024-01-01T10:00:00Z,2024-01-01 10:00:00.250\n2024-01-02T11:00:00Z,2024-01-02 11:00:00.5\n",
+            b"z,f,o\n2024-01-01T10:00:00Z,2024-01-01 10:00:00.250,2024-01-01T10:00:00+02:00\n2024-01-02T11:00:00Z,2024-01-02 11:00:00.5,2024-01-02T11:00:00-05:30\n",
             "z.csv",
         )
         .unwrap();
-        for c in ["z", "f"] {
+        let offsets = crate::values::rows(&got.frame.select(["o"]).unwrap());
+        assert_eq!(offsets[0]["o"], "2024-01-01T08:00:00");
+        assert_eq!(offsets[1]["o"], "2024-01-02T16:30:00");
+        for c in ["z", "f", "o"] {
             assert!(
                 matches!(
                     got.frame.column(c).unwrap().dtype(),

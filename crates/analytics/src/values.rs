@@ -23,18 +23,22 @@ pub fn cell(v: AnyValue<'_>) -> Value {
         AnyValue::StringOwned(s) => Value::String(s.to_string()),
         AnyValue::Date(days) => DateTime::from_timestamp(i64::from(days) * 86_400, 0)
             .map_or(Value::Null, |d| Value::String(d.date_naive().to_string())),
-        AnyValue::Datetime(v, unit, _) => {
-            let ms = match unit {
-                TimeUnit::Nanoseconds => v.div_euclid(1_000_000),
-                TimeUnit::Microseconds => v.div_euclid(1_000),
-                TimeUnit::Milliseconds => v,
-            };
-            DateTime::from_timestamp_millis(ms).map_or(Value::Null, |d| {
-                Value::String(d.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string())
-            })
-        }
+        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => timestamp(v, unit),
         other => Value::String(other.to_string()),
     }
+}
+
+/// A timestamp in UTC as `YYYY-MM-DDTHH:MM:SS`, with a fraction only when there is one (as the
+/// SQL engines' answers).
+fn timestamp(v: i64, unit: TimeUnit) -> Value {
+    let (seconds, nanos) = match unit {
+        TimeUnit::Nanoseconds => (v.div_euclid(1_000_000_000), v.rem_euclid(1_000_000_000)),
+        TimeUnit::Microseconds => (v.div_euclid(1_000_000), v.rem_euclid(1_000_000) * 1_000),
+        TimeUnit::Milliseconds => (v.div_euclid(1_000), v.rem_euclid(1_000) * 1_000_000),
+    };
+    DateTime::from_timestamp(seconds, nanos as u32).map_or(Value::Null, |d| {
+        Value::String(d.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string())
+    })
 }
 
 /// Every row of a frame as a JSON object keyed by column name.
@@ -53,6 +57,23 @@ pub fn rows(frame: &DataFrame) -> Vec<Map<String, Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_keep_their_fraction_only_when_there_is_one() {
+        assert_eq!(timestamp(0, TimeUnit::Milliseconds), "1970-01-01T00:00:00");
+        assert_eq!(
+            timestamp(1_500, TimeUnit::Milliseconds),
+            "1970-01-01T00:00:01.500"
+        );
+        assert_eq!(
+            timestamp(-1, TimeUnit::Microseconds),
+            "1969-12-31T23:59:59.999999"
+        );
+        assert_eq!(
+            timestamp(7, TimeUnit::Nanoseconds),
+            "1970-01-01T00:00:00.000000007"
+        );
+    }
 
     #[test]
     fn cells_become_json() {

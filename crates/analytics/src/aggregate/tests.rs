@@ -352,6 +352,7 @@ fn min_and_max_keep_dates_and_totals_ignore_grouping() {
         vec![
             measure(Aggregation::Min, Some("day"), "first"),
             measure(Aggregation::Max, Some("amount"), "largest"),
+            measure(Aggregation::Max, Some("at"), "latest"),
         ],
         &["region"],
     );
@@ -362,7 +363,7 @@ fn min_and_max_keep_dates_and_totals_ignore_grouping() {
             .into_iter()
             .map(Json::Object)
             .collect::<Vec<_>>(),
-        vec![json!({"first": "2026-01-05", "largest": 80.0})]
+        vec![json!({"first": "2026-01-05", "largest": 80.0, "latest": "2026-03-31T21:00:00"})]
     );
     assert_eq!(totals.columns[0].data_type, "date");
     assert_eq!(totals.columns[1].data_type, "float");
@@ -449,6 +450,26 @@ fn time_zone_aware_timestamps_bucket_and_filter_in_utc() {
         vec![
             json!({"at": "2026-01-01", "n": 1}),
             json!({"at": "2026-01-02", "n": 1})
+        ]
+    );
+}
+
+#[test]
+fn hours_of_a_date_column_are_its_midnights() {
+    let (_dir, path) = orders();
+    let mut q = query(vec![measure(Aggregation::Count, None, "n")], &[]);
+    q.time = Some(TimeSpec {
+        column: "day".into(),
+        granularity: Some(Granularity::Hour),
+        period: None,
+        range: None,
+    });
+    q.limit = 2;
+    assert_eq!(
+        run(&path, &q),
+        vec![
+            json!({"day": "2026-01-05T00:00:00", "n": 1}),
+            json!({"day": "2026-01-20T00:00:00", "n": 1})
         ]
     );
 }

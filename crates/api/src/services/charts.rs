@@ -343,10 +343,11 @@ pub async fn query(
     let now = tessera_store::now();
     let mut q = parse_query(req, now)?;
 
-    // The cache is consulted before anything touches a database: the key is the organisation,
-    // the source (or datamart) asked for, and the query as asked (a relative period, not its
-    // moving range). Entries are only ever written after the caller's organisation was checked
-    // to own that source, and are dropped when the source or datamart changes.
+    // The cache is consulted before anything touches a user's database: the key is the
+    // organisation, the source (or datamart or dataset) asked for, and the query as asked (a
+    // relative period, not its moving range). Entries are only ever written after the caller's
+    // organisation was checked to own that source (or see that dataset), and are dropped when
+    // the source, datamart or dataset changes.
     let mut key_query = q.clone();
     if let Some(t) = key_query.time.as_mut().filter(|t| t.period.is_some()) {
         t.range = None;
@@ -379,6 +380,11 @@ pub async fn query(
         caller.org_id,
         serde_json::to_string(&key_query).unwrap_or_default()
     );
+    // A dataset may be another organisation's public one: visibility can change at any time
+    // (and in another process), so it is checked again before a cached answer is served.
+    if let (Some(id), true) = (&req.dataset_id, use_cache) {
+        datasets::get(state, caller, id).await?;
+    }
     if let Some(hit) = state
         .sources
         .charts
