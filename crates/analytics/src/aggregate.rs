@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use polars::prelude::*;
 use serde_json::{Map, Value as Json};
 use tessera_domain::chart::{
-    parse_datetime, Aggregation, ChartQuery, Filter, FilterOp, Granularity, OutputColumn,
-    OutputRole, Scalar, TimeRange,
+    Aggregation, ChartQuery, Filter, FilterOp, Granularity, OutputColumn, OutputRole, Scalar,
+    TimeRange,
 };
 
 use crate::error::{AnalyticsError, Result};
@@ -159,40 +159,20 @@ pub fn aggregate(
         }
         keys.push(time_bucket(&t.column, g));
         bucket_format = Some((t.column.clone(), g));
-        out.push(OutputColumn {
-            name: t.column.clone(),
-            role: OutputRole::Time,
-            data_type: if g == Granularity::Hour {
-                "timestamp"
-            } else {
-                "date"
-            }
-            .into(),
-            agg: None,
-        });
+        out.push(OutputColumn::time(&t.column, g));
     }
     if group {
         for d in &q.dimensions {
             let (_, family) = columns.get(d)?;
             keys.push(column(d));
-            out.push(OutputColumn {
-                name: d.clone(),
-                role: OutputRole::Dimension,
-                data_type: family.name().into(),
-                agg: None,
-            });
+            out.push(OutputColumn::dimension(d, family.name()));
         }
     }
     let mut measures = Vec::new();
     for m in &q.measures {
         let (expr, data_type) = measure(&columns, m.agg, m.column.as_deref())?;
         measures.push(expr.alias(m.alias.as_str()));
-        out.push(OutputColumn {
-            name: m.alias.clone(),
-            role: OutputRole::Measure,
-            data_type,
-            agg: Some(m.agg),
-        });
+        out.push(OutputColumn::measure(m, &data_type));
     }
 
     if let (Some(t), Some(r)) = (&q.time, range) {
@@ -205,14 +185,7 @@ pub fn aggregate(
     let frame = if keys.is_empty() {
         lf.select(measures)
     } else {
-        let mut sort = if q.sort.is_empty() {
-            default_sort(&out)
-        } else {
-            q.sort
-                .iter()
-                .map(|s| (s.by.clone(), s.desc))
-                .collect::<Vec<_>>()
-        };
+        let mut sort = q.sort_keys(&out);
         // ties are broken by the group keys, so that the same query always answers in the same
         // order (polars groups in no particular order)
         for c in out.iter().filter(|c| c.role != OutputRole::Measure) {
@@ -235,7 +208,7 @@ pub fn aggregate(
             Some((name, g)) => lf.with_column(
                 column(name)
                     .dt()
-                    .strftime(bucket_pattern(*g))
+                    .strftime(g.bucket_format())
                     .alias(name.as_str()),
             ),
             None => lf,
@@ -247,18 +220,6 @@ pub fn aggregate(
         columns: out,
         rows: crate::values::rows(&frame),
     })
-}
-
-/// Time ascending when bucketed, otherwise the first measure descending (as the SQL compiler).
-fn default_sort(columns: &[OutputColumn]) -> Vec<(String, bool)> {
-    if let Some(t) = columns.iter().find(|c| c.role == OutputRole::Time) {
-        return vec![(t.name.clone(), false)];
-    }
-    columns
-        .iter()
-        .find(|c| c.role == OutputRole::Measure)
-        .map(|m| vec![(m.name.clone(), true)])
-        .unwrap_or_default()
 }
 
 /// The bucket of each row: the time truncated to its hour, day, week (from Monday), month,
@@ -278,16 +239,6 @@ fn time_bucket(name: &str, g: Granularity) -> Expr {
         .dt()
         .truncate(lit(every))
         .alias(name)
-}
-
-/// How buckets are written, as the SQL engines write them: `YYYY-MM-DD`, or
-/// `YYYY-MM-DDTHH:00:00` for hours.
-fn bucket_pattern(g: Granularity) -> &'static str {
-    if g == Granularity::Hour {
-        "%Y-%m-%dT%H:00:00"
-    } else {
-        "%Y-%m-%d"
-    }
 }
 
 /// `agg(column)` with the answer's type name; numeric aggregations of other types are refused.
@@ -414,31 +365,17 @@ fn refuse(column: &str, want: &str, got: &Scalar) -> AnalyticsError {
 }
 
 fn number(s: &Scalar, column: &str) -> Result<f64> {
-    match s {
-        Scalar::Int(i) => Ok(*i as f64),
-        Scalar::Float(f) => Ok(*f),
-        Scalar::Text(t) => t.trim().parse().map_err(|_| refuse(column, "a number", s)),
-        Scalar::Bool(_) => Err(refuse(column, "a number", s)),
-    }
+    s.number().ok_or_else(|| refuse(column, "a number", s))
 }
 
 fn boolean(s: &Scalar, column: &str) -> Result<bool> {
-    match s {
-        Scalar::Bool(b) => Ok(*b),
-        Scalar::Int(0) => Ok(false),
-        Scalar::Int(1) => Ok(true),
-        Scalar::Text(t) if t.eq_ignore_ascii_case("true") => Ok(true),
-        Scalar::Text(t) if t.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(refuse(column, "true or false", s)),
-    }
+    s.boolean()
+        .ok_or_else(|| refuse(column, "true or false", s))
 }
 
 fn timestamp(s: &Scalar, column: &str) -> Result<NaiveDateTime> {
-    match s {
-        Scalar::Text(t) => parse_datetime(t),
-        _ => None,
-    }
-    .ok_or_else(|| refuse(column, "a date or timestamp (YYYY-MM-DD[THH:MM:SS])", s))
+    s.datetime()
+        .ok_or_else(|| refuse(column, "a date or timestamp (YYYY-MM-DD[THH:MM:SS])", s))
 }
 
 /// A filter literal of the column's type.

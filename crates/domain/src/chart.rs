@@ -248,6 +248,36 @@ pub enum Scalar {
 }
 
 impl Scalar {
+    /// The literal as a number: numbers, and text that reads as one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Scalar::Int(i) => Some(*i as f64),
+            Scalar::Float(f) => Some(*f),
+            Scalar::Text(t) => t.trim().parse().ok(),
+            Scalar::Bool(_) => None,
+        }
+    }
+
+    /// The literal as a boolean: `true`/`false` (any case, as text too), `1` and `0`.
+    pub fn boolean(&self) -> Option<bool> {
+        match self {
+            Scalar::Bool(b) => Some(*b),
+            Scalar::Int(0) => Some(false),
+            Scalar::Int(1) => Some(true),
+            Scalar::Text(t) if t.eq_ignore_ascii_case("true") => Some(true),
+            Scalar::Text(t) if t.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The literal as a timestamp: text in a form [`parse_datetime`] reads.
+    pub fn datetime(&self) -> Option<NaiveDateTime> {
+        match self {
+            Scalar::Text(t) => parse_datetime(t),
+            _ => None,
+        }
+    }
+
     /// The literal as text (for text columns and messages).
     pub fn text(&self) -> String {
         match self {
@@ -284,6 +314,54 @@ pub struct OutputColumn {
     /// The aggregation, for measures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agg: Option<Aggregation>,
+}
+
+impl OutputColumn {
+    /// The time bucket column `name` at granularity `g` (a timestamp for hours, else a date).
+    pub fn time(name: &str, g: Granularity) -> Self {
+        Self {
+            name: name.to_owned(),
+            role: OutputRole::Time,
+            data_type: if g == Granularity::Hour {
+                "timestamp"
+            } else {
+                "date"
+            }
+            .into(),
+            agg: None,
+        }
+    }
+
+    /// A group-by column of type `data_type`.
+    pub fn dimension(name: &str, data_type: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            role: OutputRole::Dimension,
+            data_type: data_type.into(),
+            agg: None,
+        }
+    }
+
+    /// A measure's column of type `data_type`.
+    pub fn measure(m: &Measure, data_type: &str) -> Self {
+        Self {
+            name: m.alias.clone(),
+            role: OutputRole::Measure,
+            data_type: data_type.into(),
+            agg: Some(m.agg),
+        }
+    }
+}
+
+impl Granularity {
+    /// How buckets are written (chrono format): `YYYY-MM-DD`, or `YYYY-MM-DDTHH:00:00` for hours.
+    pub fn bucket_format(self) -> &'static str {
+        if self == Granularity::Hour {
+            "%Y-%m-%dT%H:00:00"
+        } else {
+            "%Y-%m-%d"
+        }
+    }
 }
 
 /// One measure: `agg(column) AS alias`.
@@ -432,6 +510,22 @@ impl ChartQuery {
         } else {
             Err(DomainError::Validation(errors))
         }
+    }
+
+    /// The order of the answer as (output name, descending): the sort asked for, else time
+    /// ascending when bucketed, else the first measure descending.
+    pub fn sort_keys(&self, columns: &[OutputColumn]) -> Vec<(String, bool)> {
+        if !self.sort.is_empty() {
+            return self.sort.iter().map(|s| (s.by.clone(), s.desc)).collect();
+        }
+        if let Some(t) = columns.iter().find(|c| c.role == OutputRole::Time) {
+            return vec![(t.name.clone(), false)];
+        }
+        columns
+            .iter()
+            .find(|c| c.role == OutputRole::Measure)
+            .map(|m| vec![(m.name.clone(), true)])
+            .unwrap_or_default()
     }
 
     /// The names of the output columns: time column, dimensions, then measures.

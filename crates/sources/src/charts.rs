@@ -108,28 +108,13 @@ pub fn compile_from(
             dialect::time_bucket(kind, &quote(kind, &c.name), g),
             quote(kind, &c.name)
         ));
-        columns.push(OutputColumn {
-            name: c.name.clone(),
-            role: OutputRole::Time,
-            data_type: if g == Granularity::Hour {
-                "timestamp"
-            } else {
-                "date"
-            }
-            .into(),
-            agg: None,
-        });
+        columns.push(OutputColumn::time(&c.name, g));
     }
     if group {
         for d in &q.dimensions {
             let c = column(d)?;
             select.push(format!("{0} AS {0}", quote(kind, &c.name)));
-            columns.push(OutputColumn {
-                name: c.name.clone(),
-                role: OutputRole::Dimension,
-                data_type: family_name(c.family).into(),
-                agg: None,
-            });
+            columns.push(OutputColumn::dimension(&c.name, family_name(c.family)));
         }
     }
     let group_count = select.len();
@@ -202,12 +187,7 @@ pub fn compile_from(
             }
         };
         select.push(format!("{expr} AS {}", quote(kind, &m.alias)));
-        columns.push(OutputColumn {
-            name: m.alias.clone(),
-            role: OutputRole::Measure,
-            data_type,
-            agg: Some(m.agg),
-        });
+        columns.push(OutputColumn::measure(m, &data_type));
     }
 
     let mut conditions = Vec::new();
@@ -283,25 +263,13 @@ pub fn compile_from(
     if group_count > 0 {
         let positions: Vec<String> = (1..=group_count).map(|i| i.to_string()).collect();
         sql.push_str(&format!(" GROUP BY {}", positions.join(", ")));
-        let order: Vec<String> = if q.sort.is_empty() {
-            default_sort(&columns)
-                .into_iter()
-                .map(|(name, desc)| {
-                    format!("{}{}", quote(kind, &name), if desc { " DESC" } else { "" })
-                })
-                .collect()
-        } else {
-            q.sort
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{}{}",
-                        quote(kind, &s.by),
-                        if s.desc { " DESC" } else { "" }
-                    )
-                })
-                .collect()
-        };
+        let order: Vec<String> = q
+            .sort_keys(&columns)
+            .into_iter()
+            .map(|(name, desc)| {
+                format!("{}{}", quote(kind, &name), if desc { " DESC" } else { "" })
+            })
+            .collect();
         if !order.is_empty() {
             sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
         }
@@ -312,18 +280,6 @@ pub fn compile_from(
         params: b.params,
         columns,
     })
-}
-
-/// Time ascending when bucketed, otherwise the first measure descending.
-fn default_sort(columns: &[OutputColumn]) -> Vec<(String, bool)> {
-    if let Some(t) = columns.iter().find(|c| c.role == OutputRole::Time) {
-        return vec![(t.name.clone(), false)];
-    }
-    columns
-        .iter()
-        .find(|c| c.role == OutputRole::Measure)
-        .map(|m| vec![(m.name.clone(), true)])
-        .unwrap_or_default()
 }
 
 fn first(values: &[Scalar]) -> Result<&Scalar, SourceError> {
@@ -341,48 +297,25 @@ fn coerce(family: TypeFamily, s: &Scalar, column: &str) -> Result<Param, SourceE
         TypeFamily::Integer => match s {
             Scalar::Int(i) => Param::Int(*i),
             Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Param::Int(*f as i64),
-            Scalar::Float(f) => Param::Float(*f),
             Scalar::Text(t) => t
                 .trim()
                 .parse()
                 .map(Param::Int)
                 .or_else(|_| t.trim().parse().map(Param::Float))
                 .map_err(|_| bad("a number"))?,
-            Scalar::Bool(_) => return Err(bad("a number")),
+            other => Param::Float(other.number().ok_or_else(|| bad("a number"))?),
         },
-        TypeFamily::Float => match s {
-            Scalar::Int(i) => Param::Float(*i as f64),
-            Scalar::Float(f) => Param::Float(*f),
-            Scalar::Text(t) => t
-                .trim()
-                .parse()
-                .map(Param::Float)
-                .map_err(|_| bad("a number"))?,
-            Scalar::Bool(_) => return Err(bad("a number")),
-        },
-        TypeFamily::Boolean => match s {
-            Scalar::Bool(b) => Param::Bool(*b),
-            Scalar::Int(0) => Param::Bool(false),
-            Scalar::Int(1) => Param::Bool(true),
-            Scalar::Text(t) if t.eq_ignore_ascii_case("true") => Param::Bool(true),
-            Scalar::Text(t) if t.eq_ignore_ascii_case("false") => Param::Bool(false),
-            _ => return Err(bad("true or false")),
-        },
-        TypeFamily::Timestamp => match s {
-            Scalar::Text(t) => Param::Timestamp(
-                parse_datetime(t)
-                    .ok_or_else(|| bad("a date or timestamp (YYYY-MM-DD[THH:MM:SS])"))?,
-            ),
-            _ => return Err(bad("a date or timestamp (YYYY-MM-DD[THH:MM:SS])")),
-        },
-        TypeFamily::Date => match s {
-            Scalar::Text(t) => Param::Date(
-                parse_datetime(t)
-                    .ok_or_else(|| bad("a date (YYYY-MM-DD)"))?
-                    .date(),
-            ),
-            _ => return Err(bad("a date (YYYY-MM-DD)")),
-        },
+        TypeFamily::Float => Param::Float(s.number().ok_or_else(|| bad("a number"))?),
+        TypeFamily::Boolean => Param::Bool(s.boolean().ok_or_else(|| bad("true or false"))?),
+        TypeFamily::Timestamp => Param::Timestamp(
+            s.datetime()
+                .ok_or_else(|| bad("a date or timestamp (YYYY-MM-DD[THH:MM:SS])"))?,
+        ),
+        TypeFamily::Date => Param::Date(
+            s.datetime()
+                .ok_or_else(|| bad("a date (YYYY-MM-DD)"))?
+                .date(),
+        ),
         TypeFamily::Text | TypeFamily::Other => Param::Text(s.text()),
     })
 }
@@ -430,11 +363,7 @@ pub fn bucket_keys(range: TimeRange, g: Granularity, cap: usize) -> Option<Vec<S
         if keys.len() >= cap {
             return None;
         }
-        keys.push(if g == Granularity::Hour {
-            t.format("%Y-%m-%dT%H:00:00").to_string()
-        } else {
-            t.format("%Y-%m-%d").to_string()
-        });
+        keys.push(t.format(g.bucket_format()).to_string());
         t = next_bucket(t, g)?;
     }
     Some(keys)
@@ -543,11 +472,7 @@ pub fn fill_empty_buckets(
             data.push(row);
         }
     }
-    let sort: Vec<(String, bool)> = if q.sort.is_empty() {
-        default_sort(columns)
-    } else {
-        q.sort.iter().map(|s| (s.by.clone(), s.desc)).collect()
-    };
+    let sort = q.sort_keys(columns);
     data.sort_by(|a, b| {
         for (key, desc) in &sort {
             let o = compare_json(a.get(key), b.get(key));

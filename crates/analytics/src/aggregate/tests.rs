@@ -1,5 +1,5 @@
 use serde_json::json;
-use tessera_domain::chart::{Measure, Sort, TimeSpec};
+use tessera_domain::chart::{parse_datetime, Measure, Sort, TimeSpec};
 
 use super::*;
 

@@ -181,10 +181,12 @@ async fn resolve(
     state: &AppState,
     caller: &Caller,
     req: &ChartQueryRequest,
+    dataset: Option<Dataset>,
     q: &mut ChartQuery,
 ) -> ApiResult<Target> {
-    match (&req.source_id, &req.datamart_id, &req.dataset_id) {
-        (Some(id), None, None) => {
+    let only = req.dataset_id.is_none();
+    match (&req.source_id, &req.datamart_id, dataset) {
+        (Some(id), None, None) if only => {
             let (open, schema) = sources::schema(state, caller, sources::source_id(id)?).await?;
             if q.table.trim().is_empty() {
                 return Err(ApiError::field("table", "is required with source_id"));
@@ -214,7 +216,7 @@ async fn resolve(
                 }
             }
         }
-        (None, Some(id), None) => {
+        (None, Some(id), None) if only => {
             let dm_id: DatamartId = id
                 .parse()
                 .map_err(|_| ApiError::NotFound(format!("no datamart with id '{id}'")))?;
@@ -231,8 +233,7 @@ async fn resolve(
             let open = sources::open(state, caller, dm.source_id).await?;
             datamart_target(state, open, dm, q).await
         }
-        (None, None, Some(id)) => {
-            let dataset = datasets::get(state, caller, id).await?;
+        (None, None, Some(dataset)) => {
             q.table = dataset.name.clone();
             let path = datasets::file_of(state, &dataset);
             Ok(Target::Dataset { dataset, path })
@@ -326,6 +327,13 @@ async fn run(
     }
 }
 
+/// An id as the cache key names it: canonical when it parses, else as given.
+fn canonical<T: std::str::FromStr + std::fmt::Display>(raw: &str) -> String {
+    raw.parse::<T>()
+        .map(|id| id.to_string())
+        .unwrap_or_else(|_| raw.to_owned())
+}
+
 fn range_json(r: Option<TimeRange>) -> Json {
     r.map(|r| json!({"from": r.from.format("%Y-%m-%dT%H:%M:%S").to_string(), "to": r.to.format("%Y-%m-%dT%H:%M:%S").to_string()}))
         .unwrap_or(Json::Null)
@@ -353,25 +361,16 @@ pub async fn query(
         t.range = None;
     }
     let target_key = match (&req.source_id, &req.datamart_id, &req.dataset_id) {
-        (Some(s), None, None) => format!(
-            "{}|",
-            s.parse::<tessera_domain::DataSourceId>()
-                .map(|i| i.to_string())
-                .unwrap_or_else(|_| s.clone())
-        ),
+        (Some(s), None, None) => format!("{}|", canonical::<tessera_domain::DataSourceId>(s)),
         (None, Some(d), None) => format!(
             "{}{}|",
             crate::runtime::DATAMART_KEY,
-            d.parse::<DatamartId>()
-                .map(|i| i.to_string())
-                .unwrap_or_else(|_| d.clone())
+            canonical::<DatamartId>(d)
         ),
         (None, None, Some(d)) => format!(
             "{}{}|",
             crate::runtime::DATASET_KEY,
-            d.parse::<DatasetId>()
-                .map(|i| i.to_string())
-                .unwrap_or_else(|_| d.clone())
+            canonical::<DatasetId>(d)
         ),
         _ => String::new(),
     };
@@ -381,10 +380,11 @@ pub async fn query(
         serde_json::to_string(&key_query).unwrap_or_default()
     );
     // A dataset may be another organisation's public one: visibility can change at any time
-    // (and in another process), so it is checked again before a cached answer is served.
-    if let (Some(id), true) = (&req.dataset_id, use_cache) {
-        datasets::get(state, caller, id).await?;
-    }
+    // (and in another process), so it is looked up, once, before a cached answer is served.
+    let dataset = match (&req.source_id, &req.datamart_id, &req.dataset_id) {
+        (None, None, Some(id)) => Some(datasets::get(state, caller, id).await?),
+        _ => None,
+    };
     if let Some(hit) = state
         .sources
         .charts
@@ -396,7 +396,7 @@ pub async fn query(
         answer["metadata"]["duration_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
         return Ok(answer);
     }
-    let target = resolve(state, caller, req, &mut q).await?;
+    let target = resolve(state, caller, req, dataset, &mut q).await?;
     q.validate()?;
 
     let range = q.time.as_ref().and_then(|t| t.range);
