@@ -220,9 +220,7 @@ pub fn update(
     )
     .set(&changes)
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    crate::affected(n)?;
     find(conn, org, id)
 }
 
@@ -241,10 +239,6 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: DataSourceId) -> Result<(), Sto
                 .filter(data_sources::org_id.eq(org.to_string())),
         )
         .execute(conn)?;
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        crate::affected(n)
     })
 }

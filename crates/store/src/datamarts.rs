@@ -150,9 +150,7 @@ pub fn update(
     )
     .set(&changes)
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    crate::affected(n)?;
     find(conn, org, id)
 }
 
@@ -164,11 +162,7 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: DatamartId) -> Result<(), Store
             .filter(datamarts::org_id.eq(org.to_string())),
     )
     .execute(conn)?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::affected(n)
 }
 
 /// A datamart of the caller's organisation by name.

@@ -203,9 +203,7 @@ pub fn update(
     )
     .set(&changes)
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    crate::affected(n)?;
     find_visible(conn, org, id)
 }
 
@@ -217,11 +215,7 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: DatasetId) -> Result<(), StoreE
             .filter(datasets::org_id.eq(org.to_string())),
     )
     .execute(conn)?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::affected(n)
 }
 
 /// Number and total Parquet bytes of the organisation's datasets.

@@ -21,6 +21,15 @@ pub mod users;
 pub use db::{transaction, Backend, DbConn, DbPool, PoolOptions, PooledConn};
 pub use error::StoreError;
 
+/// `Ok` when a statement changed rows, [`StoreError::NotFound`] when it matched none.
+pub(crate) fn affected(rows: usize) -> Result<(), StoreError> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// The current time as stored in the database: UTC, microsecond precision (all three backends keep microseconds).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};

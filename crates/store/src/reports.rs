@@ -182,11 +182,7 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: ReportId) -> Result<(), StoreEr
             .filter(reports::org_id.eq(org.to_string())),
     )
     .execute(conn)?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::affected(n)
 }
 
 /// Number of the organisation's reports and bytes they take on disk.
@@ -300,11 +296,7 @@ pub fn revoke_share(
     )
     .set(report_shares::revoked_at.eq(Some(crate::now())))
     .execute(conn)?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::affected(n)
 }
 
 /// The report behind a live (unexpired, unrevoked) share token hash.

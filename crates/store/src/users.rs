@@ -204,9 +204,7 @@ pub fn update_profile(
     )
     .set(&changes)
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    crate::affected(n)?;
     find(conn, org, id)
 }
 
