@@ -1,6 +1,12 @@
 //! Request and response bodies of the HTTP API (the wire contract, documented by utoipa).
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// A stored UTC time as it goes on the wire: `DateTime<Utc>` serialises as RFC 3339 with a `Z`
+/// offset (`2026-12-03T09:40:27.123Z`), and utoipa documents it as `date-time`.
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
 use serde::{Deserialize, Serialize};
 use tessera_domain::{Organization, Page, User};
 use utoipa::{IntoParams, ToSchema};
@@ -81,9 +87,9 @@ pub struct UserOut {
     /// Whether the user may log in.
     pub is_active: bool,
     /// Creation time (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last change (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<User> for UserOut {
@@ -95,8 +101,8 @@ impl From<User> for UserOut {
             full_name: u.full_name,
             role: u.role.as_str().to_owned(),
             is_active: u.is_active,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
+            created_at: utc(u.created_at),
+            updated_at: utc(u.updated_at),
         }
     }
 }
@@ -109,7 +115,7 @@ pub struct OrganizationOut {
     /// Display name.
     pub name: String,
     /// Creation time (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 impl From<Organization> for OrganizationOut {
@@ -117,7 +123,7 @@ impl From<Organization> for OrganizationOut {
         Self {
             id: o.id.to_string(),
             name: o.name,
-            created_at: o.created_at,
+            created_at: utc(o.created_at),
         }
     }
 }
@@ -336,9 +342,9 @@ pub struct SourceOut {
     /// User name (network sources).
     pub username: Option<String>,
     /// Creation time (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last change (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<tessera_domain::DataSource> for SourceOut {
@@ -351,8 +357,8 @@ impl From<tessera_domain::DataSource> for SourceOut {
             port: s.port,
             database: s.database,
             username: s.username,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
+            created_at: utc(s.created_at),
+            updated_at: utc(s.updated_at),
         }
     }
 }
@@ -687,6 +693,104 @@ pub struct CreateDatamartRequest {
     pub description: Option<String>,
 }
 
+/// One named metric of the catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricInfo {
+    /// Name used in `?metric=`.
+    #[schema(example = "revenue")]
+    pub name: String,
+    /// What it measures.
+    pub description: String,
+    /// currency, count, users, percent, ...
+    pub unit: Option<String>,
+    /// The table it aggregates (none for ratios).
+    pub table: Option<String>,
+    /// Bar and pie charts group by this (a column, or a derived segment).
+    pub dimension: Option<String>,
+    /// `?category=` filters this column.
+    pub category_column: Option<String>,
+    /// `sample` when the metric answers marked sample data while its source is down.
+    pub fallback: Option<String>,
+}
+
+impl From<&crate::catalog::MetricDef> for MetricInfo {
+    fn from(m: &crate::catalog::MetricDef) -> Self {
+        Self {
+            name: m.name.clone(),
+            description: m.description.clone(),
+            unit: m.unit.clone(),
+            table: m.table.clone(),
+            dimension: m.dimension.clone(),
+            category_column: m.category_column.clone(),
+            fallback: m.fallback.clone(),
+        }
+    }
+}
+
+/// The named metrics of each chart type.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricsByChart {
+    /// `GET /charts/bar`.
+    pub bar: Vec<MetricInfo>,
+    /// `GET /charts/pie`.
+    pub pie: Vec<MetricInfo>,
+    /// `GET /charts/line`.
+    pub line: Vec<MetricInfo>,
+    /// `GET /charts/realtime/{metric}`.
+    pub realtime: Vec<MetricInfo>,
+}
+
+/// What the catalogue's parameters may be.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogMetadata {
+    /// Allowed `period` values.
+    pub periods: Vec<String>,
+    /// Allowed `granularity` values.
+    pub granularities: Vec<String>,
+    /// When this answer was made.
+    pub generated_at: DateTime<Utc>,
+}
+
+/// `GET /charts/metrics`: the catalogue in the chart envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricCatalogOut {
+    /// Always true.
+    pub success: bool,
+    /// The metrics by chart type.
+    pub data: MetricsByChart,
+    /// Allowed periods and granularities.
+    pub metadata: CatalogMetadata,
+}
+
+impl From<&crate::catalog::Catalog> for MetricCatalogOut {
+    fn from(c: &crate::catalog::Catalog) -> Self {
+        use tessera_domain::chart::{Granularity, Period};
+        let of = |chart: &str| {
+            c.of_chart(chart)
+                .into_iter()
+                .map(MetricInfo::from)
+                .collect()
+        };
+        Self {
+            success: true,
+            data: MetricsByChart {
+                bar: of("bar"),
+                pie: of("pie"),
+                line: of("line"),
+                realtime: of("realtime"),
+            },
+            metadata: CatalogMetadata {
+                periods: Period::ALL.iter().map(|p| p.as_str().to_owned()).collect(),
+                granularities: Granularity::ALL
+                    .iter()
+                    .map(|g| g.as_str().to_owned())
+                    .collect(),
+                generated_at: chrono::Utc::now(),
+            },
+        }
+    }
+}
+
 /// `PUT /datamarts/{id}`: fields left out stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateDatamartRequest {
@@ -712,9 +816,9 @@ pub struct DatamartOut {
     /// Description.
     pub description: Option<String>,
     /// Creation time (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last change (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<tessera_domain::Datamart> for DatamartOut {
@@ -725,8 +829,8 @@ impl From<tessera_domain::Datamart> for DatamartOut {
             source_id: d.source_id.to_string(),
             sql: d.sql,
             description: d.description,
-            created_at: d.created_at,
-            updated_at: d.updated_at,
+            created_at: utc(d.created_at),
+            updated_at: utc(d.updated_at),
         }
     }
 }
@@ -803,9 +907,9 @@ pub struct DatasetOut {
     /// Columns with types.
     pub columns: Vec<DatasetColumnOut>,
     /// Created (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last change (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<tessera_domain::Dataset> for DatasetOut {
@@ -832,8 +936,8 @@ impl From<tessera_domain::Dataset> for DatasetOut {
                     nulls: c.nulls,
                 })
                 .collect(),
-            created_at: d.created_at,
-            updated_at: d.updated_at,
+            created_at: utc(d.created_at),
+            updated_at: utc(d.updated_at),
         }
     }
 }
@@ -936,11 +1040,11 @@ pub struct JobOut {
     /// Times a worker claimed it (more than one after a restart).
     pub attempts: i32,
     /// Queued at (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last claimed at.
-    pub started_at: Option<NaiveDateTime>,
+    pub started_at: Option<DateTime<Utc>>,
     /// Finished at.
-    pub finished_at: Option<NaiveDateTime>,
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 impl From<tessera_domain::Job> for JobOut {
@@ -951,9 +1055,9 @@ impl From<tessera_domain::Job> for JobOut {
             progress: j.progress,
             error: j.error,
             attempts: j.attempts,
-            created_at: j.created_at,
-            started_at: j.started_at,
-            finished_at: j.finished_at,
+            created_at: utc(j.created_at),
+            started_at: j.started_at.map(utc),
+            finished_at: j.finished_at.map(utc),
         }
     }
 }
@@ -989,9 +1093,9 @@ pub struct ReportOut {
     /// Bytes of its HTML and JSON.
     pub size_bytes: i64,
     /// Created (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last change (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<crate::services::reports::ReportView> for ReportOut {
@@ -1018,8 +1122,8 @@ impl From<crate::services::reports::ReportView> for ReportOut {
             job,
             duration_seconds,
             size_bytes: r.size_bytes,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
         }
     }
 }
@@ -1055,11 +1159,11 @@ pub struct ShareOut {
     /// `/api/v1/reports/shared/{token}`; shown once.
     pub url: Option<String>,
     /// When it stops working.
-    pub expires_at: Option<NaiveDateTime>,
+    pub expires_at: Option<DateTime<Utc>>,
     /// When it was revoked.
-    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<DateTime<Utc>>,
     /// Created (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 impl ShareOut {
@@ -1072,9 +1176,9 @@ impl ShareOut {
                 .as_ref()
                 .map(|t| format!("/api/v1/reports/shared/{t}")),
             token,
-            expires_at: s.expires_at,
-            revoked_at: s.revoked_at,
-            created_at: s.created_at,
+            expires_at: s.expires_at.map(utc),
+            revoked_at: s.revoked_at.map(utc),
+            created_at: utc(s.created_at),
         }
     }
 }

@@ -3,7 +3,7 @@
 use actix_web::{get, post, web};
 
 use crate::auth::Caller;
-use crate::dto::{ChartEnvelope, ChartQueryRequest};
+use crate::dto::{ChartEnvelope, ChartQueryRequest, MetricCatalogOut};
 use crate::error::{ApiResult, Problem};
 use crate::services;
 use crate::services::metrics::MetricParams;
@@ -112,13 +112,13 @@ pub async fn line(
     tag = "charts",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The catalogue", body = ChartEnvelope),
+        (status = 200, description = "The catalogue", body = MetricCatalogOut),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>, _caller: Caller) -> web::Json<serde_json::Value> {
-    web::Json(services::metrics::catalogue(&state))
+pub async fn metrics(state: web::Data<AppState>, _caller: Caller) -> web::Json<MetricCatalogOut> {
+    web::Json(MetricCatalogOut::from(&state.sources.catalog))
 }
 
 /// A realtime metric over its short window (e.g. active_users in the last 5 minutes), briefly cached.

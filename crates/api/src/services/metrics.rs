@@ -340,26 +340,6 @@ pub async fn realtime(
     Ok(answer)
 }
 
-/// The catalogue by chart type.
-pub fn catalogue(state: &AppState) -> Json {
-    let mut by_chart = Map::new();
-    for chart in crate::catalog::CHART_TYPES {
-        let list: Vec<Json> = state
-            .sources
-            .catalog
-            .of_chart(chart)
-            .into_iter()
-            .map(|m| json!({"name": m.name, "description": m.description, "unit": m.unit, "table": m.table, "dimension": m.dimension, "category_column": m.category_column, "fallback": m.fallback}))
-            .collect();
-        by_chart.insert(chart.into(), Json::Array(list));
-    }
-    json!({
-        "success": true,
-        "data": by_chart,
-        "metadata": {"periods": Period::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(), "granularities": Granularity::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(), "generated_at": chrono::Utc::now().to_rfc3339()}
-    })
-}
-
 fn rows(answer: &Json) -> Vec<&Map<String, Json>> {
     answer["data"]
         .as_array()
@@ -421,6 +401,6 @@ fn sample(m: &MetricDef, p: &MetricParams, dimension: Option<&str>) -> Json {
     json!({
         "success": true,
         "data": data,
-        "metadata": {"metric": m.name, "period": period.as_str(), "source": "sample", "cached": false, "generated_at": chrono::Utc::now().to_rfc3339(), "note": "the metric's source is unavailable; this is sample data"}
+        "metadata": {"metric": m.name, "period": period.as_str(), "source": "sample", "cached": false, "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "note": "the metric's source is unavailable; this is sample data"}
     })
 }
