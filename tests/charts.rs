@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
-use tessera_e2e::{assert_problem, spawn_app, TestApp, Tokens};
+use tessera_e2e::{assert_problem, spawn_app, spawn_app_with, TestApp, Tokens};
 
 const DATA: &str = "CREATE TABLE transactions (id INTEGER PRIMARY KEY, user_id INTEGER, amount REAL NOT NULL, category TEXT, created_at TIMESTAMP NOT NULL);
     CREATE INDEX transactions_created_at ON transactions (created_at);
@@ -400,4 +400,65 @@ async fn sql_lab_reads_a_datamart_by_name() {
         .await
         .unwrap();
     assert_eq!(r["rows"], json!([[130.0]]), "{r}");
+}
+
+#[tokio::test]
+async fn cache_control_no_cache_gets_a_fresh_answer_and_a_zero_ttl_switches_the_cache_off() {
+    let app = spawn_app().await;
+    let (admin, source) = setup(&app).await;
+    let first = chart(&app, &admin, bar(&source)).await;
+    assert_eq!(first["metadata"]["cached"], false);
+    // the data changes behind the cache's back
+    tessera_testkit::sqlite_file(
+        &app.org_sources_dir(&admin).await.join("shop.db"),
+        "INSERT INTO transactions (user_id, amount, category, created_at) VALUES (9, 1000.0, 'books', '2026-01-03 10:00:00');",
+    );
+    let books = |v: &Value| {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["category"] == "books")
+            .unwrap()["revenue"]
+            .as_f64()
+            .unwrap()
+    };
+    let stale = chart(&app, &admin, bar(&source)).await;
+    assert_eq!(stale["metadata"]["cached"], true);
+    assert_eq!(books(&stale), 30.0);
+    let r = app
+        .client
+        .post(app.url("/charts/query"))
+        .bearer_auth(&admin.access)
+        .header("cache-control", "no-cache")
+        .json(&bar(&source))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let fresh: Value = r.json().await.unwrap();
+    assert_eq!(fresh["metadata"]["cached"], false);
+    assert_eq!(books(&fresh), 1030.0);
+    // the fresh answer replaced the cached one
+    let after = chart(&app, &admin, bar(&source)).await;
+    assert_eq!(after["metadata"]["cached"], true);
+    assert_eq!(books(&after), 1030.0);
+
+    let uncached = spawn_app_with(&[("TESSERA_CHARTS__CACHE_TTL_SECS", "0")]).await;
+    let (admin, source) = setup(&uncached).await;
+    for _ in 0..2 {
+        let v = chart(&uncached, &admin, bar(&source)).await;
+        assert_eq!(v["metadata"]["cached"], false);
+    }
+    let metric = uncached
+        .get("/charts/bar?metric=revenue&period=30d", Some(&admin.access))
+        .await;
+    assert_eq!(metric.status(), 200);
+    let again: Value = uncached
+        .get("/charts/bar?metric=revenue&period=30d", Some(&admin.access))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["metadata"]["cached"], false);
 }

@@ -1,4 +1,5 @@
-//! Request extractors: the authenticated caller from `Authorization: Bearer ...`.
+//! Request extractors: the authenticated caller from `Authorization: Bearer ...`, and how a
+//! chart request wants the cache used (`Cache-Control: no-cache` asks for a fresh answer).
 
 use std::future::{ready, Ready};
 
@@ -38,4 +39,13 @@ fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
             ApiError::Unauthorized("the Authorization header must be 'Bearer <token>'".into())
         })?;
     state.tokens.verify_access(token)
+}
+
+impl FromRequest for crate::services::charts::CacheUse {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::from_headers(req.headers())))
+    }
 }

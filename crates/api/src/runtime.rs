@@ -33,8 +33,12 @@ pub struct SourceRuntime {
     pub schemas: moka::sync::Cache<DataSourceId, Arc<Schema>>,
     /// Chart answers by organisation + normalised query; keys start with the source id.
     pub charts: moka::sync::Cache<String, Arc<serde_json::Value>>,
+    /// How long chart answers are cached; zero switches the chart cache off.
+    pub charts_ttl: Duration,
     /// Realtime metric answers (short TTL).
     pub realtime: moka::sync::Cache<String, Arc<serde_json::Value>>,
+    /// How long realtime answers are cached; zero switches that cache off.
+    pub realtime_ttl: Duration,
     /// Log generated SQL.
     pub sql_debug: bool,
     /// Which source each organisation's named metrics read, by organisation and source names.
@@ -80,11 +84,13 @@ impl SourceRuntime {
                 .time_to_live(Duration::from_secs(charts.cache_ttl_secs.max(1)))
                 .support_invalidation_closures()
                 .build(),
+            charts_ttl: Duration::from_secs(charts.cache_ttl_secs),
             realtime: moka::sync::Cache::builder()
                 .max_capacity(1_000)
                 .time_to_live(Duration::from_secs(charts.realtime_ttl_secs.max(1)))
                 .support_invalidation_closures()
                 .build(),
+            realtime_ttl: Duration::from_secs(charts.realtime_ttl_secs),
             sql_debug: charts.sql_debug,
             metric_sources: moka::sync::Cache::builder()
                 .max_capacity(10_000)

@@ -129,9 +129,9 @@ impl Default for SourcesSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ChartSettings {
-    /// Seconds identical chart queries are answered from the cache.
+    /// Seconds identical chart queries are answered from the cache (0: no cache).
     pub cache_ttl_secs: u64,
-    /// Seconds realtime metrics are cached.
+    /// Seconds realtime metrics are cached (0: no cache).
     pub realtime_ttl_secs: u64,
     /// Most cached answers.
     pub cache_max_entries: u64,

@@ -6,6 +6,7 @@ use crate::auth::Caller;
 use crate::dto::{ChartEnvelope, ChartQueryRequest, MetricCatalogOut};
 use crate::error::{ApiResult, Problem};
 use crate::services;
+use crate::services::charts::CacheUse;
 use crate::services::metrics::MetricParams;
 use crate::state::AppState;
 
@@ -16,6 +17,7 @@ use crate::state::AppState;
     tag = "charts",
     security(("bearer" = [])),
     request_body = ChartQueryRequest,
+    params(("Cache-Control" = Option<String>, Header, description = "`no-cache` computes a fresh answer (and caches it) instead of answering from the cache")),
     responses(
         (status = 200, description = "The envelope {success, data, metadata}", body = ChartEnvelope),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
@@ -29,9 +31,10 @@ pub async fn query(
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<ChartQueryRequest>,
+    cache: CacheUse,
 ) -> ApiResult<web::Json<serde_json::Value>> {
     Ok(web::Json(
-        services::charts::query(&state, &caller, &body, None, true).await?,
+        services::charts::query(&state, &caller, &body, None, cache).await?,
     ))
 }
 
@@ -39,7 +42,7 @@ pub async fn query(
 #[utoipa::path(
     tag = "charts",
     security(("bearer" = [])),
-    params(MetricParams),
+    params(MetricParams, ("Cache-Control" = Option<String>, Header, description = "`no-cache` computes a fresh answer (and caches it) instead of answering from the cache")),
     responses(
         (status = 200, description = "Rows {label, value, <dimension>}", body = ChartEnvelope),
         (status = 400, description = "Unknown metric or period: the problem names the allowed values", body = Problem, content_type = "application/problem+json"),
@@ -53,9 +56,10 @@ pub async fn bar(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<MetricParams>,
+    cache: CacheUse,
 ) -> ApiResult<web::Json<serde_json::Value>> {
     Ok(web::Json(
-        services::metrics::bar(&state, &caller, &q, "bar").await?,
+        services::metrics::bar(&state, &caller, &q, "bar", cache).await?,
     ))
 }
 
@@ -63,7 +67,7 @@ pub async fn bar(
 #[utoipa::path(
     tag = "charts",
     security(("bearer" = [])),
-    params(MetricParams),
+    params(MetricParams, ("Cache-Control" = Option<String>, Header, description = "`no-cache` computes a fresh answer (and caches it) instead of answering from the cache")),
     responses(
         (status = 200, description = "Slices {label, value, percentage}", body = ChartEnvelope),
         (status = 400, description = "Unknown metric or period", body = Problem, content_type = "application/problem+json"),
@@ -77,9 +81,10 @@ pub async fn pie(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<MetricParams>,
+    cache: CacheUse,
 ) -> ApiResult<web::Json<serde_json::Value>> {
     Ok(web::Json(
-        services::metrics::bar(&state, &caller, &q, "pie").await?,
+        services::metrics::bar(&state, &caller, &q, "pie", cache).await?,
     ))
 }
 
@@ -87,7 +92,7 @@ pub async fn pie(
 #[utoipa::path(
     tag = "charts",
     security(("bearer" = [])),
-    params(MetricParams),
+    params(MetricParams, ("Cache-Control" = Option<String>, Header, description = "`no-cache` computes a fresh answer (and caches it) instead of answering from the cache")),
     responses(
         (status = 200, description = "Points {date, value}, empty buckets as zeros", body = ChartEnvelope),
         (status = 400, description = "Unknown metric, period or granularity", body = Problem, content_type = "application/problem+json"),
@@ -101,9 +106,10 @@ pub async fn line(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<MetricParams>,
+    cache: CacheUse,
 ) -> ApiResult<web::Json<serde_json::Value>> {
     Ok(web::Json(
-        services::metrics::line(&state, &caller, &q).await?,
+        services::metrics::line(&state, &caller, &q, cache).await?,
     ))
 }
 

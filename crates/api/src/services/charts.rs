@@ -25,6 +25,50 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::{datasets, sources};
 use crate::state::AppState;
 
+/// How a chart request uses the answer cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Answer from the cache when it can; store fresh answers.
+    Normal,
+    /// Compute a fresh answer and store it (the client sent `Cache-Control: no-cache`: a
+    /// dashboard's force refresh).
+    Refresh,
+    /// Neither read nor write.
+    Bypass,
+}
+
+impl CacheUse {
+    /// What `Cache-Control` / `Pragma` request headers ask for: `no-cache`, `no-store` or
+    /// `max-age=0` want a fresh answer.
+    pub fn from_headers(headers: &actix_web::http::header::HeaderMap) -> Self {
+        use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+        let fresh = [CACHE_CONTROL, PRAGMA].iter().any(|h| {
+            headers.get_all(h).any(|v| {
+                v.to_str().is_ok_and(|v| {
+                    v.split(',').map(str::trim).any(|d| {
+                        d.eq_ignore_ascii_case("no-cache")
+                            || d.eq_ignore_ascii_case("no-store")
+                            || d.eq_ignore_ascii_case("max-age=0")
+                    })
+                })
+            })
+        });
+        if fresh {
+            Self::Refresh
+        } else {
+            Self::Normal
+        }
+    }
+
+    fn reads(self) -> bool {
+        self == Self::Normal
+    }
+
+    fn writes(self) -> bool {
+        self != Self::Bypass
+    }
+}
+
 /// Parses the request body into a validated chart query (names are checked later against the schema).
 pub fn parse_query(req: &ChartQueryRequest, now: chrono::NaiveDateTime) -> ApiResult<ChartQuery> {
     let mut v = Validator::new();
@@ -345,9 +389,15 @@ pub async fn query(
     caller: &Caller,
     req: &ChartQueryRequest,
     metric: Option<&str>,
-    use_cache: bool,
+    cache: CacheUse,
 ) -> ApiResult<Json> {
     let started = Instant::now();
+    // `charts.cache_ttl_secs = 0` switches the cache off
+    let cache = if state.sources.charts_ttl.is_zero() {
+        CacheUse::Bypass
+    } else {
+        cache
+    };
     let now = tessera_store::now();
     let mut q = parse_query(req, now)?;
 
@@ -389,7 +439,7 @@ pub async fn query(
         .sources
         .charts
         .get(&key)
-        .filter(|_| use_cache && !target_key.is_empty())
+        .filter(|_| cache.reads() && !target_key.is_empty())
     {
         let mut answer = (*hit).clone();
         answer["metadata"]["cached"] = Json::Bool(true);
@@ -438,7 +488,7 @@ pub async fn query(
     if let Some(c) = comparison {
         answer["comparison"] = c;
     }
-    if use_cache {
+    if cache.writes() {
         state.sources.charts.insert(key, Arc::new(answer.clone()));
     }
     Ok(answer)

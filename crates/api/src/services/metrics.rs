@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::catalog::MetricDef;
 use crate::dto::{ChartQueryRequest, FilterIn, MeasureIn, RangeIn, TimeIn};
 use crate::error::{ApiError, ApiResult};
-use crate::services::charts;
+use crate::services::charts::{self, CacheUse};
 use crate::state::AppState;
 
 /// The query string of the seed endpoints.
@@ -138,7 +138,7 @@ async fn run(
     p: &MetricParams,
     time: TimeIn,
     dimension: Option<&str>,
-    use_cache: bool,
+    cache: CacheUse,
 ) -> ApiResult<Json> {
     let result = match source_for(state, caller, m, p).await {
         Ok(source) => {
@@ -147,7 +147,7 @@ async fn run(
                 caller,
                 &request(m, source, p, time, dimension),
                 Some(&m.name),
-                use_cache,
+                cache,
             )
             .await
         }
@@ -169,6 +169,7 @@ pub async fn bar(
     caller: &Caller,
     p: &MetricParams,
     chart: &str,
+    cache: CacheUse,
 ) -> ApiResult<Json> {
     let m = metric(state, p, chart)?;
     let period = period(p)?;
@@ -179,7 +180,7 @@ pub async fn bar(
         period: Some(period.as_str().into()),
         range: None,
     };
-    let mut answer = run(state, caller, m, p, time, Some(&dim), true).await?;
+    let mut answer = run(state, caller, m, p, time, Some(&dim), cache).await?;
     let total: f64 = rows(&answer)
         .iter()
         .filter_map(|r| r.get("value").and_then(Json::as_f64))
@@ -205,7 +206,12 @@ pub async fn bar(
 }
 
 /// Line chart rows: `{date, value}` per bucket, empty buckets as zeros; ratios divide two metrics.
-pub async fn line(state: &AppState, caller: &Caller, p: &MetricParams) -> ApiResult<Json> {
+pub async fn line(
+    state: &AppState,
+    caller: &Caller,
+    p: &MetricParams,
+    cache: CacheUse,
+) -> ApiResult<Json> {
     let m = metric(state, p, "line")?;
     let period = period(p)?;
     let g: Granularity = p
@@ -232,11 +238,11 @@ pub async fn line(state: &AppState, caller: &Caller, p: &MetricParams) -> ApiRes
                         )))
                     }
                 };
-            let num = run(state, caller, num_def, p, time(num_def), None, true).await?;
-            let den = run(state, caller, den_def, p, time(den_def), None, true).await?;
+            let num = run(state, caller, num_def, p, time(num_def), None, cache).await?;
+            let den = run(state, caller, den_def, p, time(den_def), None, cache).await?;
             ratio(m, &num, &den, &num_def.time_column, &den_def.time_column)
         }
-        _ => run(state, caller, m, p, time(m), None, true).await?,
+        _ => run(state, caller, m, p, time(m), None, cache).await?,
     };
     let time_key = m
         .numerator
@@ -307,7 +313,12 @@ pub async fn realtime(
         m.name,
         p.category.as_deref().unwrap_or("")
     );
-    if let Some(hit) = state.sources.realtime.get(&key) {
+    let cached = state
+        .sources
+        .realtime
+        .get(&key)
+        .filter(|_| !state.sources.realtime_ttl.is_zero());
+    if let Some(hit) = cached {
         let mut answer = (*hit).clone();
         answer["metadata"]["cached"] = Json::Bool(true);
         return Ok(answer);
@@ -325,7 +336,7 @@ pub async fn realtime(
             to: fmt(to),
         }),
     };
-    let mut answer = run(state, caller, m, p, time, None, false).await?;
+    let mut answer = run(state, caller, m, p, time, None, CacheUse::Bypass).await?;
     let value = rows(&answer)
         .first()
         .and_then(|r| r.get("value").cloned())
@@ -336,7 +347,9 @@ pub async fn realtime(
     answer["metadata"]["period"] = json!(format!("{window}m"));
     answer["metadata"]["unit"] = json!(m.unit);
     let stored = Arc::new(answer.clone());
-    state.sources.realtime.insert(key, stored);
+    if !state.sources.realtime_ttl.is_zero() {
+        state.sources.realtime.insert(key, stored);
+    }
     Ok(answer)
 }
 
