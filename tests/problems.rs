@@ -26,7 +26,7 @@ async fn wrong_method_is_405() {
     for (method, path) in [
         (reqwest::Method::DELETE, "/auth/login/json"),
         (reqwest::Method::GET, "/auth/register"),
-        (reqwest::Method::DELETE, "/users/me"),
+        (reqwest::Method::PATCH, "/users/me"),
     ] {
         let r = app
             .client

@@ -243,9 +243,17 @@ async fn bad_analysis_requests_are_refused_and_queue_nothing() {
 async fn share_links_open_without_login_until_revoked_or_expired() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let d = app
-        .dataset(&admin.access, "known.csv", KNOWN.as_bytes().to_vec())
+    // a public report needs a public dataset
+    let r = app
+        .upload(
+            &admin.access,
+            "known.csv",
+            KNOWN.as_bytes().to_vec(),
+            &[("is_public", "true")],
+        )
         .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let d: Value = r.json().await.unwrap();
     let q = analyze(
         &app,
         &admin.access,

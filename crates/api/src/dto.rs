@@ -161,6 +161,19 @@ pub struct UpdateMeRequest {
     pub current_password: Option<String>,
 }
 
+/// `PUT /users/{id}`: an admin changes a member; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New display name.
+    pub full_name: Option<String>,
+    /// New role.
+    #[schema(example = "viewer")]
+    pub role: Option<String>,
+    /// `false` deactivates the member: they cannot log in, and their tokens stop working.
+    pub is_active: Option<bool>,
+}
+
 /// `POST /users`: an admin adds a member to their organisation.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
@@ -884,9 +897,11 @@ pub struct DatasetColumnOut {
 pub struct DatasetOut {
     /// Id.
     pub id: String,
-    /// Owning organisation.
-    pub organization_id: String,
-    /// Uploader.
+    /// Owning organisation; left out when the dataset is another organisation's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// Uploader; left out when the dataset is another organisation's.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// Name.
     pub name: String,
@@ -916,7 +931,7 @@ impl From<tessera_domain::Dataset> for DatasetOut {
     fn from(d: tessera_domain::Dataset) -> Self {
         Self {
             id: d.id.to_string(),
-            organization_id: d.org_id.to_string(),
+            organization_id: Some(d.org_id.to_string()),
             owner_id: d.owner_id.map(|u| u.to_string()),
             name: d.name,
             description: d.description,
@@ -939,6 +954,17 @@ impl From<tessera_domain::Dataset> for DatasetOut {
             created_at: utc(d.created_at),
             updated_at: utc(d.updated_at),
         }
+    }
+}
+
+impl DatasetOut {
+    /// What a member of `viewer` sees: another organisation's ids are left out.
+    pub fn seen_by(mut self, viewer: tessera_domain::OrgId) -> Self {
+        if self.organization_id.as_deref() != Some(viewer.to_string().as_str()) {
+            self.organization_id = None;
+            self.owner_id = None;
+        }
+        self
     }
 }
 
@@ -1067,10 +1093,11 @@ impl From<tessera_domain::Job> for JobOut {
 pub struct ReportOut {
     /// Id.
     pub id: String,
-    /// The profiled dataset.
-    pub dataset_id: String,
-    /// Owning organisation.
-    pub organization_id: String,
+    /// The profiled dataset; null once its owner deleted it (the results stay).
+    pub dataset_id: Option<String>,
+    /// Owning organisation; left out when the report is another organisation's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
     /// Title.
     pub title: String,
     /// Description.
@@ -1108,8 +1135,8 @@ impl From<crate::services::reports::ReportView> for ReportOut {
         });
         Self {
             id: r.id.to_string(),
-            dataset_id: r.dataset_id.to_string(),
-            organization_id: r.org_id.to_string(),
+            dataset_id: r.dataset_id.map(|d| d.to_string()),
+            organization_id: Some(r.org_id.to_string()),
             title: r.title,
             description: r.description,
             is_public: r.is_public,
@@ -1125,6 +1152,17 @@ impl From<crate::services::reports::ReportView> for ReportOut {
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
         }
+    }
+}
+
+impl ReportOut {
+    /// What a member of `viewer` (none: a share link's reader) sees: another organisation's id
+    /// is left out.
+    pub fn seen_by(mut self, viewer: Option<tessera_domain::OrgId>) -> Self {
+        if self.organization_id != viewer.map(|o| o.to_string()) {
+            self.organization_id = None;
+        }
+        self
     }
 }
 
@@ -1264,5 +1302,25 @@ impl From<crate::services::reports::Stats> for ReportStatsOut {
                 .collect(),
             recent_reports: s.recent_reports.into_iter().map(ReportOut::from).collect(),
         }
+    }
+}
+
+impl DatasetPage {
+    /// Every item as a member of `viewer` sees it.
+    pub fn seen_by(mut self, viewer: tessera_domain::OrgId) -> Self {
+        self.items = self.items.into_iter().map(|d| d.seen_by(viewer)).collect();
+        self
+    }
+}
+
+impl ReportPage {
+    /// Every item as a member of `viewer` sees it.
+    pub fn seen_by(mut self, viewer: tessera_domain::OrgId) -> Self {
+        self.items = self
+            .items
+            .into_iter()
+            .map(|r| r.seen_by(Some(viewer)))
+            .collect();
+        self
     }
 }

@@ -6,6 +6,7 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -13,14 +14,21 @@ use crate::state::AppState;
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller(req))
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let claimed = token_caller(req);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            current(&state, claimed?).await
+        })
     }
 }
 
-fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
+/// The caller as the token claims them; their signature and expiry are checked here.
+fn token_caller(req: &HttpRequest) -> Result<Caller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
@@ -39,6 +47,46 @@ fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
             ApiError::Unauthorized("the Authorization header must be 'Bearer <token>'".into())
         })?;
     state.tokens.verify_access(token)
+}
+
+/// The caller as the database says they are now: a token outlives neither its user's removal
+/// or deactivation nor a change of role (the member cache keeps the answer a few seconds).
+async fn current(state: &AppState, claimed: Caller) -> Result<Caller, ApiError> {
+    let user = match state.members.get(&claimed.user_id) {
+        Some(user) => user,
+        None => {
+            let (org, id) = (claimed.org_id, claimed.user_id);
+            let found = state
+                .db(
+                    move |conn| match tessera_store::users::find(conn, org, id) {
+                        Ok(u) => Ok(Some(u)),
+                        Err(tessera_store::StoreError::NotFound) => Ok(None),
+                        Err(e) => Err(e.into()),
+                    },
+                )
+                .await?;
+            let Some(user) = found else {
+                return Err(ApiError::Unauthorized(
+                    "the access token's user no longer exists".into(),
+                ));
+            };
+            let user = std::sync::Arc::new(user);
+            state.members.insert(id, user.clone());
+            user
+        }
+    };
+    if user.org_id != claimed.org_id {
+        return Err(ApiError::Unauthorized("the access token is invalid".into()));
+    }
+    if !user.is_active {
+        return Err(ApiError::Unauthorized(
+            "this account is deactivated; ask an admin of your organisation".into(),
+        ));
+    }
+    Ok(Caller {
+        role: user.role,
+        ..claimed
+    })
 }
 
 impl FromRequest for crate::services::charts::CacheUse {

@@ -17,6 +17,10 @@ pub struct AuthSettings {
     pub bcrypt_cost: u32,
     /// The `iss` claim of access tokens.
     pub issuer: String,
+    /// Seconds a member's role and active flag are reused before the database is asked again;
+    /// removing, deactivating or demoting a member takes effect within this time on other
+    /// processes (at once on the process that made the change).
+    pub member_cache_secs: u64,
 }
 
 impl Default for AuthSettings {
@@ -28,6 +32,7 @@ impl Default for AuthSettings {
             refresh_token_expire_days: 14,
             bcrypt_cost: 12,
             issuer: "tessera".into(),
+            member_cache_secs: 5,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use tessera_domain::{User, UserId};
 use tessera_store::{DbConn, DbPool};
 
 use crate::auth::TokenService;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub reports: Arc<ReportSettings>,
     /// Wakes this process's job workers when a job is queued.
     pub jobs: Arc<JobSignal>,
+    /// Members as the database last said (organisation, role, active), by user id.
+    pub members: moka::sync::Cache<UserId, Arc<User>>,
 }
 
 impl AppState {
@@ -72,6 +75,12 @@ impl AppState {
             datasets: Arc::new(config.datasets.clone()),
             reports: Arc::new(config.reports.clone()),
             jobs: Arc::new(JobSignal::default()),
+            members: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(
+                    config.auth.member_cache_secs,
+                ))
+                .build(),
         })
     }
 

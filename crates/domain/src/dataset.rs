@@ -143,8 +143,8 @@ pub struct Report {
     pub id: ReportId,
     /// Owning organisation.
     pub org_id: OrgId,
-    /// The profiled dataset.
-    pub dataset_id: DatasetId,
+    /// The profiled dataset; `None` once its owner deleted it (the report keeps its results).
+    pub dataset_id: Option<DatasetId>,
     /// Who asked for it.
     pub owner_id: Option<UserId>,
     /// Title.

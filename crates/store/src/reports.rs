@@ -17,8 +17,8 @@ pub struct ReportRow {
     pub id: String,
     /// Organisation.
     pub org_id: String,
-    /// Dataset.
-    pub dataset_id: String,
+    /// Dataset (cleared when its owner deletes it).
+    pub dataset_id: Option<String>,
     /// Owner.
     pub owner_id: Option<String>,
     /// Title.
@@ -47,7 +47,12 @@ impl ReportRow {
         Ok(Report {
             id: self.id.parse().map_err(|_| corrupt("id"))?,
             org_id: self.org_id.parse().map_err(|_| corrupt("org_id"))?,
-            dataset_id: self.dataset_id.parse().map_err(|_| corrupt("dataset_id"))?,
+            dataset_id: self
+                .dataset_id
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|_| corrupt("dataset_id"))?,
             owner_id: self
                 .owner_id
                 .as_deref()
@@ -73,7 +78,7 @@ pub fn insert(conn: &mut DbConn, r: &Report) -> Result<(), StoreError> {
         .values(ReportRow {
             id: r.id.to_string(),
             org_id: r.org_id.to_string(),
-            dataset_id: r.dataset_id.to_string(),
+            dataset_id: r.dataset_id.map(|d| d.to_string()),
             owner_id: r.owner_id.map(|u| u.to_string()),
             title: r.title.clone(),
             description: r.description.clone(),
@@ -146,13 +151,35 @@ pub fn find_public(conn: &mut DbConn, id: ReportId) -> Result<Report, StoreError
         .into_domain()
 }
 
-/// The reports of a dataset (any organisation: public datasets can be profiled by others).
-pub fn of_dataset(conn: &mut DbConn, dataset: DatasetId) -> Result<Vec<Report>, StoreError> {
+/// The organisation's reports of a dataset.
+pub fn of_dataset(
+    conn: &mut DbConn,
+    org: OrgId,
+    dataset: DatasetId,
+) -> Result<Vec<Report>, StoreError> {
     let rows: Vec<ReportRow> = reports::table
         .filter(reports::dataset_id.eq(dataset.to_string()))
+        .filter(reports::org_id.eq(org.to_string()))
         .select(ReportRow::as_select())
         .load(conn)?;
     rows.into_iter().map(ReportRow::into_domain).collect()
+}
+
+/// Takes every organisation's reports of a dataset out of the public listing: its owner made it
+/// private or deleted it, so what the reports show of it is no longer for everyone. The one
+/// deliberate write across organisations, made on the dataset owner's behalf.
+pub fn unpublish_all_of_dataset(conn: &mut DbConn, dataset: DatasetId) -> Result<(), StoreError> {
+    diesel::update(
+        reports::table
+            .filter(reports::dataset_id.eq(dataset.to_string()))
+            .filter(reports::is_public.eq(true)),
+    )
+    .set((
+        reports::is_public.eq(false),
+        reports::updated_at.eq(crate::now()),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Records the finished files of a report.

@@ -106,7 +106,7 @@ diesel::table! {
     reports (id) {
         id -> Text,
         org_id -> Text,
-        dataset_id -> Text,
+        dataset_id -> Nullable<Text>,
         owner_id -> Nullable<Text>,
         title -> Text,
         description -> Nullable<Text>,

@@ -208,6 +208,50 @@ pub fn update_profile(
     find(conn, org, id)
 }
 
+/// What an admin may change about a member; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct MemberChanges {
+    /// New display name.
+    pub full_name: Option<String>,
+    /// New role (its wire name).
+    pub role: Option<String>,
+    /// Whether the member may log in and use their tokens.
+    pub is_active: Option<bool>,
+    /// Set by [`update_member`].
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Changes a member of the organisation (admins).
+pub fn update_member(
+    conn: &mut DbConn,
+    org: OrgId,
+    id: UserId,
+    mut changes: MemberChanges,
+) -> Result<User, StoreError> {
+    changes.updated_at = Some(crate::now());
+    let n = diesel::update(
+        users::table
+            .filter(users::id.eq(id.to_string()))
+            .filter(users::org_id.eq(org.to_string())),
+    )
+    .set(&changes)
+    .execute(conn)?;
+    crate::affected(n)?;
+    find(conn, org, id)
+}
+
+/// Removes a member of the organisation; their refresh tokens go with them.
+pub fn delete(conn: &mut DbConn, org: OrgId, id: UserId) -> Result<(), StoreError> {
+    let n = diesel::delete(
+        users::table
+            .filter(users::id.eq(id.to_string()))
+            .filter(users::org_id.eq(org.to_string())),
+    )
+    .execute(conn)?;
+    crate::affected(n)
+}
+
 /// Whether any user exists with this email (in any organisation).
 pub fn email_taken(conn: &mut DbConn, email: &Email) -> Result<bool, StoreError> {
     let n: i64 = users::table

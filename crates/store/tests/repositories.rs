@@ -302,3 +302,71 @@ on_every_backend!(data_sources_are_scoped_named_uniquely_and_cascade, |db| {
         Err(StoreError::NotFound)
     ));
 });
+
+on_every_backend!(
+    deleting_a_dataset_keeps_other_organisations_reports_and_shares,
+    |db| {
+        use tessera_domain::{Dataset, DatasetId, Report, ReportId};
+        use tessera_store::{datasets, reports};
+        let mut conn = migrated(db);
+        let owner = organizations::insert(&mut conn, &OrgName::parse("Owner").unwrap()).unwrap();
+        let other = organizations::insert(&mut conn, &OrgName::parse("Other").unwrap()).unwrap();
+        let now = tessera_store::now();
+        let dataset = Dataset {
+            id: DatasetId::new(),
+            org_id: owner.id,
+            owner_id: None,
+            name: "open".into(),
+            description: None,
+            is_public: true,
+            format: "csv".into(),
+            file_name: "open.csv".into(),
+            storage_path: "x/open.parquet".into(),
+            size_bytes: 1,
+            row_count: 1,
+            column_count: 1,
+            schema: vec![],
+            created_at: now,
+            updated_at: now,
+        };
+        datasets::insert(&mut conn, &dataset).unwrap();
+        let report = |org| Report {
+            id: ReportId::new(),
+            org_id: org,
+            dataset_id: Some(dataset.id),
+            owner_id: None,
+            title: "r".into(),
+            description: None,
+            is_public: true,
+            options_json: "{}".into(),
+            html_path: None,
+            results_path: None,
+            size_bytes: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let (own, theirs) = (report(owner.id), report(other.id));
+        reports::insert(&mut conn, &own).unwrap();
+        reports::insert(&mut conn, &theirs).unwrap();
+        reports::insert_share(&mut conn, other.id, theirs.id, "hash-1", None, None).unwrap();
+        assert_eq!(
+            reports::of_dataset(&mut conn, owner.id, dataset.id)
+                .unwrap()
+                .len(),
+            1,
+            "scoped to the organisation"
+        );
+        reports::delete(&mut conn, owner.id, own.id).unwrap();
+        reports::unpublish_all_of_dataset(&mut conn, dataset.id).unwrap();
+        datasets::delete(&mut conn, owner.id, dataset.id).unwrap();
+        let kept = reports::find(&mut conn, other.id, theirs.id).unwrap();
+        assert_eq!(kept.dataset_id, None);
+        assert!(!kept.is_public);
+        assert_eq!(
+            reports::shares(&mut conn, other.id, theirs.id)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);

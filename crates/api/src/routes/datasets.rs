@@ -63,9 +63,10 @@ pub async fn list(
 ) -> ApiResult<web::Json<DatasetPage>> {
     let q = q.into_inner();
     Ok(web::Json(
-        services::datasets::list(&state, &caller, q.search, q.page, q.limit)
-            .await?
-            .into(),
+        DatasetPage::from(
+            services::datasets::list(&state, &caller, q.search, q.page, q.limit).await?,
+        )
+        .seen_by(caller.org_id),
     ))
 }
 
@@ -87,7 +88,8 @@ pub async fn get(
     id: web::Path<String>,
 ) -> ApiResult<web::Json<DatasetOut>> {
     Ok(web::Json(
-        services::datasets::get(&state, &caller, &id).await?.into(),
+        DatasetOut::from(services::datasets::get(&state, &caller, &id).await?)
+            .seen_by(caller.org_id),
     ))
 }
 

@@ -39,7 +39,9 @@ pub fn api_v1(limits: &RateLimitSettings) -> impl FnOnce(&mut ServiceConfig) + '
                     .service(users::by_role)
                     .service(users::list)
                     .service(users::create)
-                    .service(users::get),
+                    .service(users::get)
+                    .service(users::update)
+                    .service(users::remove),
             )
             .service(
                 scope::scope("/data-sources")

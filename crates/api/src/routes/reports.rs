@@ -99,13 +99,12 @@ pub async fn list(
 #[get("/public")]
 pub async fn public(
     state: web::Data<AppState>,
-    _caller: Caller,
+    caller: Caller,
     q: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<ReportPage>> {
     Ok(web::Json(
-        services::reports::list_public(&state, q.page, q.limit)
-            .await?
-            .into(),
+        ReportPage::from(services::reports::list_public(&state, q.page, q.limit).await?)
+            .seen_by(caller.org_id),
     ))
 }
 
@@ -172,7 +171,7 @@ pub async fn shared(
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::Internal(format!("stored results: {e}")))?;
     Ok(HttpResponse::Ok().json(SharedReportOut {
-        report: v.into(),
+        report: ReportOut::from(v).seen_by(None),
         results: value,
     }))
 }
@@ -195,7 +194,8 @@ pub async fn get(
     id: web::Path<String>,
 ) -> ApiResult<web::Json<ReportOut>> {
     Ok(web::Json(
-        services::reports::get(&state, &caller, &id).await?.into(),
+        ReportOut::from(services::reports::get(&state, &caller, &id).await?)
+            .seen_by(Some(caller.org_id)),
     ))
 }
 

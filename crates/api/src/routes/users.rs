@@ -1,10 +1,11 @@
 //! `/api/v1/users/*`: the caller's profile and their organisation's members.
 
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpResponse};
 
 use crate::auth::Caller;
 use crate::dto::{
-    CreateUserRequest, ListUsersQuery, PageQuery, UpdateMeRequest, UserOut, UserPage,
+    CreateUserRequest, ListUsersQuery, PageQuery, UpdateMeRequest, UpdateUserRequest, UserOut,
+    UserPage,
 };
 use crate::error::{ApiResult, Problem};
 use crate::services;
@@ -50,7 +51,7 @@ pub async fn update_me(
     ))
 }
 
-/// Members of the caller's organisation, newest first.
+/// Members of the caller's organisation, newest first (admins only).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -58,6 +59,7 @@ pub async fn update_me(
     responses(
         (status = 200, description = "A page of users", body = UserPage),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid role or paging", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -71,7 +73,7 @@ pub async fn list(
     Ok(web::Json(page.into()))
 }
 
-/// Members of the caller's organisation with one role.
+/// Members of the caller's organisation with one role (admins only).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -79,6 +81,7 @@ pub async fn list(
     responses(
         (status = 200, description = "A page of users", body = UserPage),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown role or invalid paging", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -93,7 +96,7 @@ pub async fn by_role(
     Ok(web::Json(page.into()))
 }
 
-/// One member of the caller's organisation.
+/// One member of the caller's organisation (admins; others only themselves).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -101,6 +104,7 @@ pub async fn by_role(
     responses(
         (status = 200, description = "The user", body = UserOut),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another member, and the caller is not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in the caller's organisation", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -136,4 +140,57 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let user = services::users::create(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(UserOut::from(user)))
+}
+
+/// Changes a member's name, role or active flag (admins; not their own role or flag).
+/// A deactivated member's next request is a 401 and they cannot log in.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id (UUID)")),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in the caller's organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin changing their own role or flag", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<UpdateUserRequest>,
+) -> ApiResult<web::Json<UserOut>> {
+    Ok(web::Json(
+        services::users::update(&state, &caller, &id, body.into_inner())
+            .await?
+            .into(),
+    ))
+}
+
+/// Removes a member (admins; not themselves). Their tokens stop working at once.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id (UUID)")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in the caller's organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin removing themselves", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    services::users::delete(&state, &caller, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

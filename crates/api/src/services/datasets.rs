@@ -375,15 +375,29 @@ pub async fn update(
         updated_at: None,
     };
     let org = caller.org_id;
+    let private = req.is_public == Some(false);
     let updated = state
-        .db(move |conn| datasets::update(conn, org, current.id, changes.clone()).map_err(not_found))
+        .db(move |conn| {
+            tessera_store::transaction(conn, |conn| {
+                let updated = datasets::update(conn, org, current.id, changes.clone())?;
+                if private {
+                    // what reports show of it is no longer for everyone
+                    reports::unpublish_all_of_dataset(conn, current.id)?;
+                }
+                Ok(updated)
+            })
+            .map_err(not_found)
+        })
         .await?;
     // a dataset made private must stop answering other organisations' cached chart queries
     state.sources.invalidate_dataset(updated.id);
     Ok(updated)
 }
 
-/// Deletes a dataset, its reports and their files; refuses while one of its reports is computing.
+/// Deletes a dataset with the organisation's own reports of it and their files; refuses while
+/// one of those is computing. Other organisations' reports of a public dataset are theirs: they
+/// keep their results (without the dataset), leave the public listing, and their jobs neither
+/// block the delete nor survive it.
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
     caller.require_editor("datasets")?;
     let current = get_owned(state, caller, id).await?;
@@ -392,14 +406,16 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     let gone = state
         .db(move |conn| {
             tessera_store::transaction(conn, |conn| {
-                let reports = reports::of_dataset(conn, dataset_id)?;
+                let reports = reports::of_dataset(conn, org, dataset_id)?;
                 let subjects: Vec<String> = reports.iter().map(|r| r.id.to_string()).collect();
                 if jobs::any_active(conn, &subjects)? {
                     return Ok(None);
                 }
-                for s in &subjects {
-                    jobs::delete_for(conn, s)?;
+                for r in &reports {
+                    jobs::delete_for(conn, &r.id.to_string())?;
+                    reports::delete(conn, org, r.id)?;
                 }
+                reports::unpublish_all_of_dataset(conn, dataset_id)?;
                 datasets::delete(conn, org, dataset_id)?;
                 Ok(Some(reports))
             })

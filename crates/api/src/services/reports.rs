@@ -56,12 +56,14 @@ fn not_found(e: StoreError) -> ApiError {
     }
 }
 
-/// Checks the request against the dataset's schema and queues the profiling job.
+/// Checks the request against the dataset's schema and queues the profiling job (editors and
+/// admins; a report can be public only when its dataset is).
 pub async fn analyze(
     state: &AppState,
     caller: &Caller,
     req: AnalyzeRequest,
 ) -> ApiResult<ReportView> {
+    caller.require_editor("reports")?;
     let mut errors = Vec::new();
     let title = req.report_title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
@@ -108,6 +110,17 @@ pub async fn analyze(
             ));
         }
     }
+    if let Some(d) = dataset.as_ref().filter(|d| !d.is_public) {
+        if req.is_public == Some(true) {
+            errors.push(tessera_domain::FieldError::new(
+                "is_public",
+                format!(
+                    "dataset '{}' is private, so a report of it cannot be public; share it with a link instead",
+                    d.name
+                ),
+            ));
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -124,7 +137,7 @@ pub async fn analyze(
     let report = Report {
         id: ReportId::new(),
         org_id: caller.org_id,
-        dataset_id: dataset.id,
+        dataset_id: Some(dataset.id),
         owner_id: Some(caller.user_id),
         title,
         description: req
@@ -461,8 +474,13 @@ pub fn run_profile_job(
         .map_err(|_| failed("the job names no report".into()))?;
     let report = reports::find_for_worker(&mut conn, rid)
         .map_err(|e| failed(format!("the report is gone: {e}")))?;
-    let dataset = datasets::find_visible(&mut conn, report.org_id, report.dataset_id)
-        .map_err(|e| failed(format!("the dataset is gone: {e}")))?;
+    let dataset = report
+        .dataset_id
+        .ok_or_else(|| failed("the dataset was deleted by its owner".into()))
+        .and_then(|id| {
+            datasets::find_visible(&mut conn, report.org_id, id)
+                .map_err(|e| failed(format!("the dataset is gone: {e}")))
+        })?;
     drop(conn);
     let options: ReportOptions = serde_json::from_str(&report.options_json)
         .map_err(|e| failed(format!("stored options: {e}")))?;

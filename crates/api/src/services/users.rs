@@ -1,11 +1,12 @@
-//! Members of the caller's organisation: profile, listing, lookup and creation.
+//! Members of the caller's organisation: profile, listing, lookup, creation, changes and removal.
+//! Only admins list and manage members (their emails included); others see themselves.
 
 use tessera_domain::error::Validator;
 use tessera_domain::{Email, FullName, Page, PageRequest, Password, Role, User, UserId};
 use tessera_store::{refresh_tokens, users, StoreError};
 
 use crate::auth::Caller;
-use crate::dto::{CreateUserRequest, UpdateMeRequest};
+use crate::dto::{CreateUserRequest, UpdateMeRequest, UpdateUserRequest};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -76,7 +77,7 @@ pub async fn update_me(state: &AppState, caller: &Caller, req: UpdateMeRequest) 
         .await
 }
 
-/// One page of the caller's organisation's members, optionally of one role.
+/// One page of the caller's organisation's members, optionally of one role (admins only).
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -84,6 +85,7 @@ pub async fn list(
     page: Option<i64>,
     limit: Option<i64>,
 ) -> ApiResult<Page<User>> {
+    caller.require_user_admin()?;
     let role = role.map(str::parse::<Role>).transpose()?;
     let page = PageRequest::new(page, limit)?;
     let org = caller.org_id;
@@ -92,11 +94,18 @@ pub async fn list(
         .await
 }
 
-/// A member of the caller's organisation; a malformed id or another organisation's user is 404.
+fn parse_id(id: &str) -> ApiResult<UserId> {
+    id.parse()
+        .map_err(|_| ApiError::NotFound(format!("no user with id '{id}'")))
+}
+
+/// A member of the caller's organisation (admins; others only themselves); a malformed id or
+/// another organisation's user is 404.
 pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<User> {
-    let id: UserId = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no user with id '{id}'")))?;
+    let id = parse_id(id)?;
+    if id != caller.user_id {
+        caller.require_user_admin()?;
+    }
     let org = caller.org_id;
     state
         .db(move |conn| Ok(users::find(conn, org, id)?))
@@ -146,4 +155,75 @@ pub async fn create(state: &AppState, caller: &Caller, req: CreateUserRequest) -
             })
         })
         .await
+}
+
+/// Changes a member's name, role or active flag (admins; never their own role or flag, so an
+/// organisation always keeps an admin). Deactivation ends the member's sessions at once.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: UpdateUserRequest,
+) -> ApiResult<User> {
+    caller.require_user_admin()?;
+    let id = parse_id(id)?;
+    let mut v = Validator::new();
+    let full_name = req
+        .full_name
+        .as_deref()
+        .and_then(|n| v.check(FullName::parse(n)));
+    let role = req.role.as_deref().and_then(|r| v.check(r.parse::<Role>()));
+    v.finish()?;
+    let demotes_self = role.is_some_and(|r| r != caller.role) || req.is_active == Some(false);
+    if id == caller.user_id && demotes_self {
+        return Err(ApiError::Conflict(
+            "you cannot change your own role or deactivate yourself; another admin can".into(),
+        ));
+    }
+    let changes = users::MemberChanges {
+        full_name: full_name.map(FullName::into_inner),
+        role: role.map(|r| r.as_str().to_owned()),
+        is_active: req.is_active,
+        updated_at: None,
+    };
+    let org = caller.org_id;
+    let deactivated = req.is_active == Some(false);
+    let user = state
+        .db(move |conn| {
+            tessera_store::transaction(conn, |conn| {
+                let user = users::update_member(conn, org, id, changes.clone())?;
+                if deactivated {
+                    refresh_tokens::revoke_all_of_user(conn, org, id)?;
+                }
+                Ok::<_, StoreError>(user)
+            })
+            .map_err(not_found(id))
+        })
+        .await?;
+    state.members.invalidate(&id);
+    Ok(user)
+}
+
+/// Removes a member (admins; not themselves). Their next request with a token is a 401.
+pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
+    caller.require_user_admin()?;
+    let id = parse_id(id)?;
+    if id == caller.user_id {
+        return Err(ApiError::Conflict(
+            "you cannot remove yourself; another admin can".into(),
+        ));
+    }
+    let org = caller.org_id;
+    state
+        .db(move |conn| users::delete(conn, org, id).map_err(not_found(id)))
+        .await?;
+    state.members.invalidate(&id);
+    Ok(())
+}
+
+fn not_found(id: UserId) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => ApiError::NotFound(format!("no user with id '{id}'")),
+        other => other.into(),
+    }
 }

@@ -1,0 +1,29 @@
+-- Undo 000004: reports without a dataset cannot exist before it.
+PRAGMA foreign_keys = OFF;
+BEGIN;
+DROP INDEX jobs_status_org_idx;
+DELETE FROM report_shares WHERE report_id IN (SELECT id FROM reports WHERE dataset_id IS NULL);
+DELETE FROM reports WHERE dataset_id IS NULL;
+CREATE TABLE reports_rebuilt (
+    id            VARCHAR(36)   NOT NULL PRIMARY KEY,
+    org_id        VARCHAR(36)   NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    dataset_id    VARCHAR(36)   NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+    owner_id      VARCHAR(36),
+    title         VARCHAR(200)  NOT NULL,
+    description   TEXT,
+    is_public     BOOLEAN       NOT NULL,
+    options_json  TEXT          NOT NULL,
+    html_path     VARCHAR(1024),
+    results_path  VARCHAR(1024),
+    size_bytes    BIGINT        NOT NULL,
+    created_at    TIMESTAMP     NOT NULL,
+    updated_at    TIMESTAMP     NOT NULL
+);
+INSERT INTO reports_rebuilt SELECT id, org_id, dataset_id, owner_id, title, description, is_public,
+    options_json, html_path, results_path, size_bytes, created_at, updated_at FROM reports;
+DROP TABLE reports;
+ALTER TABLE reports_rebuilt RENAME TO reports;
+CREATE INDEX reports_org_idx ON reports (org_id, created_at);
+CREATE INDEX reports_dataset_idx ON reports (dataset_id);
+COMMIT;
+PRAGMA foreign_keys = ON;

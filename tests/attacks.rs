@@ -1,0 +1,405 @@
+//! Regression tests replaying the attacks of the outside audit of `main` (issue 10): each test
+//! reproduces an attack that once worked and shows that it no longer does, while the server
+//! keeps answering.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jsonwebtoken::{EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tessera_e2e::{assert_problem, spawn_app, spawn_app_with, TestApp, Tokens, SECRET};
+
+const CSV: &str = "region,units\nnorth,3\nsouth,5\nnorth,8\n";
+
+async fn json_of(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+/// The caller's own user.
+async fn me(app: &TestApp, t: &Tokens) -> Value {
+    json_of(app.get("/users/me", Some(&t.access)).await).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles and tokens
+
+#[tokio::test]
+async fn a_viewer_cannot_queue_reports_and_a_private_dataset_has_no_public_report() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (_, viewer) = app.member(&admin, "viewer").await;
+    let d = app
+        .dataset(&admin.access, "private.csv", CSV.as_bytes().to_vec())
+        .await;
+    let id = d["id"].as_str().unwrap();
+    // the attack: a viewer publishes the top values of a private dataset to every organisation
+    let r = app
+        .post(
+            "/reports/analyze",
+            json!({"dataset_id": id, "report_title": "leak", "is_public": true}),
+            Some(&viewer.access),
+        )
+        .await;
+    assert_problem(r, 403).await;
+    // an editor cannot either: the dataset is private
+    let r = app
+        .post(
+            "/reports/analyze",
+            json!({"dataset_id": id, "report_title": "leak", "is_public": true}),
+            Some(&admin.access),
+        )
+        .await;
+    let p = assert_problem(r, 422).await;
+    assert_eq!(p["errors"][0]["field"], "is_public", "{p}");
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    let public = json_of(app.get("/reports/public", Some(&stranger.access)).await).await;
+    assert_eq!(public["total"], 0, "{public}");
+    // a private report of it is fine
+    let r = app
+        .post(
+            "/reports/analyze",
+            json!({"dataset_id": id, "report_title": "mine"}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn a_removed_deactivated_or_demoted_member_loses_their_rights_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (_, editor) = app.member(&admin, "editor").await;
+    let (_, gone) = app.member(&admin, "editor").await;
+    let (viewer_email, viewer) = app.member(&admin, "viewer").await;
+    let editor_id = me(&app, &editor).await["id"].as_str().unwrap().to_owned();
+    let gone_id = me(&app, &gone).await["id"].as_str().unwrap().to_owned();
+    let viewer_id = me(&app, &viewer).await["id"].as_str().unwrap().to_owned();
+
+    // demoted: the editor's token still says editor, the database says viewer
+    let r = app
+        .put(
+            &format!("/users/{editor_id}"),
+            json!({"role": "viewer"}),
+            &admin.access,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            "/data-sources",
+            json!({"name": "x", "kind": "sqlite", "url": "sqlite://x.db"}),
+            Some(&editor.access),
+        )
+        .await;
+    assert_problem(r, 403).await;
+
+    // removed: the next request is a 401, and so is a refresh
+    assert_eq!(
+        app.delete(&format!("/users/{gone_id}"), &admin.access)
+            .await
+            .status(),
+        204
+    );
+    assert_problem(app.get("/users/me", Some(&gone.access)).await, 401).await;
+    assert_problem(
+        app.post(
+            "/auth/refresh",
+            json!({"refresh_token": gone.refresh}),
+            None,
+        )
+        .await,
+        401,
+    )
+    .await;
+
+    // deactivated: 401 on the next request, no login, no refresh; reactivated: back in
+    let r = app
+        .put(
+            &format!("/users/{viewer_id}"),
+            json!({"is_active": false}),
+            &admin.access,
+        )
+        .await;
+    assert_eq!(json_of(r).await["is_active"], false);
+    let p = assert_problem(app.get("/users/me", Some(&viewer.access)).await, 401).await;
+    assert!(p["detail"].as_str().unwrap().contains("deactivated"), "{p}");
+    assert_problem(
+        app.post(
+            "/auth/login/json",
+            json!({"email": viewer_email, "password": "member-pass-1"}),
+            None,
+        )
+        .await,
+        401,
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/auth/refresh",
+            json!({"refresh_token": viewer.refresh}),
+            None,
+        )
+        .await,
+        401,
+    )
+    .await;
+    app.put(
+        &format!("/users/{viewer_id}"),
+        json!({"is_active": true}),
+        &admin.access,
+    )
+    .await;
+    app.login(&viewer_email, "member-pass-1").await;
+
+    // only admins manage members, and an admin cannot lock themselves out
+    let admin_id = me(&app, &admin).await["id"].as_str().unwrap().to_owned();
+    assert_problem(
+        app.delete(&format!("/users/{admin_id}"), &admin.access)
+            .await,
+        409,
+    )
+    .await;
+    assert_problem(
+        app.put(
+            &format!("/users/{admin_id}"),
+            json!({"role": "viewer"}),
+            &admin.access,
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_problem(
+        app.delete(&format!("/users/{viewer_id}"), &viewer.access)
+            .await,
+        403,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_for_a_user_that_does_not_exist_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let org = me(&app, &admin).await["organization_id"].clone();
+    let now = chrono::Utc::now().timestamp();
+    // signed with the right secret, naming the right organisation, for nobody
+    let ghost = jsonwebtoken::encode(
+        &Header::default(),
+        &json!({"sub": uuid::Uuid::new_v4().to_string(), "org": org, "role": "admin", "iss": "tessera", "iat": now, "exp": now + 600, "jti": "x"}),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_problem(app.get("/users/me", Some(&ghost)).await, 401).await;
+    assert_problem(app.get("/data-sources", Some(&ghost)).await, 401).await;
+    // a real user's id under another organisation's id
+    let id = me(&app, &admin).await["id"].clone();
+    let moved = jsonwebtoken::encode(
+        &Header::default(),
+        &json!({"sub": id, "org": uuid::Uuid::new_v4().to_string(), "role": "admin", "iss": "tessera", "iat": now, "exp": now + 600, "jti": "y"}),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_problem(app.get("/users/me", Some(&moved)).await, 401).await;
+}
+
+#[tokio::test]
+async fn only_admins_list_members_and_their_emails() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (_, editor) = app.member(&admin, "editor").await;
+    let (_, viewer) = app.member(&admin, "viewer").await;
+    for t in [&editor, &viewer] {
+        assert_problem(app.get("/users", Some(&t.access)).await, 403).await;
+        assert_problem(app.get("/users/role/admin", Some(&t.access)).await, 403).await;
+        let admin_id = me(&app, &admin).await["id"].as_str().unwrap().to_owned();
+        assert_problem(
+            app.get(&format!("/users/{admin_id}"), Some(&t.access))
+                .await,
+            403,
+        )
+        .await;
+        // themselves, yes
+        let own = me(&app, t).await["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            app.get(&format!("/users/{own}"), Some(&t.access))
+                .await
+                .status(),
+            200
+        );
+    }
+    let all = json_of(app.get("/users", Some(&admin.access)).await).await;
+    assert!(all["total"].as_u64().unwrap() >= 3);
+}
+
+#[tokio::test]
+async fn public_listings_leave_out_other_organisations_ids() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let r = app
+        .upload(
+            &admin.access,
+            "open.csv",
+            CSV.as_bytes().to_vec(),
+            &[("is_public", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let d = json_of(r).await;
+    assert!(
+        d["organization_id"].is_string(),
+        "the owner sees its own ids"
+    );
+    let id = d["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/reports/analyze",
+            json!({"dataset_id": id, "report_title": "open", "is_public": true}),
+            Some(&admin.access),
+        )
+        .await;
+    let rid = json_of(r).await["id"].as_str().unwrap().to_owned();
+    app.wait_report(&admin.access, &rid).await;
+
+    let (_, other) = app.register_and_login("other", Some("Other")).await;
+    let list = json_of(app.get("/datasets", Some(&other.access)).await).await;
+    let seen = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert!(seen.get("organization_id").is_none(), "{seen}");
+    assert!(seen.get("owner_id").is_none(), "{seen}");
+    let one = json_of(
+        app.get(&format!("/datasets/{id}"), Some(&other.access))
+            .await,
+    )
+    .await;
+    assert!(one.get("organization_id").is_none() && one.get("owner_id").is_none());
+    let public = json_of(app.get("/reports/public", Some(&other.access)).await).await;
+    assert_eq!(public["total"], 1, "{public}");
+    assert!(public["items"][0].get("organization_id").is_none());
+    let rep = json_of(
+        app.get(&format!("/reports/{rid}"), Some(&other.access))
+            .await,
+    )
+    .await;
+    assert!(rep.get("organization_id").is_none(), "{rep}");
+    let body = serde_json::to_string(&public).unwrap() + &serde_json::to_string(&list).unwrap();
+    let admin_me = me(&app, &admin).await;
+    for secret in [&admin_me["organization_id"], &admin_me["id"]] {
+        assert!(!body.contains(secret.as_str().unwrap()), "{secret} leaked");
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_public_dataset_keeps_other_organisations_reports() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let d = json_of(
+        app.upload(
+            &admin.access,
+            "shared.csv",
+            CSV.as_bytes().to_vec(),
+            &[("is_public", "true")],
+        )
+        .await,
+    )
+    .await;
+    let id = d["id"].as_str().unwrap().to_owned();
+    let (_, other) = app.register_and_login("other", Some("Other")).await;
+    let r = app
+        .post(
+            "/reports/analyze",
+            json!({"dataset_id": id, "report_title": "theirs", "is_public": true}),
+            Some(&other.access),
+        )
+        .await;
+    let theirs = json_of(r).await["id"].as_str().unwrap().to_owned();
+    app.wait_report(&other.access, &theirs).await;
+    let share = json_of(
+        app.post(
+            &format!("/reports/{theirs}/share"),
+            json!({}),
+            Some(&other.access),
+        )
+        .await,
+    )
+    .await;
+    let token = share["token"].as_str().unwrap().to_owned();
+
+    assert_eq!(
+        app.delete(&format!("/datasets/{id}"), &admin.access)
+            .await
+            .status(),
+        204
+    );
+    // the other organisation keeps its report, its results and its share link
+    let rep = json_of(
+        app.get(&format!("/reports/{theirs}"), Some(&other.access))
+            .await,
+    )
+    .await;
+    assert_eq!(rep["status"], "succeeded", "{rep}");
+    assert!(rep["dataset_id"].is_null(), "{rep}");
+    assert_eq!(rep["is_public"], false, "no longer listed publicly");
+    let results = app
+        .get(&format!("/reports/{theirs}/results"), Some(&other.access))
+        .await;
+    assert_eq!(results.status(), 200);
+    let shared = app
+        .get(&format!("/reports/shared/{token}?format=json"), None)
+        .await;
+    assert_eq!(shared.status(), 200);
+}
+
+#[tokio::test]
+async fn another_organisations_queued_report_does_not_block_the_owners_delete() {
+    // no workers: every job stays queued, as a long-running one would stay active
+    let app = spawn_app_with(&[("TESSERA_REPORTS__WORKERS", "0")]).await;
+    let admin = app.admin().await;
+    let d = json_of(
+        app.upload(
+            &admin.access,
+            "shared.csv",
+            CSV.as_bytes().to_vec(),
+            &[("is_public", "true")],
+        )
+        .await,
+    )
+    .await;
+    let id = d["id"].as_str().unwrap().to_owned();
+    let (_, other) = app.register_and_login("other", Some("Other")).await;
+    let r = app
+        .post(
+            "/reports/analyze",
+            json!({"dataset_id": id, "report_title": "pending"}),
+            Some(&other.access),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        app.delete(&format!("/datasets/{id}"), &admin.access)
+            .await
+            .status(),
+        204
+    );
+    // the owner's own queued report still blocks its own delete
+    let d2 = app
+        .dataset(&admin.access, "mine.csv", CSV.as_bytes().to_vec())
+        .await;
+    let id2 = d2["id"].as_str().unwrap();
+    app.post(
+        "/reports/analyze",
+        json!({"dataset_id": id2, "report_title": "own"}),
+        Some(&admin.access),
+    )
+    .await;
+    assert_problem(
+        app.delete(&format!("/datasets/{id2}"), &admin.access).await,
+        409,
+    )
+    .await;
+}
