@@ -403,3 +403,51 @@ async fn another_organisations_queued_report_does_not_block_the_owners_delete() 
     )
     .await;
 }
+
+#[tokio::test]
+async fn without_a_configured_secret_a_random_one_is_generated_and_kept() {
+    let app = spawn_app_with(&[("SECRET_KEY", "")]).await;
+    let key_file = app.dir().path().join("secret.key");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert!(key.len() >= 64 && key != SECRET);
+    let admin = app.admin().await;
+    // the published test secret no longer forges anything
+    let me_ = me(&app, &admin).await;
+    let now = chrono::Utc::now().timestamp();
+    let forged = jsonwebtoken::encode(
+        &Header::default(),
+        &json!({"sub": me_["id"], "org": me_["organization_id"], "role": "admin", "iss": "tessera", "iat": now, "exp": now + 600, "jti": "f"}),
+        &EncodingKey::from_secret(b"dev-insecure-secret-change-me"),
+    )
+    .unwrap();
+    assert_problem(app.get("/users/me", Some(&forged)).await, 401).await;
+    // a restart on the same directory keeps the key: the token still works
+    app.handle.stop().await;
+    let again = tessera_e2e::spawn_app_in(app.dir(), &[("SECRET_KEY", "")], |_| {}).await;
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key);
+    assert_eq!(
+        again.get("/users/me", Some(&admin.access)).await.status(),
+        200
+    );
+}
+
+#[test]
+fn the_placeholder_secret_is_refused_on_a_public_bind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = std::collections::HashMap::new();
+    env.insert(
+        "DATABASE_URL".to_owned(),
+        format!("sqlite://{}/t.db", dir.path().display()),
+    );
+    env.insert(
+        "SECRET_KEY".to_owned(),
+        "dev-insecure-secret-change-me".to_owned(),
+    );
+    env.insert("TESSERA_BOOTSTRAP__DEMO".to_owned(), "false".to_owned());
+    let settings = tessera_server::Settings::load_from(None, env).unwrap();
+    let refused = tessera_server::Application::build(&settings, "0.0.0.0:0");
+    let Err(e) = refused else {
+        panic!("a public bind with the placeholder secret started")
+    };
+    assert!(e.to_string().contains("placeholder"), "{e}");
+}

@@ -62,6 +62,10 @@ pub async fn spawn_app_in(
         format!("sqlite://{}/tessera.db", dir.path().display()),
     );
     env.insert("SECRET_KEY".into(), SECRET.into());
+    env.insert(
+        "TESSERA_AUTH__SECRET_KEY_FILE".into(),
+        format!("{}/secret.key", dir.path().display()),
+    );
     env.insert("TESSERA_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
     env.insert("TESSERA_AUTH__BCRYPT_COST".into(), "4".into());
     env.insert("TESSERA_HTTP__RATE_LIMIT__ENABLED".into(), "false".into());

@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AuthSettings {
-    /// HMAC key signing access tokens; production refuses a missing or default one.
+    /// HMAC key signing access tokens and sealing credentials; empty means generated and kept
+    /// in `secret_key_file`; production refuses a missing or default one.
     #[serde(skip_serializing)]
     pub secret_key: tessera_domain::Secret,
+    /// Where a generated secret key is kept.
+    pub secret_key_file: std::path::PathBuf,
     /// Access token lifetime.
     pub access_token_expire_minutes: u64,
     /// Refresh token lifetime.
@@ -27,7 +30,7 @@ impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             secret_key: tessera_domain::Secret::default(),
-
+            secret_key_file: "./data/secret.key".into(),
             access_token_expire_minutes: 30,
             refresh_token_expire_days: 14,
             bcrypt_cost: 12,

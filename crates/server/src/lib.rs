@@ -1,6 +1,7 @@
 //! The `tessera` server: configuration, wiring and start-up. `main.rs` only parses the command line.
 
 pub mod bootstrap;
+pub mod secrets;
 pub mod settings;
 pub mod telemetry;
 
@@ -34,6 +35,9 @@ pub enum StartError {
     /// Settings rejected by a component.
     #[error("configuration: {0}")]
     Config(String),
+    /// The secret key cannot be used.
+    #[error(transparent)]
+    Secret(#[from] secrets::SecretError),
 }
 
 /// A built, bound server, ready to run.
@@ -64,6 +68,12 @@ pub fn migrate(pool: &DbPool) -> Result<Vec<String>, StartError> {
 impl Application {
     /// Connects, migrates, bootstraps and binds `bind` (port 0 picks a free port).
     pub fn build(settings: &Settings, bind: &str) -> Result<Self, StartError> {
+        let (settings, generated) = secrets::resolve(settings)?;
+        let settings = &settings;
+        secrets::check_exposure(settings, bind)?;
+        if generated {
+            tracing::info!(file = %settings.auth.secret_key_file.display(), "generated the secret key; keep this file (and back it up): sealed credentials need it");
+        }
         let pool = connect(settings)?;
         if settings.database.migrate_on_start {
             let applied = migrate(&pool)?;

@@ -69,6 +69,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Serve { bind } => serve(settings, bind),
         Command::DemoData { rows } => {
+            // the demo source's URL is sealed with the server's key
+            let (settings, _) = tessera_server::secrets::resolve(&settings)?;
             let pool = tessera_server::connect(&settings)?;
             tessera_server::migrate(&pool)?;
             let mut conn = pool.get()?;
@@ -102,7 +104,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 fn serve(settings: Settings, bind: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     if settings.uses_placeholder_secret() {
-        tracing::warn!("using the development placeholder secret key; set SECRET_KEY before exposing this server");
+        tracing::warn!("using a placeholder secret key (allowed on loopback only); set SECRET_KEY before exposing this server");
     }
     let bind = bind.unwrap_or_else(|| settings.server.bind.clone());
     actix_web::rt::System::new().block_on(async move {

@@ -14,7 +14,8 @@ use tessera_api::{
 
 /// The compiled-in defaults, documented line by line.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
-/// The placeholder secret of `config/default.toml`, refused in production.
+/// The placeholder secret earlier versions shipped in `config/default.toml`: published, so it
+/// is refused in production and on any bind address but loopback.
 pub const PLACEHOLDER_SECRET: &str = "dev-insecure-secret-change-me";
 
 /// Everything Tessera can be configured with.
@@ -186,11 +187,8 @@ impl Settings {
     /// Refuses unsafe or inconsistent values.
     fn validate(&self) -> Result<(), SettingsError> {
         let secret = self.auth.secret_key.expose().trim();
-        let looks_like_an_example = ["change-me", "replace-with", "changeme", "example"]
-            .iter()
-            .any(|w| secret.to_ascii_lowercase().contains(w));
         if self.profile == Profile::Production
-            && (secret.is_empty() || secret == PLACEHOLDER_SECRET || looks_like_an_example)
+            && (secret.is_empty() || self.uses_placeholder_secret())
         {
             return Err(SettingsError::Invalid(
                 "the production profile needs a real secret key: set SECRET_KEY or TESSERA_AUTH__SECRET_KEY".into(),
@@ -201,7 +199,8 @@ impl Settings {
                 "in production the secret key must be at least 32 characters".into(),
             ));
         }
-        if secret.len() < 16 {
+        // empty: generated on start (see `secrets::resolve`)
+        if !secret.is_empty() && secret.len() < 16 {
             return Err(SettingsError::Invalid(
                 "auth.secret_key must be at least 16 characters".into(),
             ));
@@ -251,9 +250,14 @@ impl Settings {
         Ok(())
     }
 
-    /// Whether the placeholder secret is in use (development warns about it).
+    /// Whether the secret key is a published placeholder or an example value (refused in
+    /// production and on non-loopback binds).
     pub fn uses_placeholder_secret(&self) -> bool {
-        self.auth.secret_key.expose() == PLACEHOLDER_SECRET
+        let secret = self.auth.secret_key.expose().trim().to_ascii_lowercase();
+        secret == PLACEHOLDER_SECRET
+            || ["change-me", "replace-with", "changeme", "example"]
+                .iter()
+                .any(|w| secret.contains(w))
     }
 }
 
@@ -340,7 +344,12 @@ mod tests {
         assert_eq!(s.profile, Profile::Development);
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert!(s.database.url.starts_with("sqlite://"));
-        assert!(s.uses_placeholder_secret());
+        // no published default: the key is generated on first start
+        assert!(s.auth.secret_key.expose().is_empty());
+        assert!(!s.uses_placeholder_secret());
+        let placeholder =
+            Settings::load_from(None, env(&[("SECRET_KEY", PLACEHOLDER_SECRET)])).unwrap();
+        assert!(placeholder.uses_placeholder_secret());
     }
 
     #[test]
