@@ -451,3 +451,117 @@ fn the_placeholder_secret_is_refused_on_a_public_bind() {
     };
     assert!(e.to_string().contains("placeholder"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Information leaks
+
+/// Whether a text names an absolute filesystem path.
+fn names_a_path(text: &str, dir: &std::path::Path) -> bool {
+    let dir = dir.display().to_string();
+    text.contains(&dir)
+        || [
+            "/etc/", "/tmp/", "/root", "/home/", "/var/", "/work/", "/data/",
+        ]
+        .iter()
+        .any(|p| text.contains(p))
+}
+
+#[tokio::test]
+async fn no_problem_detail_or_listing_names_a_server_path() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let dir = app.dir().path().to_path_buf();
+    let org_dir = app.org_sources_dir(&admin).await;
+    tessera_testkit::sqlite_file(&org_dir.join("shop.db"), "CREATE TABLE t (a INTEGER);");
+    let mut details = Vec::new();
+    let app_db = app.app_database().display().to_string();
+    for url in [
+        "sqlite://../../../../etc/passwd".to_owned(),
+        "sqlite:///etc/passwd".to_owned(),
+        "sqlite://missing.db".to_owned(),
+        format!("sqlite://{app_db}"),
+        format!("sqlite://{}", org_dir.join("shop.db").display()).replace("shop.db", "../shop.db"),
+    ] {
+        for path in ["/data-sources", "/data-sources/test"] {
+            let r = app
+                .post(
+                    path,
+                    json!({"name": "p", "kind": "sqlite", "url": url}),
+                    Some(&admin.access),
+                )
+                .await;
+            assert!(r.status().is_client_error(), "{url}: {}", r.status());
+            details.push(r.text().await.unwrap());
+        }
+    }
+    // a registered file that disappears
+    let src = json_of(
+        app.post(
+            "/data-sources",
+            json!({"name": "shop", "kind": "sqlite", "url": "sqlite://shop.db"}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(src["database"], "shop.db", "{src}");
+    let listed = app.get("/data-sources", Some(&admin.access)).await;
+    details.push(listed.text().await.unwrap());
+    std::fs::remove_file(org_dir.join("shop.db")).unwrap();
+    let id = src["id"].as_str().unwrap();
+    for r in [
+        app.get(&format!("/data-sources/{id}/tables"), Some(&admin.access))
+            .await,
+        app.post(
+            "/queries/run",
+            json!({"source_id": id, "sql": "SELECT 1"}),
+            Some(&admin.access),
+        )
+        .await,
+    ] {
+        assert!(!r.status().is_success());
+        details.push(r.text().await.unwrap());
+    }
+    for d in &details {
+        assert!(!names_a_path(d, &dir), "a server path leaked: {d}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_answer_only_local_clients_or_the_metrics_token() {
+    let app = spawn_app().await;
+    let url = format!("{}/metrics", app.base);
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
+    // through a proxy, the client is not local
+    let proxied = app
+        .client
+        .get(&url)
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(proxied, 401).await;
+
+    let guarded =
+        spawn_app_with(&[("TESSERA_HTTP__METRICS_TOKEN", "scrape-token-0123456789")]).await;
+    let url = format!("{}/metrics", guarded.base);
+    assert_problem(guarded.client.get(&url).send().await.unwrap(), 401).await;
+    let wrong = guarded
+        .client
+        .get(&url)
+        .bearer_auth("scrape-token-wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(wrong, 401).await;
+    let right = guarded
+        .client
+        .get(&url)
+        .bearer_auth("scrape-token-0123456789")
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right.text().await.unwrap().contains("# TYPE"));
+}

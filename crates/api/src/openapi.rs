@@ -32,7 +32,7 @@ use crate::error::{Problem, ProblemField};
 )]
 pub struct ApiDoc;
 
-/// Adds the `bearer` JWT security scheme.
+/// Adds the `bearer` JWT security scheme, and the static token of `GET /metrics`.
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -44,6 +44,15 @@ impl Modify for BearerScheme {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`http.metrics_token`, for GET /metrics"))
                     .build(),
             ),
         );

@@ -54,6 +54,10 @@ pub struct HttpSettings {
     pub hsts: bool,
     /// Rate limits.
     pub rate_limit: RateLimitSettings,
+    /// `GET /metrics` needs `Authorization: Bearer <this>`; when empty, it answers only clients
+    /// on this machine that did not come through a proxy.
+    #[serde(skip_serializing)]
+    pub metrics_token: tessera_domain::Secret,
 }
 
 impl Default for HttpSettings {
@@ -67,6 +71,7 @@ impl Default for HttpSettings {
             form_limit_bytes: 64 * 1024,
             hsts: false,
             rate_limit: RateLimitSettings::default(),
+            metrics_token: tessera_domain::Secret::default(),
         }
     }
 }

@@ -94,14 +94,15 @@ impl ConnectionSpec {
                         return Err(invalid("give a url (sqlite://FILE) or database (the file)"))
                     }
                 };
-                let path = sqlite_file(&raw, policy)?;
-                let display = path.display().to_string();
+                let (path, relative) = sqlite_file(&raw, policy)?;
                 Ok(Self {
                     kind,
-                    url: format!("sqlite://{display}"),
+                    url: format!("sqlite://{}", path.display()),
                     host: None,
                     port: None,
-                    database: Some(display),
+                    // what clients see: the file within the sources directory, never the
+                    // server's absolute path
+                    database: Some(relative),
                     username: None,
                 })
             }
@@ -233,7 +234,7 @@ impl ConnectionSpec {
             .unwrap_or(url);
         let file = Path::new(raw)
             .canonicalize()
-            .map_err(|_| invalid(format!("the SQLite file {raw} is gone")))?;
+            .map_err(|_| invalid("the SQLite file is gone"))?;
         if let Some(app) = policy
             .app_database
             .as_ref()
@@ -294,14 +295,14 @@ fn url_from_fields(kind: SourceKind, f: &SpecFields) -> Result<Url, SourceError>
     Ok(url)
 }
 
-/// Resolves a SQLite path (relative paths are relative to `sqlite_dir`) and checks it stays inside.
-fn sqlite_file(raw: &str, policy: &SpecPolicy) -> Result<PathBuf, SourceError> {
+/// Resolves a SQLite path (relative paths are relative to `sqlite_dir`) and checks it stays
+/// inside; answers the file and its path relative to the directory. Messages never name the
+/// server's directories.
+fn sqlite_file(raw: &str, policy: &SpecPolicy) -> Result<(PathBuf, String), SourceError> {
     let raw = raw.split('?').next().unwrap_or(raw);
     let dir = policy.sqlite_dir.canonicalize().map_err(|_| {
-        invalid(format!(
-            "sources.sqlite_dir {} does not exist",
-            policy.sqlite_dir.display()
-        ))
+        tracing::error!(dir = %policy.sqlite_dir.display(), "sources.sqlite_dir does not exist");
+        invalid("the server's sources directory is missing; ask its operator")
     })?;
     let candidate = if Path::new(raw).is_absolute() {
         PathBuf::from(raw)
@@ -309,15 +310,18 @@ fn sqlite_file(raw: &str, policy: &SpecPolicy) -> Result<PathBuf, SourceError> {
         dir.join(raw)
     };
     let file = candidate.canonicalize().map_err(|_| {
-        invalid(format!(
-            "no SQLite file '{raw}' under the sources directory"
-        ))
+        if Path::new(raw).is_absolute() {
+            invalid("no such SQLite file in your organisation's sources directory")
+        } else {
+            invalid(format!(
+                "no SQLite file '{raw}' in your organisation's sources directory"
+            ))
+        }
     })?;
     if !file.starts_with(&dir) || !file.is_file() {
-        return Err(invalid(format!(
-            "SQLite sources must be files under {}",
-            policy.sqlite_dir.display()
-        )));
+        return Err(invalid(
+            "SQLite sources must be files in your organisation's sources directory",
+        ));
     }
     if let Some(app) = policy
         .app_database
@@ -328,7 +332,11 @@ fn sqlite_file(raw: &str, policy: &SpecPolicy) -> Result<PathBuf, SourceError> {
             return Err(invalid("the app's own database cannot be a data source"));
         }
     }
-    Ok(file)
+    let relative = file
+        .strip_prefix(&dir)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    Ok((file, relative))
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub async fn observe(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = metric_method(req.method());
 
-    let path = req.path().to_owned();
+    let path = loggable_path(req.path());
     let state = req.app_data::<web::Data<AppState>>().cloned();
 
     let mut res = next.call(req).await?;
@@ -67,6 +67,20 @@ pub async fn observe(
         tracing::info!(request_id = %id, %method, %path, %route, status, latency_ms = ms, "request");
     }
     Ok(res)
+}
+
+/// The path as it may be written to logs: secrets in paths (share tokens) are redacted, so a
+/// log reader cannot open a shared report.
+pub fn loggable_path(path: &str) -> String {
+    const SECRET_AFTER: [&str; 1] = ["/reports/shared/"];
+    for marker in SECRET_AFTER {
+        if let Some(i) = path.find(marker) {
+            let start = i + marker.len();
+            let end = path[start..].find('/').map_or(path.len(), |j| start + j);
+            return format!("{}<redacted>{}", &path[..start], &path[end..]);
+        }
+    }
+    path.to_owned()
 }
 
 /// The method as a metric label: the standard ones as themselves, anything else `OTHER`, so

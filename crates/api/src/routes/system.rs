@@ -2,10 +2,12 @@
 
 use std::time::Instant;
 
+use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::dto::{DatabaseHealth, HealthOut};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Liveness and a database round trip.
@@ -54,16 +56,53 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text exposition: requests by route and status, latency histogram, pool statistics.
+/// Needs `Authorization: Bearer <http.metrics_token>`; without a configured token only local
+/// clients that did not come through a proxy are answered.
 #[utoipa::path(
     tag = "system",
+    security((), ("metrics_token" = [])),
     responses(
         (status = 200, description = "Prometheus text format 0.0.4", body = String, content_type = "text/plain"),
+        (status = 401, description = "No or wrong metrics token (or, without one configured, a remote client)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    metrics_allowed(&state, &req)?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&state.db))
+        .body(state.metrics.render(&state.db)))
+}
+
+/// Whether this request may read the metrics.
+fn metrics_allowed(state: &AppState, req: &HttpRequest) -> ApiResult<()> {
+    use sha2::{Digest, Sha256};
+    let configured = state.http.metrics_token.expose();
+    if !configured.is_empty() {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // compared as digests, so the time taken says nothing about the token
+        if Sha256::digest(given.as_bytes()) == Sha256::digest(configured.as_bytes()) {
+            return Ok(());
+        }
+        return Err(ApiError::Unauthorized(
+            "send the metrics token: Authorization: Bearer <http.metrics_token>".into(),
+        ));
+    }
+    let local = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+    let proxied = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h));
+    if local && !proxied {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized(
+            "metrics are served to local clients only; configure http.metrics_token (TESSERA_HTTP__METRICS_TOKEN) to scrape them from elsewhere".into(),
+        ))
+    }
 }

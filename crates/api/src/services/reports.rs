@@ -495,8 +495,16 @@ pub fn run_profile_job(
     };
     let path = dataset_service::file_of(state, &dataset);
     let limit = state.reports.memory_limit_mb.saturating_mul(1024 * 1024);
-    let profile = profile_parquet(&path, &opts, limit, &|p| ctx.set_progress(p.min(90)))
-        .map_err(|e| failed(e.to_string()))?;
+    let profile =
+        profile_parquet(&path, &opts, limit, &|p| ctx.set_progress(p.min(90))).map_err(|e| {
+            if e.is_client_error() {
+                failed(e.to_string())
+            } else {
+                // file and polars errors name server paths: logged, not shown
+                tracing::error!(report = %report.id, error = %e, "profiling failed");
+                failed("profiling failed unexpectedly; the server log has the cause".into())
+            }
+        })?;
     ctx.set_progress(92);
     let meta = ReportMeta {
         title: report.title.clone(),
@@ -511,8 +519,12 @@ pub fn run_profile_job(
         return Err(JobFailure::Abandoned);
     }
     let dir = state.reports.dir.join(report.org_id.to_string());
+    let storage_error = |what: &str, e: std::io::Error| {
+        tracing::error!(report = %report.id, error = %e, "{what}");
+        failed("the report could not be stored; the server log has the cause".into())
+    };
     std::fs::create_dir_all(&dir)
-        .map_err(|e| failed(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| storage_error("creating the reports directory", e))?;
     let (html_rel, json_rel) = (
         format!("{}/{}.html", report.org_id, report.id),
         format!("{}/{}.json", report.org_id, report.id),
@@ -524,7 +536,7 @@ pub fn run_profile_job(
             .and_then(|_| std::fs::rename(&tmp, &target))
             .map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
-                failed(format!("writing {}: {e}", target.display()))
+                storage_error("writing a report file", e)
             })
     };
     write(&html_rel, html.as_bytes())?;

@@ -23,6 +23,35 @@ pub struct OpenSource {
     pub pool: Arc<SourcePool>,
 }
 
+/// A source as clients see it: a SQLite file is named within the sources directory, never by the
+/// server's absolute path (sources registered before paths were stored that way included).
+fn shown(state: &AppState, mut source: DataSource) -> DataSource {
+    if source.kind == SourceKind::Sqlite {
+        if let Some(db) = source.database.as_deref() {
+            let root = &state.sources.policy.sqlite_dir;
+            let roots = [
+                root.join(source.org_id.to_string()),
+                root.clone(),
+                root.canonicalize().unwrap_or_default(),
+            ];
+            let path = std::path::Path::new(db);
+            let relative = roots
+                .iter()
+                .filter(|r| !r.as_os_str().is_empty())
+                .find_map(|r| path.strip_prefix(r).ok())
+                .map(|p| p.display().to_string());
+            source.database = match relative {
+                Some(r) => Some(r),
+                None if path.is_absolute() => {
+                    path.file_name().map(|f| f.to_string_lossy().into_owned())
+                }
+                None => Some(db.to_owned()),
+            };
+        }
+    }
+    source
+}
+
 fn parse_id(id: &str) -> ApiResult<DataSourceId> {
     id.parse()
         .map_err(|_| ApiError::NotFound(format!("no data source with id '{id}'")))
@@ -103,7 +132,7 @@ pub async fn create(
         .await?;
     state.sources.metric_sources.invalidate_all();
     tracing::info!(source = %stored.source.name, kind = %kind, url = %spec.redacted(), "data source registered");
-    Ok(stored.source)
+    Ok(shown(state, stored.source))
 }
 
 /// The caller's organisation's sources.
@@ -115,9 +144,10 @@ pub async fn list(
 ) -> ApiResult<Page<DataSource>> {
     let page = PageRequest::new(page, limit)?;
     let org = caller.org_id;
-    state
+    let page = state
         .db(move |conn| Ok(data_sources::list(conn, org, page)?))
-        .await
+        .await?;
+    Ok(page.map(|s| shown(state, s)))
 }
 
 async fn stored(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiResult<StoredSource> {
@@ -130,7 +160,10 @@ async fn stored(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiResul
 
 /// One source of the caller's organisation.
 pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<DataSource> {
-    Ok(stored(state, caller, parse_id(id)?).await?.source)
+    Ok(shown(
+        state,
+        stored(state, caller, parse_id(id)?).await?.source,
+    ))
 }
 
 /// Renames a source and/or changes its connection; forgets its pool, schema and cached charts.
@@ -189,7 +222,7 @@ pub async fn update(
         })
         .await?;
     state.sources.invalidate(id);
-    Ok(updated.source)
+    Ok(shown(state, updated.source))
 }
 
 /// Deletes a source and its datamarts; forgets its pool, schema and cached charts.
