@@ -49,7 +49,7 @@ openapi-check:
 
 ## System libraries the database drivers link against (Debian); installed only when missing.
 deps:
-	@missing=""; for p in pkg-config libpq-dev default-libmysqlclient-dev; do \
+	@missing=""; for p in pkg-config libssl-dev libpq-dev default-libmysqlclient-dev; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

@@ -565,3 +565,265 @@ async fn metrics_answer_only_local_clients_or_the_metrics_token() {
     assert_eq!(right.status(), 200);
     assert!(right.text().await.unwrap().contains("# TYPE"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// One organisation cannot starve the others
+
+#[tokio::test]
+async fn a_silent_host_holds_only_its_own_organisations_share() {
+    // a host that accepts TCP and never says a word
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let app = std::sync::Arc::new(
+        spawn_app_with(&[
+            ("TESSERA_SOURCES__CONNECT_TIMEOUT_SECS", "3"),
+            ("TESSERA_SOURCES__QUEUE_TIMEOUT_SECS", "1"),
+            ("TESSERA_SOURCES__MAX_CONCURRENT_PER_ORG", "4"),
+        ])
+        .await,
+    );
+    let (_, attacker) = app.register_and_login("attacker", Some("Attacker")).await;
+    // connect_timeout=0 would mean "wait forever" to libpq: it is clamped
+    let src = json_of(
+        app.post(
+            "/data-sources",
+            json!({"name": "silent", "kind": "postgres", "url": format!("postgres://u:p@127.0.0.1:{port}/db?connect_timeout=0")}),
+            Some(&attacker.access),
+        )
+        .await,
+    )
+    .await;
+    let id = src["id"].as_str().unwrap().to_owned();
+    let mut flood = Vec::new();
+    for _ in 0..60 {
+        let (app, token, id) = (app.clone(), attacker.access.clone(), id.clone());
+        flood.push(tokio::spawn(async move {
+            app.post(
+                "/queries/run",
+                json!({"source_id": id, "sql": "SELECT 1"}),
+                Some(&token),
+            )
+            .await
+            .status()
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // everyone else answers at once: health, login, another organisation's source
+    let admin = app.admin().await;
+    let demo = json_of(app.get("/data-sources", Some(&admin.access)).await).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "demo")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        assert_eq!(app.get("/health", None).await.status(), 200);
+        let r = app
+            .post(
+                "/queries/run",
+                json!({"source_id": demo, "sql": "SELECT COUNT(*) AS n FROM orders"}),
+                Some(&admin.access),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "another organisation waited {:?}",
+            started.elapsed()
+        );
+    }
+    let mut statuses = Vec::new();
+    for f in flood {
+        statuses.push(f.await.unwrap().as_u16());
+    }
+    // the attacker's own requests: refused (429) or unavailable (503), never hung
+    assert!(
+        statuses.iter().all(|s| *s == 429 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    drop(silent);
+}
+
+#[tokio::test]
+async fn connection_tests_are_rate_limited_per_organisation() {
+    let app = spawn_app_with(&[("TESSERA_SOURCES__TESTS_PER_MINUTE", "3")]).await;
+    let (_, a) = app.register_and_login("a", Some("A")).await;
+    let (_, b) = app.register_and_login("b", Some("B")).await;
+    let body = json!({"kind": "postgres", "url": "postgres://u:p@127.0.0.1:1/db"});
+    for _ in 0..3 {
+        let r = app
+            .post("/data-sources/test", body.clone(), Some(&a.access))
+            .await;
+        assert_eq!(r.status(), 503);
+    }
+    assert_problem(
+        app.post("/data-sources/test", body.clone(), Some(&a.access))
+            .await,
+        429,
+    )
+    .await;
+    // another organisation has its own allowance
+    assert_eq!(
+        app.post("/data-sources/test", body, Some(&b.access))
+            .await
+            .status(),
+        503
+    );
+}
+
+#[tokio::test]
+async fn a_closed_port_and_a_silent_host_fail_alike() {
+    // a silent MySQL host is given up on after the connect plus the statement timeout (the
+    // client's read timeout covers its greeting)
+    let app = spawn_app_with(&[
+        ("TESSERA_SOURCES__CONNECT_TIMEOUT_SECS", "1"),
+        ("TESSERA_SOURCES__STATEMENT_TIMEOUT_SECS", "1"),
+    ])
+    .await;
+    let admin = app.admin().await;
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = silent.local_addr().unwrap().port();
+    let mut details = Vec::new();
+    for url in [
+        "postgres://u:p@127.0.0.1:1/db".to_owned(),
+        format!("postgres://u:p@127.0.0.1:{open}/db"),
+        "mysql://u:p@127.0.0.1:1/db".to_owned(),
+        format!("mysql://u:p@127.0.0.1:{open}/db"),
+        // a real server, wrong credentials
+        "postgres://nobody:wrong@127.0.0.1:5432/test".to_owned(),
+    ] {
+        let kind = url.split(':').next().unwrap();
+        let p = assert_problem(
+            app.post(
+                "/data-sources/test",
+                json!({"kind": kind, "url": url}),
+                Some(&admin.access),
+            )
+            .await,
+            503,
+        )
+        .await;
+        details.push(p["detail"].as_str().unwrap().to_owned());
+    }
+    details.dedup();
+    assert_eq!(details.len(), 1, "{details:?}");
+}
+
+#[tokio::test]
+async fn a_runaway_sqlite_statement_ends_at_its_deadline() {
+    let app = spawn_app_with(&[("TESSERA_SOURCES__STATEMENT_TIMEOUT_SECS", "1")]).await;
+    let admin = app.admin().await;
+    let dir = app.org_sources_dir(&admin).await;
+    tessera_testkit::sqlite_file(&dir.join("loop.db"), "CREATE TABLE t (a INTEGER);");
+    let src = json_of(
+        app.post(
+            "/data-sources",
+            json!({"name": "loop", "kind": "sqlite", "url": "sqlite://loop.db"}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    let id = src["id"].as_str().unwrap().to_owned();
+    let runaway =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c";
+    // four runaways, then a rename: the statements stop, the source keeps answering
+    let started = std::time::Instant::now();
+    let running: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(
+                app.client
+                    .post(app.url("/queries/run"))
+                    .bearer_auth(&admin.access)
+                    .json(&json!({"source_id": id, "sql": runaway}))
+                    .send(),
+            )
+        })
+        .collect();
+    for r in running {
+        let r = r.await.unwrap().unwrap();
+        let p = assert_problem(r, 422).await;
+        assert!(p["detail"].as_str().unwrap().contains("timeout"), "{p}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    app.put(
+        &format!("/data-sources/{id}"),
+        json!({"name": "loop-renamed"}),
+        &admin.access,
+    )
+    .await;
+    let r = app
+        .post(
+            "/queries/run",
+            json!({"source_id": id, "sql": "SELECT COUNT(*) AS n FROM t"}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_cut_at_the_byte_budget() {
+    let app = spawn_app_with(&[
+        ("TESSERA_SOURCES__MAX_ANSWER_BYTES", "1000000"),
+        ("TESSERA_SOURCES__MAX_CELL_BYTES", "200000"),
+    ])
+    .await;
+    let admin = app.admin().await;
+    let dir = app.org_sources_dir(&admin).await;
+    tessera_testkit::sqlite_file(&dir.join("big.db"), "CREATE TABLE t (a INTEGER);");
+    let src = json_of(
+        app.post(
+            "/data-sources",
+            json!({"name": "big", "kind": "sqlite", "url": "sqlite://big.db"}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    let id = src["id"].as_str().unwrap().to_owned();
+    // SELECT repeat('x', 10000000) FROM generate_series(1, 100), in SQLite
+    let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT printf('%.*c', 150000, 'x') AS big FROM n";
+    let r = app
+        .post(
+            "/queries/run",
+            json!({"source_id": id, "sql": sql}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v = json_of(r).await;
+    assert_eq!(v["truncated"], true, "{}", v["truncated_reason"]);
+    assert_eq!(v["truncated_reason"], "byte_budget");
+    assert_eq!(v["has_more"], true);
+    assert_eq!(v["row_count"], 7);
+    // one cell larger than the cell limit is cut
+    let sql = "SELECT printf('%.*c', 300000, 'y') AS big";
+    let v = json_of(
+        app.post(
+            "/queries/run",
+            json!({"source_id": id, "sql": sql}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v["cells_truncated"], 1);
+    assert_eq!(v["rows"][0][0].as_str().unwrap().len(), 200_000);
+    // the CSV answer says so in its headers
+    let r = app
+        .client
+        .post(app.url("/queries/run?format=csv"))
+        .bearer_auth(&admin.access)
+        .json(&json!({"source_id": id, "sql": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT printf('%.*c', 150000, 'x') AS big FROM n"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-truncated"], "byte_budget");
+    assert!(r.bytes().await.unwrap().len() < 1_300_000);
+}

@@ -394,6 +394,13 @@ pub struct TestResultOut {
     pub server_version: String,
     /// Round trip of the version query, in milliseconds.
     pub latency_ms: f64,
+    /// The account is a superuser (PostgreSQL) or holds SUPER (MySQL).
+    pub superuser: bool,
+    /// The account can read or write the database server's files (MySQL `FILE`, PostgreSQL
+    /// `pg_read_server_files` and friends).
+    pub file_access: bool,
+    /// What to change about the account, when it holds more than reading needs.
+    pub warnings: Vec<String>,
 }
 
 /// A table or view.
@@ -572,8 +579,15 @@ pub struct QueryResultOut {
     pub page: u32,
     /// Page size.
     pub limit: u32,
-    /// Whether another page follows.
+    /// Whether another page follows (or the page was cut short: see `truncated`).
     pub has_more: bool,
+    /// The page stopped before its last row because its cells reached
+    /// `sources.max_answer_bytes`.
+    pub truncated: bool,
+    /// Why the page was cut short: `byte_budget`.
+    pub truncated_reason: Option<String>,
+    /// Cells cut to `sources.max_cell_bytes`.
+    pub cells_truncated: u64,
     /// Time in the database, in milliseconds.
     pub elapsed_ms: f64,
 }

@@ -81,7 +81,7 @@ impl Problem {
         if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             res.insert_header((header::RETRY_AFTER, "1"));
         }
         res.body(serde_json::to_string(&self).unwrap_or_else(|_| String::from("{}")))
@@ -139,6 +139,9 @@ pub enum ApiError {
         /// Why.
         detail: String,
     },
+    /// Too many requests of this kind from this organisation right now (429).
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
     /// A dependency (the database) is unavailable (503).
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -247,6 +250,12 @@ impl ApiError {
                 p.source = Some(source_name.clone());
                 p
             }
+            ApiError::TooManyRequests(d) => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+                Some(d.clone()),
+            ),
             ApiError::Unavailable(d) => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod dto;
 pub mod error;
+pub mod executor;
 pub mod extract;
 pub mod jobs;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod runtime;
 pub mod services;
 pub mod settings;
 pub mod state;
+pub mod threads;
 
 use actix_cors::Cors;
 use actix_governor::Governor;

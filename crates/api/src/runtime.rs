@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tessera_domain::DataSourceId;
+use tessera_sources::execute::RunLimits;
 use tessera_sources::introspect::Schema;
 use tessera_sources::pool::{PoolLimits, SourcePools};
+
+use crate::executor::SourceExecutor;
 use tessera_sources::{CredentialCipher, SpecPolicy};
 
 use crate::settings::{ChartSettings, SourcesSettings};
@@ -27,6 +30,10 @@ pub struct SourceRuntime {
     pub policy: SpecPolicy,
     /// Pool sizes and timeouts.
     pub limits: PoolLimits,
+    /// The deadline and byte budgets of every statement.
+    pub run_limits: RunLimits,
+    /// Where work on users' databases runs, fairly between organisations.
+    pub executor: SourceExecutor,
     /// Most rows one SQL lab page may hold.
     pub max_rows: u32,
     /// Introspected schemas by source.
@@ -68,12 +75,22 @@ impl SourceRuntime {
                 sqlite_dir: sources.sqlite_dir.clone(),
                 app_database,
                 allowed_hosts: sources.allowed_hosts.clone(),
+                max_connect_timeout_secs: sources.connect_timeout_secs.max(1),
             },
             limits: PoolLimits {
                 max_connections: sources.max_connections.max(1),
                 connect_timeout: Duration::from_secs(sources.connect_timeout_secs.max(1)),
                 statement_timeout: Duration::from_secs(sources.statement_timeout_secs.max(1)),
+                max_value_bytes: sources.max_answer_bytes.max(1024),
             },
+            run_limits: RunLimits {
+                timeout: Duration::from_secs(sources.statement_timeout_secs.max(1)),
+                max_bytes: sources.max_answer_bytes.max(1024),
+                max_cell_bytes: sources
+                    .max_cell_bytes
+                    .clamp(16, sources.max_answer_bytes.max(1024)),
+            },
+            executor: SourceExecutor::new(sources)?,
             max_rows: sources.max_rows.max(1),
             schemas: moka::sync::Cache::builder()
                 .max_capacity(1_000)
@@ -113,10 +130,14 @@ impl SourceRuntime {
         }
     }
 
-    /// Forgets everything derived from a source: its pool, schema and cached answers (including
-    /// every datamart-based answer, since a datamart's key does not name its source).
-    pub fn invalidate(&self, id: DataSourceId) {
-        self.pools.invalidate(id);
+    /// Forgets everything derived from a source: its schema and cached answers (including every
+    /// datamart-based answer, since a datamart's key does not name its source). Its pool goes
+    /// only when `drop_pool` (the source was deleted): a renamed source keeps its connections,
+    /// and a changed connection is noticed by the pool registry itself.
+    pub fn invalidate(&self, id: DataSourceId, drop_pool: bool) {
+        if drop_pool {
+            self.pools.invalidate(id);
+        }
         self.schemas.invalidate(&id);
         let prefix = format!("{id}|");
         let p2 = prefix.clone();

@@ -114,7 +114,7 @@ pub struct SourcesSettings {
     pub allowed_hosts: Vec<String>,
     /// Most open connections per source.
     pub max_connections: u32,
-    /// Seconds to wait when connecting.
+    /// Seconds to wait when connecting; also the most a URL's `connect_timeout` may ask for.
     pub connect_timeout_secs: u64,
     /// Seconds a statement may run.
     pub statement_timeout_secs: u64,
@@ -122,6 +122,19 @@ pub struct SourcesSettings {
     pub max_rows: u32,
     /// Seconds an introspected schema is reused.
     pub schema_cache_secs: u64,
+    /// An answer stops (marked truncated) once its cells hold this many bytes; no single row or
+    /// value may be larger.
+    pub max_answer_bytes: usize,
+    /// A longer text or binary cell is cut to this many bytes.
+    pub max_cell_bytes: usize,
+    /// Threads running work on users' databases (apart from the app database's).
+    pub worker_threads: usize,
+    /// Jobs one organisation may run on its data sources at once.
+    pub max_concurrent_per_org: usize,
+    /// Seconds a request waits for its turn before a 429 or 503.
+    pub queue_timeout_secs: u64,
+    /// Connection tests an organisation may start per minute.
+    pub tests_per_minute: u32,
 }
 
 impl Default for SourcesSettings {
@@ -134,6 +147,12 @@ impl Default for SourcesSettings {
             statement_timeout_secs: 30,
             max_rows: 10_000,
             schema_cache_secs: 300,
+            max_answer_bytes: 32 * 1024 * 1024,
+            max_cell_bytes: 1024 * 1024,
+            worker_threads: 16,
+            max_concurrent_per_org: 4,
+            queue_timeout_secs: 10,
+            tests_per_minute: 10,
         }
     }
 }

@@ -124,6 +124,7 @@ pub fn register_env_sources(
                 .unwrap_or_default(),
             app_database: app_database.map(|p| p.to_path_buf()),
             allowed_hosts: vec![],
+            max_connect_timeout_secs: settings.sources.connect_timeout_secs.max(1),
         };
         let spec = tessera_sources::ConnectionSpec::parse(
             kind,

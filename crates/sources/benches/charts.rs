@@ -40,6 +40,7 @@ fn demo() -> (SourcePool, TableInfo, chrono::NaiveDateTime) {
         sqlite_dir: dir,
         app_database: None,
         allowed_hosts: vec![],
+        max_connect_timeout_secs: 5,
     };
     let url = format!("sqlite://{}", path.display());
     let spec = ConnectionSpec::parse(

@@ -181,7 +181,7 @@ mod tests {
                     Value::Null,
                 ],
             ],
-            elapsed: std::time::Duration::ZERO,
+            ..Rows::default()
         };
         let df = to_dataframe(&rows).unwrap();
         let types: Vec<&str> = df.dtypes().iter().map(type_name).collect();
@@ -217,7 +217,7 @@ mod tests {
                 Value::Int(3),
                 Value::Int(4),
             ]],
-            elapsed: std::time::Duration::ZERO,
+            ..Rows::default()
         };
         let df = to_dataframe(&rows).unwrap();
         let names: Vec<String> = df

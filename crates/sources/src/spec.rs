@@ -19,6 +19,9 @@ pub struct SpecPolicy {
     pub app_database: Option<PathBuf>,
     /// When non-empty, network sources must use one of these hosts.
     pub allowed_hosts: Vec<String>,
+    /// A URL's `connect_timeout` is clamped to 1..=this many seconds (`0` would mean "wait
+    /// forever" to libpq).
+    pub max_connect_timeout_secs: u64,
 }
 
 /// Connection fields given separately instead of a URL.
@@ -151,6 +154,7 @@ impl ConnectionSpec {
                     return Err(invalid("the url names no database"));
                 }
                 let mut normalized = url.clone();
+                clamp_connect_timeout(&mut normalized, policy.max_connect_timeout_secs)?;
                 if kind == SourceKind::Mysql && url.scheme() == "mariadb" {
                     let rest = &url.as_str()["mariadb".len()..];
                     normalized =
@@ -267,6 +271,31 @@ impl ConnectionSpec {
     }
 }
 
+/// Rewrites a `connect_timeout` parameter into 1..=`max` seconds (a non-number is refused).
+fn clamp_connect_timeout(url: &mut Url, max: u64) -> Result<(), SourceError> {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if !pairs.iter().any(|(k, _)| k == "connect_timeout") {
+        return Ok(());
+    }
+    let mut q = url.query_pairs_mut();
+    q.clear();
+    for (k, v) in pairs {
+        if k == "connect_timeout" {
+            let secs: u64 = v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("connect_timeout must be a number of seconds"))?;
+            q.append_pair(&k, &secs.clamp(1, max.max(1)).to_string());
+        } else {
+            q.append_pair(&k, &v);
+        }
+    }
+    Ok(())
+}
+
 fn url_from_fields(kind: SourceKind, f: &SpecFields) -> Result<Url, SourceError> {
     let host = f
         .host
@@ -348,6 +377,7 @@ mod tests {
             sqlite_dir: dir.to_path_buf(),
             app_database: None,
             allowed_hosts: vec![],
+            max_connect_timeout_secs: 5,
         }
     }
 

@@ -187,77 +187,160 @@ fn pg_numeric_to_f64(n: &diesel::pg::data_types::PgNumeric) -> f64 {
     sign * acc
 }
 
-impl FromSql<Any, diesel::mysql::Mysql> for Value {
-    fn from_sql(value: diesel::mysql::MysqlValue<'_>) -> deserialize::Result<Self> {
-        use diesel::mysql::{Mysql, MysqlType};
-        Ok(match value.value_type() {
-            MysqlType::Tiny | MysqlType::Short | MysqlType::Long | MysqlType::LongLong => {
-                Value::Int(<i64 as FromSql<sql_types::BigInt, Mysql>>::from_sql(value)?)
+/// A MySQL cell as a value: typed by the binary protocol, or parsed from the text protocol's
+/// bytes by the column's type.
+pub(crate) fn from_mysql(v: mysql::Value, t: mysql::consts::ColumnType) -> Value {
+    use mysql::consts::ColumnType as T;
+    match v {
+        mysql::Value::NULL => Value::Null,
+        mysql::Value::Int(i) => Value::Int(i),
+        mysql::Value::UInt(u) => i64::try_from(u)
+            .map(Value::Int)
+            .unwrap_or(Value::Float(u as f64)),
+        mysql::Value::Float(f) => Value::Float(f.into()),
+        mysql::Value::Double(f) => Value::Float(f),
+        mysql::Value::Date(y, m, d, h, mi, s, us) => {
+            let date = NaiveDate::from_ymd_opt(y.into(), m.into(), d.into());
+            match (t, date) {
+                (T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE, Some(date)) => Value::Date(date),
+                (_, Some(date)) => date
+                    .and_hms_micro_opt(h.into(), mi.into(), s.into(), us)
+                    .map_or(Value::Null, Value::Timestamp),
+                // zero dates (0000-00-00) have no calendar day
+                (_, None) => Value::Null,
             }
-            MysqlType::UnsignedTiny | MysqlType::UnsignedShort | MysqlType::UnsignedLong => {
-                Value::Int(<i64 as FromSql<sql_types::BigInt, Mysql>>::from_sql(value)?)
-            }
-            MysqlType::UnsignedLongLong => {
-                let v = <u64 as FromSql<sql_types::Unsigned<sql_types::BigInt>, Mysql>>::from_sql(
-                    value,
-                )?;
-                i64::try_from(v)
-                    .map(Value::Int)
-                    .unwrap_or(Value::Float(v as f64))
-            }
-            MysqlType::Float | MysqlType::Double => {
-                Value::Float(<f64 as FromSql<sql_types::Double, Mysql>>::from_sql(value)?)
-            }
-            MysqlType::Numeric => {
-                let s = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                s.trim()
-                    .parse::<f64>()
-                    .map(Value::Float)
-                    .unwrap_or(Value::Text(s))
-            }
-            MysqlType::Date => Value::Date(
-                <NaiveDate as FromSql<sql_types::Date, Mysql>>::from_sql(value)?,
-            ),
-            MysqlType::DateTime | MysqlType::Timestamp => Value::Timestamp(
-                <NaiveDateTime as FromSql<sql_types::Timestamp, Mysql>>::from_sql(value)?,
-            ),
-            MysqlType::Time => Value::Text(
-                <chrono::NaiveTime as FromSql<sql_types::Time, Mysql>>::from_sql(value)?
-                    .to_string(),
-            ),
-            MysqlType::Bit => {
-                let v = value
-                    .as_bytes()
-                    .iter()
-                    .fold(0i64, |acc, b| (acc << 8) | i64::from(*b));
-                Value::Int(v)
-            }
-            MysqlType::Blob => text_or_bytes(value.as_bytes().to_vec()),
-            _ => text_or_bytes(value.as_bytes().to_vec()),
-        })
+        }
+        mysql::Value::Time(neg, d, h, mi, s, us) => {
+            let hours = u64::from(d) * 24 + u64::from(h);
+            let sign = if neg { "-" } else { "" };
+            let frac = if us > 0 {
+                format!(".{us:06}")
+            } else {
+                String::new()
+            };
+            Value::Text(format!("{sign}{hours:02}:{mi:02}:{s:02}{frac}"))
+        }
+        mysql::Value::Bytes(b) => from_mysql_text(b, t),
     }
 }
 
-impl FromSql<Any, diesel::sqlite::Sqlite> for Value {
-    fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        use diesel::sqlite::{Sqlite, SqliteType};
-        Ok(match value.value_type() {
-            Some(SqliteType::Long | SqliteType::Integer | SqliteType::SmallInt) => Value::Int(
-                <i64 as FromSql<sql_types::BigInt, Sqlite>>::from_sql(value)?,
-            ),
-            Some(SqliteType::Double | SqliteType::Float) => {
-                Value::Float(<f64 as FromSql<sql_types::Double, Sqlite>>::from_sql(
-                    value,
-                )?)
+/// A text-protocol cell by its column's type.
+fn from_mysql_text(b: Vec<u8>, t: mysql::consts::ColumnType) -> Value {
+    use mysql::consts::ColumnType as T;
+    let text = || String::from_utf8_lossy(&b).trim().to_owned();
+    match t {
+        T::MYSQL_TYPE_TINY
+        | T::MYSQL_TYPE_SHORT
+        | T::MYSQL_TYPE_LONG
+        | T::MYSQL_TYPE_INT24
+        | T::MYSQL_TYPE_LONGLONG
+        | T::MYSQL_TYPE_YEAR => {
+            let s = text();
+            s.parse::<i64>()
+                .map(Value::Int)
+                .or_else(|_| s.parse::<f64>().map(Value::Float))
+                .unwrap_or(Value::Text(s))
+        }
+        T::MYSQL_TYPE_FLOAT
+        | T::MYSQL_TYPE_DOUBLE
+        | T::MYSQL_TYPE_DECIMAL
+        | T::MYSQL_TYPE_NEWDECIMAL => {
+            let s = text();
+            s.parse::<f64>().map(Value::Float).unwrap_or(Value::Text(s))
+        }
+        T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE => {
+            NaiveDate::parse_from_str(&text(), "%Y-%m-%d").map_or(Value::Null, Value::Date)
+        }
+        T::MYSQL_TYPE_DATETIME
+        | T::MYSQL_TYPE_TIMESTAMP
+        | T::MYSQL_TYPE_DATETIME2
+        | T::MYSQL_TYPE_TIMESTAMP2 => {
+            NaiveDateTime::parse_from_str(&text(), "%Y-%m-%d %H:%M:%S%.f")
+                .map_or(Value::Null, Value::Timestamp)
+        }
+        T::MYSQL_TYPE_BIT => Value::Int(b.iter().fold(0i64, |acc, x| (acc << 8) | i64::from(*x))),
+        _ => text_or_bytes(b),
+    }
+}
+
+/// A parameter for the mysql client.
+pub(crate) fn to_mysql(p: &Param) -> mysql::Value {
+    match p {
+        Param::Text(v) => mysql::Value::Bytes(v.as_bytes().to_vec()),
+        Param::Int(v) => mysql::Value::Int(*v),
+        Param::Float(v) => mysql::Value::Double(*v),
+        Param::Bool(v) => mysql::Value::Int(i64::from(*v)),
+        Param::Timestamp(t) => {
+            use chrono::{Datelike, Timelike};
+            mysql::Value::Date(
+                u16::try_from(t.year()).unwrap_or(0),
+                t.month() as u8,
+                t.day() as u8,
+                t.hour() as u8,
+                t.minute() as u8,
+                t.second() as u8,
+                t.nanosecond() / 1000 % 1_000_000,
+            )
+        }
+        Param::Date(d) => {
+            use chrono::Datelike;
+            mysql::Value::Date(
+                u16::try_from(d.year()).unwrap_or(0),
+                d.month() as u8,
+                d.day() as u8,
+                0,
+                0,
+                0,
+                0,
+            )
+        }
+    }
+}
+
+/// A SQLite cell as a value, text and blobs read only up to `max` bytes (the flag says a cell
+/// was cut); storage classes map as diesel's did.
+pub(crate) fn from_sqlite(v: rusqlite::types::ValueRef<'_>, max: usize) -> (Value, bool) {
+    use rusqlite::types::ValueRef as V;
+    let cut = |b: &[u8]| -> (Vec<u8>, bool) {
+        if b.len() > max {
+            (b[..max].to_vec(), true)
+        } else {
+            (b.to_vec(), false)
+        }
+    };
+    match v {
+        V::Null => (Value::Null, false),
+        V::Integer(i) => (Value::Int(i), false),
+        V::Real(f) => (Value::Float(f), false),
+        V::Text(t) => {
+            let (mut bytes, was_cut) = cut(t);
+            // a cut may land inside a character
+            while was_cut && !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
+                bytes.pop();
             }
-            Some(SqliteType::Binary) => text_or_bytes(<Vec<u8> as FromSql<
-                sql_types::Binary,
-                Sqlite,
-            >>::from_sql(value)?),
-            _ => Value::Text(<String as FromSql<sql_types::Text, Sqlite>>::from_sql(
-                value,
-            )?),
-        })
+            (
+                Value::Text(String::from_utf8_lossy(&bytes).into_owned()),
+                was_cut,
+            )
+        }
+        V::Blob(b) => {
+            let (bytes, was_cut) = cut(b);
+            (text_or_bytes(bytes), was_cut)
+        }
+    }
+}
+
+/// A parameter for SQLite, written as diesel wrote it (timestamps `%F %T%.f`, dates `%F`,
+/// booleans 0/1), so generated SQL compares the same way.
+pub(crate) fn to_sqlite(p: &Param) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match p {
+        Param::Text(v) => V::Text(v.clone()),
+        Param::Int(v) => V::Integer(*v),
+        Param::Float(v) => V::Real(*v),
+        Param::Bool(v) => V::Integer(i64::from(*v)),
+        Param::Timestamp(t) => V::Text(t.format("%F %T%.f").to_string()),
+        Param::Date(d) => V::Text(d.format("%F").to_string()),
     }
 }
 
@@ -281,6 +364,64 @@ mod tests {
             digits: vec![5000],
         };
         assert!((pg_numeric_to_f64(&n) + 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mysql_cells_decode_by_column_type() {
+        use mysql::consts::ColumnType as T;
+        assert_eq!(
+            from_mysql(mysql::Value::Bytes(b"42".to_vec()), T::MYSQL_TYPE_LONG),
+            Value::Int(42)
+        );
+        assert_eq!(
+            from_mysql(
+                mysql::Value::Bytes(b"1.50".to_vec()),
+                T::MYSQL_TYPE_NEWDECIMAL
+            ),
+            Value::Float(1.5)
+        );
+        assert_eq!(
+            from_mysql(
+                mysql::Value::Bytes(b"2026-01-02 03:04:05".to_vec()),
+                T::MYSQL_TYPE_DATETIME
+            ),
+            Value::Timestamp(
+                NaiveDate::from_ymd_opt(2026, 1, 2)
+                    .and_then(|d| d.and_hms_opt(3, 4, 5))
+                    .unwrap_or_default()
+            )
+        );
+        assert_eq!(
+            from_mysql(
+                mysql::Value::Date(2026, 1, 2, 0, 0, 0, 0),
+                T::MYSQL_TYPE_DATE
+            ),
+            Value::Date(NaiveDate::from_ymd_opt(2026, 1, 2).unwrap_or_default())
+        );
+        assert_eq!(
+            from_mysql(mysql::Value::UInt(u64::MAX), T::MYSQL_TYPE_LONGLONG),
+            Value::Float(u64::MAX as f64)
+        );
+        assert_eq!(
+            from_mysql(mysql::Value::Time(true, 1, 2, 3, 4, 0), T::MYSQL_TYPE_TIME),
+            Value::Text("-26:03:04".into())
+        );
+        assert_eq!(
+            from_mysql(
+                mysql::Value::Bytes(b"txt".to_vec()),
+                T::MYSQL_TYPE_VAR_STRING
+            ),
+            Value::Text("txt".into())
+        );
+    }
+
+    #[test]
+    fn sqlite_text_is_cut_on_a_character() {
+        use rusqlite::types::ValueRef;
+        let (v, cut) = from_sqlite(ValueRef::Text("aé".as_bytes()), 2);
+        assert_eq!((v, cut), (Value::Text("a".into()), true));
+        let (v, cut) = from_sqlite(ValueRef::Text(b"abc"), 10);
+        assert_eq!((v, cut), (Value::Text("abc".into()), false));
     }
 
     #[test]

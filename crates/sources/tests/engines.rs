@@ -11,7 +11,7 @@ use tessera_domain::chart::{
 };
 use tessera_domain::{DataSourceId, SourceKind};
 use tessera_sources::charts::{compile, fill_empty_buckets, shape};
-use tessera_sources::execute::{probe, run_read_only};
+use tessera_sources::execute::{probe, run_read_only, RunLimits, Truncation};
 use tessera_sources::introspect::{schema, TypeFamily};
 use tessera_sources::pool::{PoolLimits, SourcePool, SourcePools};
 use tessera_sources::validate::read_only_query;
@@ -46,6 +46,7 @@ fn setup(db: &TestDatabase) -> (SourceKind, SourcePool) {
             .unwrap_or_else(std::env::temp_dir),
         app_database: None,
         allowed_hosts: vec![],
+        max_connect_timeout_secs: 5,
     };
     let spec = ConnectionSpec::parse(kind, Some(&db.url), &SpecFields::default(), &policy).unwrap();
     let pools = SourcePools::new();
@@ -336,17 +337,122 @@ fn mariadb_statements_time_out() {
 }
 
 #[test]
-fn sqlite_statements_time_out() {
+fn a_runaway_sqlite_statement_is_interrupted_and_its_connection_reused() {
     let Some(db) = TestDatabase::create(Engine::Sqlite) else {
         return;
     };
     let (_, pool) = setup(&db);
-    let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT COUNT(*) FROM c";
-    let started = std::time::Instant::now();
-    let r = run_read_only(&pool, "test", sql, &[], Duration::from_millis(200));
-    assert!(matches!(r, Err(SourceError::Timeout(200))), "{r:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "answered at the deadline"
-    );
+    // never ends on its own
+    let sql =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c";
+    let SourcePool::Sqlite(inner) = &pool else {
+        panic!("a SQLite pool")
+    };
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let r = run_read_only(&pool, "test", sql, &[], Duration::from_millis(200));
+        assert!(matches!(r, Err(SourceError::Timeout(200))), "{r:?}");
+        // the statement itself stopped: its thread answered, not a watchdog
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        // and its connection is idle in the pool again, not busy in the background
+        let state = inner.state();
+        assert_eq!(state.connections, state.idle_connections, "{state:?}");
+    }
+    assert_eq!(count(&pool), 6, "the pool still answers");
 }
+
+on_every_engine!(
+    answers_stop_at_the_byte_budget_and_cells_at_their_limit,
+    |db| {
+        let (kind, pool) = setup(db);
+        let big = match kind {
+        SourceKind::Postgres => "SELECT repeat('x', 100000) AS big FROM generate_series(1, 100)",
+        SourceKind::Mysql => "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT REPEAT('x', 100000) AS big FROM n",
+        SourceKind::Sqlite => "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT printf('%.*c', 100000, 'x') AS big FROM n",
+    };
+        let limits = RunLimits {
+            timeout: TIMEOUT,
+            max_bytes: 1_000_000,
+            max_cell_bytes: 1_000_000,
+        };
+        let r = run_read_only(&pool, "test", big, &[], limits).unwrap();
+        assert_eq!(r.truncated, Some(Truncation::ByteBudget), "{kind}");
+        assert_eq!(
+            r.rows.len(),
+            10,
+            "{kind}: stops at the first row past the budget"
+        );
+        let limits = RunLimits {
+            timeout: TIMEOUT,
+            max_bytes: 100_000_000,
+            max_cell_bytes: 1000,
+        };
+        let r = run_read_only(&pool, "test", big, &[], limits).unwrap();
+        assert_eq!(r.truncated, None);
+        assert_eq!(r.rows.len(), 100);
+        assert_eq!(r.cells_truncated, 100, "{kind}");
+        assert_eq!(r.rows[0][0].to_text().len(), 1000);
+        // the pool is fine afterwards
+        assert_eq!(count(&pool), 6);
+    }
+);
+
+on_every_engine!(sessions_are_reset_after_every_statement, |db| {
+    let (kind, pool) = setup(db);
+    let (take, check) = match kind {
+        SourceKind::Postgres => (
+            "SELECT pg_advisory_lock(4242) AS locked",
+            "SELECT pg_try_advisory_lock(4242) AS free",
+        ),
+        SourceKind::Mysql => (
+            "SELECT GET_LOCK('tessera-test', 0) AS locked",
+            "SELECT IS_FREE_LOCK('tessera-test') AS free",
+        ),
+        SourceKind::Sqlite => return,
+    };
+    // bypassing the SQL lab gate on purpose: even a lock taken must not outlive its statement
+    run_read_only(&pool, "test", take, &[], TIMEOUT).unwrap();
+    let fresh = SourcePool::connect(
+        &ConnectionSpec::parse(
+            kind,
+            Some(&db.url),
+            &SpecFields::default(),
+            &SpecPolicy {
+                sqlite_dir: std::env::temp_dir(),
+                app_database: None,
+                allowed_hosts: vec![],
+                max_connect_timeout_secs: 5,
+            },
+        )
+        .unwrap(),
+        "other",
+        &PoolLimits::default(),
+    )
+    .unwrap();
+    let r = run_read_only(&fresh, "other", check, &[], TIMEOUT).unwrap();
+    let free = &r.rows[0][0];
+    assert!(
+        matches!(
+            free,
+            tessera_sources::Value::Bool(true) | tessera_sources::Value::Int(1)
+        ),
+        "{kind}: the lock is still held: {free:?}"
+    );
+    // the session that took it is still usable
+    assert_eq!(count(&pool), 6);
+});
+
+on_every_engine!(probes_report_privileged_accounts, |db| {
+    let (kind, pool) = setup(db);
+    let p = probe(&pool, "test", TIMEOUT).unwrap();
+    match kind {
+        // the test servers' accounts are postgres and root
+        SourceKind::Postgres => assert!(p.superuser, "{p:?}"),
+        SourceKind::Mysql => assert!(p.file_access, "{p:?}"),
+        SourceKind::Sqlite => assert!(!p.superuser && !p.file_access),
+    }
+});

@@ -46,11 +46,15 @@ pub async fn run(
                 .into_iter()
                 .map(|c| Ok::<_, actix_web::Error>(web::Bytes::from(c))),
         );
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
+        let mut res = HttpResponse::Ok();
+        res.content_type("text/csv; charset=utf-8")
             .insert_header(("Content-Disposition", "attachment; filename=\"query.csv\""))
             .insert_header(("X-Has-More", page.has_more.to_string()))
-            .streaming(body));
+            .insert_header(("X-Cells-Truncated", page.rows.cells_truncated.to_string()));
+        if let Some(t) = page.rows.truncated {
+            res.insert_header(("X-Truncated", t.as_str()));
+        }
+        return Ok(res.streaming(body));
     }
     Ok(HttpResponse::Ok().json(services::queries::to_json(page)?))
 }

@@ -249,7 +249,7 @@ async fn resolve(
                 .db(move |conn| Ok(tessera_store::datamarts::find_by_name(conn, org, &name)?))
                 .await?;
             match dm.filter(|d| d.source_id == open.source.id) {
-                Some(dm) => datamart_target(state, open, dm, q).await,
+                Some(dm) => datamart_target(state, caller, open, dm, q).await,
                 None => {
                     let names: Vec<String> =
                         schema.tables.iter().map(|t| t.qualified_name()).collect();
@@ -275,7 +275,7 @@ async fn resolve(
                     other => other,
                 })?;
             let open = sources::open(state, caller, dm.source_id).await?;
-            datamart_target(state, open, dm, q).await
+            datamart_target(state, caller, open, dm, q).await
         }
         (None, None, Some(dataset)) => {
             q.table = dataset.name.clone();
@@ -292,22 +292,18 @@ async fn resolve(
 /// A datamart as the table of a chart query: its SQL becomes a subquery, its columns come from one sample row.
 async fn datamart_target(
     state: &AppState,
+    caller: &Caller,
     open: sources::OpenSource,
     dm: tessera_domain::Datamart,
     q: &mut ChartQuery,
 ) -> ApiResult<Target> {
     let sub = tessera_sources::validate::read_only_query(open.source.kind, &dm.sql)?.sql();
     let sample_sql = format!("SELECT * FROM (\n{sub}\n) AS tessera_sample LIMIT 1");
-    let (pool, name, timeout) = (
-        open.pool.clone(),
-        open.source.name.clone(),
-        state.sources.limits.statement_timeout,
-    );
-    let sample = state
-        .cpu(move || {
-            tessera_sources::execute::run_read_only(&pool, &name, &sample_sql, &[], timeout)
-        })
-        .await??;
+    let limits = state.sources.run_limits;
+    let sample = sources::on_source(state, caller, &open, move |pool, name| {
+        tessera_sources::execute::run_read_only(pool, name, &sample_sql, &[], limits)
+    })
+    .await?;
     q.table = dm.name.clone();
     Ok(Target::Database(DatabaseTarget {
         table: table_from_sample(&dm.name, &sample),
@@ -320,6 +316,7 @@ async fn datamart_target(
 /// Runs `q` over the target for the window `range`; `group = false` computes totals.
 async fn run(
     state: &AppState,
+    caller: &Caller,
     target: &Target,
     q: &ChartQuery,
     range: Option<TimeRange>,
@@ -335,17 +332,28 @@ async fn run(
                 range,
                 group,
             )?;
-            let (pool, name, timeout) = (
+            let (pool, name, limits) = (
                 t.pool.clone(),
                 t.source.name.clone(),
-                state.sources.limits.statement_timeout,
+                state.sources.run_limits,
             );
             let (sql, params) = (c.sql.clone(), c.params.clone());
             let rows = state
-                .cpu(move || {
-                    tessera_sources::execute::run_read_only(&pool, &name, &sql, &params, timeout)
+                .sources
+                .executor
+                .run(caller.org_id, Some(t.source.id), move || {
+                    tessera_sources::execute::run_read_only(&pool, &name, &sql, &params, limits)
                 })
                 .await??;
+            if rows.truncated.is_some() {
+                return Err(ApiError::field(
+                    "query",
+                    format!(
+                        "the answer exceeds the {} byte budget (sources.max_answer_bytes); add filters, fewer dimensions or a lower limit",
+                        limits.max_bytes
+                    ),
+                ));
+            }
             let query_ms = rows.elapsed.as_secs_f64() * 1000.0;
             if state.sources.sql_debug {
                 tracing::info!(source = %t.source.name, sql = %c.sql, params = c.params.len(), ms = query_ms, "chart sql");
@@ -450,13 +458,13 @@ pub async fn query(
     q.validate()?;
 
     let range = q.time.as_ref().and_then(|t| t.range);
-    let answer = run(state, &target, &q, range, true).await?;
+    let answer = run(state, caller, &target, &q, range, true).await?;
     let mut data = answer.data;
     if let Some(r) = range {
         fill_empty_buckets(&answer.columns, &q, r, &mut data);
     }
     let comparison = match (q.compare_previous, range) {
-        (true, Some(r)) => Some(compare(state, &target, &q, r).await?),
+        (true, Some(r)) => Some(compare(state, caller, &target, &q, r).await?),
         _ => None,
     };
     let mut metadata = json!({
@@ -497,15 +505,16 @@ pub async fn query(
 /// The previous period: its rows, and totals of both periods with the change.
 async fn compare(
     state: &AppState,
+    caller: &Caller,
     target: &Target,
     q: &ChartQuery,
     current: TimeRange,
 ) -> ApiResult<Json> {
     let previous = current.previous();
-    let mut pdata = run(state, target, q, Some(previous), true).await?;
+    let mut pdata = run(state, caller, target, q, Some(previous), true).await?;
     fill_empty_buckets(&pdata.columns, q, previous, &mut pdata.data);
-    let now_totals = run(state, target, q, Some(current), false).await?;
-    let prev_totals = run(state, target, q, Some(previous), false).await?;
+    let now_totals = run(state, caller, target, q, Some(current), false).await?;
+    let prev_totals = run(state, caller, target, q, Some(previous), false).await?;
     let now_totals = now_totals.data.into_iter().next().unwrap_or_default();
     let prev_totals = prev_totals.data.into_iter().next().unwrap_or_default();
     let mut totals = Map::new();

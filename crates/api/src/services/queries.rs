@@ -43,19 +43,15 @@ pub async fn run(state: &AppState, caller: &Caller, req: &RunQueryRequest) -> Ap
     let query = read_only_query(source.source.kind, &req.sql)?;
     let query = with_datamarts(state, caller, &source, query).await?;
     let sql = query.paged(u64::from(limit) + 1, u64::from(page - 1) * u64::from(limit));
-    let (pool, name, timeout, debug) = (
-        source.pool.clone(),
-        source.source.name.clone(),
-        state.sources.limits.statement_timeout,
-        state.sources.sql_debug,
-    );
-    let mut rows = state
-        .cpu(move || tessera_sources::execute::run_read_only(&pool, &name, &sql, &[], timeout))
-        .await??;
-    if debug {
+    let limits = state.sources.run_limits;
+    let mut rows = sources::on_source(state, caller, &source, move |pool, name| {
+        tessera_sources::execute::run_read_only(pool, name, &sql, &[], limits)
+    })
+    .await?;
+    if state.sources.sql_debug {
         tracing::info!(source = %source.source.name, sql = %req.sql, ms = rows.elapsed.as_secs_f64() * 1000.0, "sql lab");
     }
-    let has_more = rows.rows.len() > limit as usize;
+    let has_more = rows.rows.len() > limit as usize || rows.truncated.is_some();
     rows.rows.truncate(limit as usize);
     Ok(QueryPage {
         rows,
@@ -109,6 +105,7 @@ async fn with_datamarts(
 
 /// The JSON answer of a page: column types come from the rows' DataFrame.
 pub fn to_json(p: QueryPage) -> ApiResult<QueryResultOut> {
+    let (truncated, cells_truncated) = (p.rows.truncated, p.rows.cells_truncated);
     let frame = tessera_sources::frame::to_dataframe(&p.rows)?;
     let columns = frame
         .dtypes()
@@ -127,6 +124,9 @@ pub fn to_json(p: QueryPage) -> ApiResult<QueryResultOut> {
         page: p.page,
         limit: p.limit,
         has_more: p.has_more,
+        truncated: truncated.is_some(),
+        truncated_reason: truncated.map(|t| t.as_str().to_owned()),
+        cells_truncated,
     })
 }
 

@@ -221,7 +221,7 @@ pub async fn update(
             .map_err(conflict(label.clone()))
         })
         .await?;
-    state.sources.invalidate(id);
+    state.sources.invalidate(id, false);
     Ok(shown(state, updated.source))
 }
 
@@ -234,7 +234,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
         .db(move |conn| Ok(data_sources::delete(conn, org, id)?))
         .await
         .map_err(not_found(id))?;
-    state.sources.invalidate(id);
+    state.sources.invalidate(id, true);
     Ok(())
 }
 
@@ -250,14 +250,19 @@ fn spec_of(state: &AppState, stored: &StoredSource) -> ApiResult<ConnectionSpec>
     })
 }
 
-/// Opens a source of the caller's organisation for reading (pool created on first use).
+/// Opens a source of the caller's organisation for reading (pool created on first use, on the
+/// source threads: a silent host holds one of the organisation's turns, never anyone else's).
 pub async fn open(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiResult<OpenSource> {
     let stored = stored(state, caller, id).await?;
     let spec = spec_of(state, &stored)?;
     let runtime = state.sources.clone();
     let name = stored.source.name.clone();
     let pool = state
-        .cpu(move || runtime.pools.get(id, &name, &spec, &runtime.limits))
+        .sources
+        .executor
+        .run(caller.org_id, Some(id), move || {
+            runtime.pools.get(id, &name, &spec, &runtime.limits)
+        })
         .await??;
     Ok(OpenSource {
         source: stored.source,
@@ -265,20 +270,46 @@ pub async fn open(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiRes
     })
 }
 
-/// Tests a saved source, or a connection before it is saved.
+/// Runs `f` with a source's pool on the source threads (see [`crate::executor`]).
+pub async fn on_source<T, F>(
+    state: &AppState,
+    caller: &Caller,
+    source: &OpenSource,
+    f: F,
+) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&tessera_sources::pool::SourcePool, &str) -> Result<T, tessera_sources::SourceError>
+        + Send
+        + 'static,
+{
+    let (pool, name) = (source.pool.clone(), source.source.name.clone());
+    state
+        .sources
+        .executor
+        .run(caller.org_id, Some(source.source.id), move || {
+            f(&pool, &name)
+        })
+        .await?
+        .map_err(ApiError::from)
+}
+
+/// Tests a saved source, or a connection before it is saved (`sources.tests_per_minute` per
+/// organisation). The answer says when the account holds more power than charts need.
 pub async fn test(
     state: &AppState,
     caller: &Caller,
     req: TestSourceRequest,
 ) -> ApiResult<TestResultOut> {
+    state.sources.executor.allow_test(caller.org_id)?;
     let timeout = state.sources.limits.statement_timeout;
     let probe = match req.source_id.as_deref() {
         Some(id) => {
             let source = open(state, caller, parse_id(id)?).await?;
-            let name = source.source.name.clone();
-            state
-                .cpu(move || tessera_sources::execute::probe(&source.pool, &name, timeout))
-                .await??
+            on_source(state, caller, &source, move |pool, name| {
+                tessera_sources::execute::probe(pool, name, timeout)
+            })
+            .await?
         }
         None => {
             caller.require_editor("data sources")?;
@@ -307,17 +338,33 @@ pub async fn test(
             )?;
             let limits = state.sources.limits.clone();
             state
-                .cpu(move || {
+                .sources
+                .executor
+                .run(caller.org_id, None, move || {
                     let pool = SourcePool::connect(&spec, "unsaved source", &limits)?;
                     tessera_sources::execute::probe(&pool, "unsaved source", timeout)
                 })
                 .await??
         }
     };
+    let mut warnings = Vec::new();
+    if probe.superuser {
+        warnings.push(
+            "the account is a superuser: give Tessera an account that can only read the tables it charts".to_owned(),
+        );
+    }
+    if probe.file_access {
+        warnings.push(
+            "the account can read or write the database server's files (FILE, pg_read_server_files): give Tessera an account without it".to_owned(),
+        );
+    }
     Ok(TestResultOut {
         ok: true,
         server_version: probe.server_version,
         latency_ms: probe.latency_ms,
+        superuser: probe.superuser,
+        file_access: probe.file_access,
+        warnings,
     })
 }
 
@@ -331,15 +378,12 @@ pub async fn schema(
     if let Some(s) = state.sources.schemas.get(&id) {
         return Ok((source, s));
     }
-    let (pool, name, timeout) = (
-        source.pool.clone(),
-        source.source.name.clone(),
-        state.sources.limits.statement_timeout,
-    );
+    let timeout = state.sources.limits.statement_timeout;
     let schema = Arc::new(
-        state
-            .cpu(move || tessera_sources::introspect::schema(&pool, &name, timeout))
-            .await??,
+        on_source(state, caller, &source, move |pool, name| {
+            tessera_sources::introspect::schema(pool, name, timeout)
+        })
+        .await?,
     );
     state.sources.schemas.insert(id, schema.clone());
     Ok((source, schema))
