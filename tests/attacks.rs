@@ -827,3 +827,178 @@ async fn an_oversized_answer_is_cut_at_the_byte_budget() {
     assert_eq!(r.headers()["x-truncated"], "byte_budget");
     assert!(r.bytes().await.unwrap().len() < 1_300_000);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile uploads
+
+#[tokio::test]
+async fn hostile_files_are_refused_while_the_server_keeps_answering() {
+    let app = spawn_app_with(&[("TESSERA_DATASETS__MAX_ROWS", "1000")]).await;
+    let admin = app.admin().await;
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_lines = format!("{}1{}\n", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    let corner = {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "a").unwrap();
+        sheet.write_number(1_048_575, 16_383, 1.0).unwrap();
+        book.save_to_buffer().unwrap()
+    };
+    let many_rows = {
+        use tessera_analytics::polars::prelude::*;
+        let mut df = df!("x" => vec![1i64; 5000]).unwrap();
+        let f = tempfile::Builder::new()
+            .suffix(".parquet")
+            .tempfile()
+            .unwrap();
+        tessera_analytics::ingest::write_parquet(&mut df, f.path()).unwrap();
+        std::fs::read(f.path()).unwrap()
+    };
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        ("deep.json", deep.into_bytes(), 422),
+        ("deep.ndjson", deep_lines.into_bytes(), 422),
+        ("corner.xlsx", corner, 413),
+        ("many.parquet", many_rows, 413),
+    ];
+    for (name, bytes, status) in cases {
+        let r = app.upload(&admin.access, name, bytes, &[]).await;
+        let p = assert_problem(r, status).await;
+        assert!(
+            !p["detail"].as_str().unwrap_or("").is_empty(),
+            "{name}: {p}"
+        );
+        assert_eq!(app.get("/health", None).await.status(), 200, "after {name}");
+    }
+    let listed = json_of(app.get("/datasets", Some(&admin.access)).await).await;
+    assert_eq!(listed["total"], 0, "nothing was stored");
+    let uploads = app.dir().path().join("uploads").join("tmp");
+    let left = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "temporary files are cleaned up");
+}
+
+#[tokio::test]
+async fn an_upload_larger_than_the_memory_budget_is_refused() {
+    let app = spawn_app_with(&[("TESSERA_DATASETS__INGEST_MEMORY_MB", "16")]).await;
+    let admin = app.admin().await;
+    let mut csv = String::from("id,text\n");
+    while csv.len() < 6 * 1024 * 1024 {
+        csv.push_str("12345,some words in a cell of text\n");
+    }
+    let p = assert_problem(
+        app.upload(&admin.access, "big.csv", csv.into_bytes(), &[])
+            .await,
+        413,
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("ingest_memory_mb"),
+        "{p}"
+    );
+    // a small one still fits
+    app.dataset(&admin.access, "small.csv", CSV.as_bytes().to_vec())
+        .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report jobs
+
+fn wide_csv(rows: usize) -> Vec<u8> {
+    let mut out = String::from("id,a,b,c,d,e,f,g,label\n");
+    for i in 0..rows {
+        out.push_str(&format!(
+            "{i},{},{},{},{},{},{},{},k{}\n",
+            i % 97,
+            (i * 7) % 1013,
+            i as f64 / 3.0,
+            (i * 31) % 9973,
+            i % 2,
+            (i * 13) % 101,
+            i % 1000,
+            i % 50
+        ));
+    }
+    out.into_bytes()
+}
+
+#[tokio::test]
+async fn a_small_organisation_is_not_held_up_by_a_large_ones_reports() {
+    let app = spawn_app_with(&[("TESSERA_REPORTS__WORKERS", "2")]).await;
+    let admin = app.admin().await;
+    let (_, small) = app.register_and_login("small", Some("Small")).await;
+    let big = app
+        .dataset(&admin.access, "big.csv", wide_csv(150_000))
+        .await;
+    let tiny = app
+        .dataset(&small.access, "tiny.csv", CSV.as_bytes().to_vec())
+        .await;
+    let mut big_reports = Vec::new();
+    for i in 0..3 {
+        let r = app
+            .post(
+                "/reports/analyze",
+                json!({"dataset_id": big["id"], "report_title": format!("big {i}")}),
+                Some(&admin.access),
+            )
+            .await;
+        big_reports.push(json_of(r).await["id"].as_str().unwrap().to_owned());
+    }
+    let r = app
+        .post(
+            "/reports/analyze",
+            json!({"dataset_id": tiny["id"], "report_title": "tiny"}),
+            Some(&small.access),
+        )
+        .await;
+    let tiny_id = json_of(r).await["id"].as_str().unwrap().to_owned();
+    let done = app.wait_report(&small.access, &tiny_id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    // the small report finished before any of the large organisation's queue (which, first in
+    // first out, would have taken both workers)
+    for id in &big_reports {
+        let big = json_of(
+            app.get(&format!("/reports/{id}"), Some(&admin.access))
+                .await,
+        )
+        .await;
+        assert_ne!(big["status"], "succeeded", "{big}");
+    }
+    for id in &big_reports {
+        assert_eq!(
+            app.wait_report(&admin.access, id).await["status"],
+            "succeeded"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_organisation_cannot_queue_without_bound() {
+    let app = spawn_app_with(&[
+        ("TESSERA_REPORTS__WORKERS", "0"),
+        ("TESSERA_REPORTS__MAX_QUEUED_PER_ORG", "2"),
+    ])
+    .await;
+    let admin = app.admin().await;
+    let d = app
+        .dataset(&admin.access, "d.csv", CSV.as_bytes().to_vec())
+        .await;
+    for _ in 0..2 {
+        let r = app
+            .post(
+                "/reports/analyze",
+                json!({"dataset_id": d["id"], "report_title": "r"}),
+                Some(&admin.access),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    assert_problem(
+        app.post(
+            "/reports/analyze",
+            json!({"dataset_id": d["id"], "report_title": "r"}),
+            Some(&admin.access),
+        )
+        .await,
+        429,
+    )
+    .await;
+}

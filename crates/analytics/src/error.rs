@@ -15,6 +15,12 @@ pub enum AnalyticsError {
     /// The content is in a supported format but cannot be read.
     #[error("{0}")]
     Malformed(String),
+    /// The file is within the upload size but holds (or would unpack to) more than the limits.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The work ran past its time limit.
+    #[error("{0}")]
+    TimedOut(String),
     /// A request named something the data does not have, or asked for something impossible.
     #[error("{0}")]
     InvalidRequest(String),
@@ -35,6 +41,8 @@ impl AnalyticsError {
                 | Self::HeaderOnly
                 | Self::UnsupportedType(_)
                 | Self::Malformed(_)
+                | Self::TooLarge(_)
+                | Self::TimedOut(_)
                 | Self::InvalidRequest(_)
         )
     }

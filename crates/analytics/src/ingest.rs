@@ -13,6 +13,9 @@ use crate::error::{AnalyticsError, Result};
 
 mod csv_check;
 mod excel;
+pub mod guard;
+
+pub use guard::IngestLimits;
 
 /// The file formats Tessera reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -78,10 +81,23 @@ pub struct Ingested {
 }
 
 const SNIFF_BYTES: usize = 64 * 1024;
-const MAX_COLUMNS: usize = 2_000;
 
-/// Reads a file of any supported format into a frame with inferred column types.
-pub fn read_file(path: &Path, opts: &IngestOptions) -> Result<Ingested> {
+/// A file checked against the limits before any of it is parsed: its format and the memory
+/// reading it will take at most (for a caller that budgets memory between uploads).
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The detected format.
+    pub format: FileFormat,
+    /// Bytes of memory reading the file may take.
+    pub estimated_bytes: u64,
+    head: Vec<u8>,
+    workbook: Option<excel::WorkbookKind>,
+}
+
+/// Sniffs a file's format, checks its name agrees, and measures it against the limits without
+/// parsing it: JSON nesting, ZIP inflation, workbook ranges, a Parquet footer's rows, columns
+/// and decoded size.
+pub fn inspect(path: &Path, opts: &IngestOptions, limits: &IngestLimits) -> Result<Inspection> {
     let head = read_head(path, SNIFF_BYTES)?;
     let format = sniff(&head)?;
     if let Some(claimed) = opts
@@ -102,14 +118,109 @@ pub fn read_file(path: &Path, opts: &IngestOptions) -> Result<Ingested> {
             )));
         }
     }
-    let mut ingested = match format {
-        FileFormat::Csv => read_csv(path, &head)?,
-        FileFormat::Parquet => plain(ParquetReader::new(File::open(path)?).finish(), format)?,
-        FileFormat::Json => plain(read_json(path, JsonFormat::Json), format)?,
-        FileFormat::Ndjson => plain(read_json(path, JsonFormat::JsonLines), format)?,
-        FileFormat::Excel => plain(Ok(excel::read(path, opts.sheet.as_deref())?), format)?,
+    let size = std::fs::metadata(path)?.len();
+    let (workbook, estimated_bytes) = match format {
+        // polars' frame plus the text columns' conversions
+        FileFormat::Csv => (None, size.saturating_mul(4)),
+        FileFormat::Json | FileFormat::Ndjson => {
+            guard::check_json_depth(path, limits.max_json_depth)?;
+            (None, size.saturating_mul(8))
+        }
+        FileFormat::Parquet => (None, check_parquet(path, limits)?.saturating_mul(2)),
+        FileFormat::Excel => {
+            let kind = excel::kind(&head)?;
+            (Some(kind), excel::inspect(path, kind, limits)?)
+        }
     };
-    check_shape(&ingested.frame)?;
+    Ok(Inspection {
+        format,
+        estimated_bytes,
+        head,
+        workbook,
+    })
+}
+
+/// Reads a Parquet file's footer only and refuses it past the limits on rows, columns and
+/// decoded bytes (a 149-byte file may declare two billion rows); answers the decoded bytes.
+fn check_parquet(path: &Path, limits: &IngestLimits) -> Result<u64> {
+    let mut reader = ParquetReader::new(File::open(path)?);
+    let meta = reader
+        .get_metadata()
+        .map_err(|e| AnalyticsError::Malformed(format!("the parquet file cannot be read: {e}")))?;
+    let group_rows: u64 = meta.row_groups.iter().map(|g| g.num_rows() as u64).sum();
+    let rows = (meta.num_rows as u64).max(group_rows);
+    let columns = meta.schema().fields().len() as u64;
+    // in memory, every value takes at least a fixed-width slot (a run-length encoded column of
+    // one value decodes to all its rows), and text its bytes besides
+    let encoded: u64 = meta
+        .row_groups
+        .iter()
+        .map(|g| g.total_byte_size() as u64)
+        .fold(0, u64::saturating_add);
+    let decoded = rows
+        .saturating_mul(columns)
+        .saturating_mul(8)
+        .saturating_add(encoded);
+    if rows > limits.max_rows {
+        return Err(AnalyticsError::TooLarge(format!(
+            "the parquet file declares {rows} rows; at most {} are accepted",
+            limits.max_rows
+        )));
+    }
+    if columns > limits.max_columns {
+        return Err(AnalyticsError::TooLarge(format!(
+            "the parquet file has {columns} columns; at most {} are supported",
+            limits.max_columns
+        )));
+    }
+    if decoded > limits.max_decompressed_bytes {
+        return Err(AnalyticsError::TooLarge(format!(
+            "the parquet file decodes to {} MiB; at most {} MiB are accepted",
+            decoded >> 20,
+            limits.max_decompressed_bytes >> 20
+        )));
+    }
+    Ok(decoded)
+}
+
+/// Reads a file of any supported format into a frame with inferred column types, within the
+/// default limits.
+pub fn read_file(path: &Path, opts: &IngestOptions) -> Result<Ingested> {
+    read_file_with(path, opts, &IngestLimits::default())
+}
+
+/// [`inspect`], then [`read_inspected`].
+pub fn read_file_with(
+    path: &Path,
+    opts: &IngestOptions,
+    limits: &IngestLimits,
+) -> Result<Ingested> {
+    let inspection = inspect(path, opts, limits)?;
+    read_inspected(path, opts, limits, &inspection)
+}
+
+/// Reads a file [`inspect`] accepted.
+pub fn read_inspected(
+    path: &Path,
+    opts: &IngestOptions,
+    limits: &IngestLimits,
+    inspection: &Inspection,
+) -> Result<Ingested> {
+    let format = inspection.format;
+    let mut ingested = match (format, inspection.workbook) {
+        (FileFormat::Csv, _) => read_csv(path, &inspection.head)?,
+        (FileFormat::Parquet, _) => plain(ParquetReader::new(File::open(path)?).finish(), format)?,
+        (FileFormat::Json, _) => plain(read_json(path, JsonFormat::Json), format)?,
+        (FileFormat::Ndjson, _) => plain(read_json(path, JsonFormat::JsonLines), format)?,
+        (FileFormat::Excel, kind) => {
+            let kind = kind.unwrap_or(excel::WorkbookKind::Xlsx);
+            plain(
+                Ok(excel::read(path, kind, opts.sheet.as_deref(), limits)?),
+                format,
+            )?
+        }
+    };
+    check_shape(&ingested.frame, limits)?;
     ingested.frame = infer_types(ingested.frame)?;
     Ok(ingested)
 }
@@ -223,15 +334,24 @@ fn read_json(path: &Path, format: JsonFormat) -> PolarsResult<DataFrame> {
         .finish()
 }
 
-/// Rejects frames without columns or rows and columns of types a table cannot show.
-fn check_shape(frame: &DataFrame) -> Result<()> {
+/// Rejects frames without columns or rows, past the limits, and columns of types a table
+/// cannot show.
+fn check_shape(frame: &DataFrame, limits: &IngestLimits) -> Result<()> {
     if frame.width() == 0 || frame.height() == 0 {
         return Err(AnalyticsError::Empty);
     }
-    if frame.width() > MAX_COLUMNS {
+    let max_columns = limits.max_columns;
+    if frame.width() as u64 > max_columns {
         return Err(AnalyticsError::Malformed(format!(
-            "the file has {} columns; at most {MAX_COLUMNS} are supported",
+            "the file has {} columns; at most {max_columns} are supported",
             frame.width()
+        )));
+    }
+    if frame.height() as u64 > limits.max_rows {
+        return Err(AnalyticsError::TooLarge(format!(
+            "the file has {} rows; at most {} are accepted",
+            frame.height(),
+            limits.max_rows
         )));
     }
     for column in frame.columns() {
@@ -835,5 +955,155 @@ mod tests {
         let bytes = std::fs::read(f.path()).unwrap();
         let err = read(&bytes, "data.csv").unwrap_err();
         assert!(err.to_string().contains("parquet"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    //! The hostile files of the outside audit: each is refused as the client's mistake, before
+    //! the parser allocates what it declares.
+    use super::*;
+    use std::io::Write;
+
+    fn refused(bytes: &[u8], name: &str, limits: &IngestLimits) -> AnalyticsError {
+        let mut f = tempfile::Builder::new().suffix(name).tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        let opts = IngestOptions {
+            file_name: Some(name.into()),
+            sheet: None,
+        };
+        let err = read_file_with(f.path(), &opts, limits).unwrap_err();
+        assert!(err.is_client_error(), "{name}: {err}");
+        err
+    }
+
+    #[test]
+    fn json_nested_100000_deep_is_refused() {
+        for depth in [1_000usize, 100_000] {
+            let bomb = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let e = refused(bomb.as_bytes(), "deep.json", &IngestLimits::default());
+            assert!(e.to_string().contains("nests deeper"), "{e}");
+            let lines = format!("{}1{}\n", "{\"a\":".repeat(depth), "}".repeat(depth));
+            refused(lines.as_bytes(), "deep.ndjson", &IngestLimits::default());
+        }
+    }
+
+    #[test]
+    fn an_xlsx_spanning_the_whole_sheet_is_refused_while_streaming() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "a").unwrap();
+        sheet.write_number(1_048_575, 16_383, 1.0).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 10_000, "{}", bytes.len());
+        let e = refused(&bytes, "corner.xlsx", &IngestLimits::default());
+        assert!(matches!(e, AnalyticsError::TooLarge(_)), "{e}");
+    }
+
+    #[test]
+    fn an_xlsx_of_repeated_rows_is_refused_by_its_size() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for r in 0..20_000u32 {
+            for c in 0..10u16 {
+                sheet
+                    .write_string(r, c, "the same text in every cell")
+                    .unwrap();
+            }
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let small = IngestLimits {
+            max_decompressed_bytes: 1 << 20,
+            ..IngestLimits::default()
+        };
+        let e = refused(&bytes, "rows.xlsx", &small);
+        assert!(e.to_string().contains("unpacks"), "{e}");
+        let few_cells = IngestLimits {
+            max_cells: 1000,
+            ..IngestLimits::default()
+        };
+        refused(&bytes, "rows.xlsx", &few_cells);
+    }
+
+    #[test]
+    fn an_ods_repeating_one_cell_a_billion_times_is_refused() {
+        let content = r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="1000"><table:table-cell table:number-columns-repeated="1000000" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = ::zip::ZipWriter::new(&mut out);
+            let stored = ::zip::write::SimpleFileOptions::default()
+                .compression_method(::zip::CompressionMethod::Stored);
+            z.start_file("mimetype", stored).unwrap();
+            z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+                .unwrap();
+            z.start_file("content.xml", stored).unwrap();
+            z.write_all(content.as_bytes()).unwrap();
+            z.finish().unwrap();
+        }
+        let e = refused(&out.into_inner(), "bomb.ods", &IngestLimits::default());
+        assert!(matches!(e, AnalyticsError::TooLarge(_)), "{e}");
+    }
+
+    #[test]
+    fn xls_sheets_spanning_their_whole_range_are_refused() {
+        // a compound file with a workbook stream: globals, then ten sheets with cells at A1 and
+        // IV65536 (calamine would allocate every sheet's range when opening the file)
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        {
+            let mut cf = cfb::CompoundFile::create(&mut bytes).unwrap();
+            let mut s = cf.create_stream("/Workbook").unwrap();
+            let record = |kind: u16, body: &[u8]| {
+                let mut r = kind.to_le_bytes().to_vec();
+                r.extend_from_slice(&(body.len() as u16).to_le_bytes());
+                r.extend_from_slice(body);
+                r
+            };
+            let number = |row: u16, col: u16| {
+                let mut b = row.to_le_bytes().to_vec();
+                b.extend_from_slice(&col.to_le_bytes());
+                b.extend_from_slice(&[0, 0]);
+                b.extend_from_slice(&1.0f64.to_le_bytes());
+                record(0x0203, &b)
+            };
+            let bof = record(0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0]);
+            let eof = record(0x000A, &[]);
+            let mut w = Vec::new();
+            w.extend(&bof);
+            w.extend(&eof);
+            for _ in 0..10 {
+                w.extend(&bof);
+                w.extend(number(0, 0));
+                w.extend(number(65_535, 255));
+                w.extend(&eof);
+            }
+            s.write_all(&w).unwrap();
+            drop(s);
+            cf.flush().unwrap();
+        }
+        let e = refused(&bytes.into_inner(), "wide.xls", &IngestLimits::default());
+        assert!(matches!(e, AnalyticsError::TooLarge(_)), "{e}");
+    }
+
+    #[test]
+    fn a_parquet_footer_declaring_too_many_rows_is_refused_before_decoding() {
+        let mut df = df!("x" => vec![7i64; 5000]).unwrap();
+        let f = tempfile::Builder::new()
+            .suffix(".parquet")
+            .tempfile()
+            .unwrap();
+        write_parquet(&mut df, f.path()).unwrap();
+        let bytes = std::fs::read(f.path()).unwrap();
+        let few = IngestLimits {
+            max_rows: 1000,
+            ..IngestLimits::default()
+        };
+        let e = refused(&bytes, "many.parquet", &few);
+        assert!(e.to_string().contains("5000 rows"), "{e}");
+        let tiny = IngestLimits {
+            max_decompressed_bytes: 1,
+            ..IngestLimits::default()
+        };
+        let e = refused(&bytes, "many.parquet", &tiny);
+        assert!(e.to_string().contains("decodes to"), "{e}");
     }
 }

@@ -368,6 +368,8 @@ impl From<tessera_analytics::AnalyticsError> for ApiError {
         use tessera_analytics::AnalyticsError as E;
         match e {
             E::UnsupportedType(m) => ApiError::UnsupportedMediaType(m),
+            E::TooLarge(m) => ApiError::PayloadTooLarge(m),
+            E::TimedOut(m) => ApiError::QueryFailed(m),
             E::Empty | E::HeaderOnly | E::Malformed(_) => ApiError::field("file", e.to_string()),
             E::InvalidRequest(m) => ApiError::field("query", m),
             other => ApiError::Internal(other.to_string()),

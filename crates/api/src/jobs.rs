@@ -12,6 +12,9 @@ use tessera_store::jobs;
 
 use crate::state::AppState;
 
+/// The error of a job that ran past `reports.job_timeout_secs`.
+pub const TIMED_OUT: &str = "the job ran past its time limit (reports.job_timeout_secs); profile a sample or use quick mode";
+
 /// Wakes idle workers of this process when a job is queued (others find it by polling).
 #[derive(Debug, Default)]
 pub struct JobSignal {
@@ -43,6 +46,8 @@ pub struct JobContext {
     pub progress: AtomicU8,
     /// Set when the worker pool stops: the job's result must be dropped, not recorded.
     pub stopping: Arc<AtomicBool>,
+    /// The job's wall-clock limit (`reports.job_timeout_secs` from its claim).
+    pub deadline: std::time::Instant,
 }
 
 impl JobContext {
@@ -142,10 +147,15 @@ fn lease(state: &AppState) -> chrono::Duration {
 fn worker_loop(state: &AppState, owner: &str, stopping: &Arc<AtomicBool>) {
     let poll = Duration::from_millis(state.reports.poll_interval_ms.max(10));
     while !stopping.load(Ordering::SeqCst) {
-        let claimed =
-            state.db.get().map_err(|e| e.to_string()).and_then(|mut c| {
-                jobs::claim(&mut c, owner, lease(state)).map_err(|e| e.to_string())
-            });
+        let claimed = state.db.get().map_err(|e| e.to_string()).and_then(|mut c| {
+            jobs::claim(
+                &mut c,
+                owner,
+                lease(state),
+                state.reports.max_running_per_org,
+            )
+            .map_err(|e| e.to_string())
+        });
         match claimed {
             Ok(Some(job)) => run(state, owner, job, stopping),
             Ok(None) => state.jobs.wait(poll),
@@ -173,6 +183,8 @@ fn run(state: &AppState, owner: &str, job: Job, stopping: &Arc<AtomicBool>) {
     let ctx = Arc::new(JobContext {
         progress: AtomicU8::new(0),
         stopping: stopping.clone(),
+        deadline: std::time::Instant::now()
+            + Duration::from_secs(state.reports.job_timeout_secs.max(1)),
     });
     let done = Arc::new(AtomicBool::new(false));
     let beat = heartbeat(state, owner, &job, &ctx, &done);
@@ -223,9 +235,20 @@ fn heartbeat(
             let mut sent = 0u8;
             let mut waited = Duration::ZERO;
             let tick = Duration::from_millis(50);
+            // a job whose computation does not notice its deadline is failed here, a little
+            // later; its worker's result is then refused (the job is no longer running)
+            let hard_stop = ctx.deadline + Duration::from_secs(10);
             while !done.load(Ordering::SeqCst) && !ctx.is_stopping() {
                 std::thread::sleep(tick);
                 waited += tick;
+                if std::time::Instant::now() >= hard_stop {
+                    if let Ok(mut c) = state.db.get() {
+                        let _ =
+                            jobs::finish(&mut c, id, &owner, JobStatus::Failed, Some(TIMED_OUT));
+                    }
+                    tracing::warn!(job = %id, "job failed: past its time limit");
+                    return;
+                }
                 let now = ctx.progress.load(Ordering::Relaxed);
                 if waited >= every || now >= sent.saturating_add(5) {
                     waited = Duration::ZERO;

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod error;
 pub mod executor;
 pub mod extract;
+pub mod ingestion;
 pub mod jobs;
 pub mod metrics;
 pub mod middleware;

@@ -195,6 +195,37 @@ pub struct DatasetSettings {
     pub max_file_size: u64,
     /// Most rows one preview page may hold.
     pub preview_max_rows: u32,
+    /// Most data rows an upload may hold.
+    pub max_rows: u64,
+    /// Most columns an upload may hold.
+    pub max_columns: u64,
+    /// Most cells a workbook sheet may span (rows x columns of its used range).
+    pub max_cells: u64,
+    /// MiB a workbook's ZIP container may inflate to, and a Parquet file decode to.
+    pub max_decompressed_mb: u64,
+    /// Deepest nesting of JSON arrays and objects.
+    pub max_json_depth: usize,
+    /// Threads reading uploads.
+    pub ingest_threads: usize,
+    /// Stack of each reading thread, in MiB.
+    pub ingest_stack_mb: u64,
+    /// MiB of memory all uploads being read may take together.
+    pub ingest_memory_mb: u64,
+    /// Seconds an upload waits for its share of the memory before a 503.
+    pub ingest_queue_timeout_secs: u64,
+}
+
+impl DatasetSettings {
+    /// The caps every upload is checked against before it is read.
+    pub fn ingest_limits(&self) -> tessera_analytics::ingest::IngestLimits {
+        tessera_analytics::ingest::IngestLimits {
+            max_rows: self.max_rows.max(1),
+            max_columns: self.max_columns.max(1),
+            max_cells: self.max_cells.max(1),
+            max_decompressed_bytes: self.max_decompressed_mb.max(1).saturating_mul(1 << 20),
+            max_json_depth: self.max_json_depth.max(2),
+        }
+    }
 }
 
 impl Default for DatasetSettings {
@@ -203,6 +234,15 @@ impl Default for DatasetSettings {
             upload_dir: "./data/uploads".into(),
             max_file_size: 100 * 1024 * 1024,
             preview_max_rows: 1000,
+            max_rows: 10_000_000,
+            max_columns: 2_000,
+            max_cells: 10_000_000,
+            max_decompressed_mb: 1024,
+            max_json_depth: 16,
+            ingest_threads: 2,
+            ingest_stack_mb: 16,
+            ingest_memory_mb: 2048,
+            ingest_queue_timeout_secs: 30,
         }
     }
 }
@@ -223,17 +263,29 @@ pub struct ReportSettings {
     pub memory_limit_mb: u64,
     /// Claims of one job before it is failed for good.
     pub max_attempts: i32,
+    /// Jobs of one organisation running at once (in all processes together).
+    pub max_running_per_org: i64,
+    /// Jobs one organisation may have queued or running; more are refused with 429.
+    pub max_queued_per_org: i64,
+    /// Seconds a job may run before it is failed.
+    pub job_timeout_secs: u64,
+    /// Rows profiled at most; larger datasets are sampled systematically.
+    pub max_rows_profiled: u64,
 }
 
 impl Default for ReportSettings {
     fn default() -> Self {
         Self {
             dir: "./data/reports".into(),
-            workers: 1,
+            workers: 2,
             lease_secs: 60,
             poll_interval_ms: 1000,
             memory_limit_mb: 2048,
             max_attempts: 3,
+            max_running_per_org: 1,
+            max_queued_per_org: 10,
+            job_timeout_secs: 600,
+            max_rows_profiled: 5_000_000,
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct AppState {
     pub reports: Arc<ReportSettings>,
     /// Wakes this process's job workers when a job is queued.
     pub jobs: Arc<JobSignal>,
+    /// The threads and memory budget uploads are read within.
+    pub ingestion: Arc<crate::ingestion::Ingestion>,
     /// Members as the database last said (organisation, role, active), by user id.
     pub members: moka::sync::Cache<UserId, Arc<User>>,
 }
@@ -75,6 +77,7 @@ impl AppState {
             datasets: Arc::new(config.datasets.clone()),
             reports: Arc::new(config.reports.clone()),
             jobs: Arc::new(JobSignal::default()),
+            ingestion: Arc::new(crate::ingestion::Ingestion::new(&config.datasets)?),
             members: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(std::time::Duration::from_secs(

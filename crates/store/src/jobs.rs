@@ -1,6 +1,6 @@
-//! The `jobs` table: background work claimed through leases. A worker claims the oldest queued
-//! job (or one whose lease ran out: its worker died) with a conditional UPDATE, so a job runs
-//! once however many processes poll; progress updates renew the lease.
+//! The `jobs` table: background work claimed through leases. A worker claims a queued job (or
+//! one whose lease ran out: its worker died), fairly between organisations, with a conditional
+//! UPDATE, so a job runs once however many processes poll; progress updates renew the lease.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -126,22 +126,63 @@ pub fn any_active(conn: &mut DbConn, subjects: &[String]) -> Result<bool, StoreE
     Ok(n > 0)
 }
 
-/// Claims the oldest claimable job for `owner` for `lease`: a queued job, or a running one whose
-/// lease expired. Answers `None` when there is nothing to do.
-pub fn claim(conn: &mut DbConn, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
+/// Claims a job for `owner` for `lease`, fairly between organisations: among organisations with a
+/// claimable job (queued, or running with an expired lease: its worker died) and fewer than
+/// `max_running_per_org` live jobs, the one with the fewest live jobs goes first, then the one
+/// whose oldest waiting job is oldest; within it, its oldest job. So one organisation's queue
+/// never holds up another's, however long. Answers `None` when there is nothing to do.
+pub fn claim(
+    conn: &mut DbConn,
+    owner: &str,
+    lease: Duration,
+    max_running_per_org: i64,
+) -> Result<Option<Job>, StoreError> {
     for _ in 0..5 {
         let now = crate::now();
+        let active: Vec<(String, String, Option<NaiveDateTime>, NaiveDateTime)> = jobs::table
+            .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+            .select((
+                jobs::org_id,
+                jobs::status,
+                jobs::lease_expires_at,
+                jobs::created_at,
+            ))
+            .load(conn)?;
+        let mut orgs: std::collections::HashMap<&str, (i64, Option<NaiveDateTime>)> =
+            std::collections::HashMap::new();
+        for (org, status, lease_end, created) in &active {
+            let entry = orgs.entry(org.as_str()).or_insert((0, None));
+            let live = status == JobStatus::Running.as_str() && lease_end.is_some_and(|t| t >= now);
+            if live {
+                entry.0 += 1;
+            } else {
+                entry.1 = Some(entry.1.map_or(*created, |t: NaiveDateTime| t.min(*created)));
+            }
+        }
+        let Some(org) = orgs
+            .into_iter()
+            .filter_map(|(org, (live, oldest))| {
+                oldest
+                    .filter(|_| live < max_running_per_org.max(1))
+                    .map(|o| (live, o, org))
+            })
+            .min()
+            .map(|(_, _, org)| org.to_owned())
+        else {
+            return Ok(None);
+        };
         let claimable = jobs::status.eq(JobStatus::Queued.as_str()).or(jobs::status
             .eq(JobStatus::Running.as_str())
             .and(jobs::lease_expires_at.lt(now)));
         let candidate: Option<(String, i32)> = jobs::table
+            .filter(jobs::org_id.eq(&org))
             .filter(claimable)
             .order(jobs::created_at.asc())
             .select((jobs::id, jobs::attempts))
             .first(conn)
             .optional()?;
         let Some((id, attempts)) = candidate else {
-            return Ok(None);
+            continue;
         };
         // the same predicate again: only one claimer's UPDATE matches
         let claimed = diesel::update(
@@ -169,6 +210,16 @@ pub fn claim(conn: &mut DbConn, owner: &str, lease: Duration) -> Result<Option<J
         }
     }
     Ok(None)
+}
+
+/// The organisation's queued and running jobs of a kind.
+pub fn active_count(conn: &mut DbConn, org: OrgId, kind: &str) -> Result<i64, StoreError> {
+    Ok(jobs::table
+        .filter(jobs::org_id.eq(org.to_string()))
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Records progress and renews the lease; `false` when the lease was lost to another worker.

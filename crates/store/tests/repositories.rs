@@ -370,3 +370,42 @@ on_every_backend!(
         );
     }
 );
+
+on_every_backend!(jobs_are_claimed_fairly_between_organisations, |db| {
+    use tessera_store::jobs;
+    let mut conn = migrated(db);
+    let a = organizations::insert(&mut conn, &OrgName::parse("Busy").unwrap()).unwrap();
+    let b = organizations::insert(&mut conn, &OrgName::parse("Small").unwrap()).unwrap();
+    let lease = Duration::seconds(60);
+    let big: Vec<_> = (0..3)
+        .map(|i| jobs::enqueue(&mut conn, a.id, "profile", &format!("a{i}")).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let small = jobs::enqueue(&mut conn, b.id, "profile", "b0").unwrap();
+    // one running job per organisation: the busy one's first job, then the small one's, then
+    // nothing until one finishes
+    let first = jobs::claim(&mut conn, "w1", lease, 1).unwrap().unwrap();
+    assert_eq!(first.id, big[0].id);
+    let second = jobs::claim(&mut conn, "w2", lease, 1).unwrap().unwrap();
+    assert_eq!(
+        second.id, small.id,
+        "the small organisation does not wait behind the queue"
+    );
+    assert!(jobs::claim(&mut conn, "w3", lease, 1).unwrap().is_none());
+    assert!(jobs::finish(
+        &mut conn,
+        first.id,
+        "w1",
+        tessera_domain::JobStatus::Succeeded,
+        None
+    )
+    .unwrap());
+    let third = jobs::claim(&mut conn, "w1", lease, 1).unwrap().unwrap();
+    assert_eq!(third.id, big[1].id);
+    assert_eq!(jobs::active_count(&mut conn, a.id, "profile").unwrap(), 2);
+    // with two allowed, the organisation with fewer running jobs still goes first
+    let c = organizations::insert(&mut conn, &OrgName::parse("Third").unwrap()).unwrap();
+    let other = jobs::enqueue(&mut conn, c.id, "profile", "c0").unwrap();
+    let next = jobs::claim(&mut conn, "w4", lease, 2).unwrap().unwrap();
+    assert_eq!(next.id, other.id);
+});

@@ -57,6 +57,11 @@ pub struct ProfileOptions {
     pub max_bins: usize,
     /// Top values kept per categorical column.
     pub top_values: usize,
+    /// Profile at most this many rows of a stored file (more are sampled systematically), so
+    /// time and memory follow the rows really profiled.
+    pub max_rows: Option<usize>,
+    /// Give up (with [`AnalyticsError::TimedOut`]) once this instant has passed.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for ProfileOptions {
@@ -69,6 +74,8 @@ impl Default for ProfileOptions {
             max_plots: 50,
             max_bins: 50,
             top_values: 10,
+            max_rows: None,
+            deadline: None,
         }
     }
 }
@@ -212,10 +219,18 @@ fn profile_frame(
     let rows = frame.height();
     let total = frame.width().max(1);
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let in_time = || match opts.deadline {
+        Some(d) if Instant::now() >= d => Err(AnalyticsError::TimedOut(
+            "profiling ran past its time limit; profile a sample (sample_size) or use quick mode"
+                .into(),
+        )),
+        _ => Ok(()),
+    };
     let profiled: Vec<(ColumnProfile, columns::ColumnData)> = frame
         .columns()
         .par_iter()
         .map(|c| {
+            in_time()?;
             let out = columns::profile_column(c.as_materialized_series(), rows, opts);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress((n * 80 / total) as u8);
@@ -225,11 +240,14 @@ fn profile_frame(
     let (columns, data): (Vec<ColumnProfile>, Vec<columns::ColumnData>) =
         profiled.into_iter().unzip();
 
+    in_time()?;
     let duplicate_rows = duplicate_rows(frame, &data)?;
     progress(85);
+    in_time()?;
     let correlations =
         (opts.mode == AnalysisMode::All).then(|| correlations::matrices(&columns, &data));
     progress(95);
+    in_time()?;
     let target = match &opts.target_column {
         Some(name) => Some(correlations::target(name, &columns, &data, opts)?),
         None => None,
@@ -466,12 +484,15 @@ pub fn profile_parquet(
     let probe = scan()?.limit(1000).collect()?;
     let per_row = (probe.estimated_size() as u64 / probe.height().max(1) as u64).max(1);
     let estimate = per_row.saturating_mul(population);
-    if estimate <= memory_limit {
+    // Profiling needs working memory beside the frame (sorted copies, codes, hashes): the frame
+    // may take a third of the limit, and its rows are the real count (a tiny file can decode
+    // to a hundred million rows)
+    let row_cap = opts.max_rows.map_or(u64::MAX, |m| m.max(1) as u64);
+    if estimate.saturating_mul(3) <= memory_limit && population <= row_cap {
         let frame = crate::ingest::read_parquet(path)?;
         return profile_with_progress(&frame, opts, progress);
     }
-    // Profiling needs working memory beside the frame (sorted copies, codes): keep a third.
-    let fits = (memory_limit / 3 / per_row).max(1);
+    let fits = (memory_limit / 3 / per_row).max(1).min(row_cap);
     let step = population.div_ceil(fits).max(2);
     let names: Vec<Expr> = probe
         .get_column_names()
@@ -489,11 +510,19 @@ pub fn profile_parquet(
         rows_profiled: frame.height() as u64,
         population_rows: population,
         seed: None,
-        reason: Some(format!(
-            "the data (about {} MiB in memory) exceeds the {} MiB memory limit; every {step}th row was streamed",
-            estimate >> 20,
-            memory_limit >> 20
-        )),
+        reason: Some(
+            if population > row_cap && estimate.saturating_mul(3) <= memory_limit {
+                format!(
+                "the data has {population} rows, more than the {row_cap} profiled at most; every {step}th row was streamed"
+            )
+            } else {
+                format!(
+                "the data (about {} MiB in memory, and profiling needs three times that) exceeds the {} MiB memory limit; every {step}th row was streamed",
+                estimate >> 20,
+                memory_limit >> 20
+            )
+            },
+        ),
     };
     let opts = ProfileOptions {
         sample_size: None,

@@ -227,4 +227,25 @@ fn large_parquet_is_streamed_under_the_memory_limit() {
         .as_deref()
         .unwrap()
         .contains("memory limit"));
+    // the row cap samples too, whatever the memory
+    let capped = ProfileOptions {
+        max_rows: Some(1000),
+        ..ProfileOptions::default()
+    };
+    let sampled = profile_parquet(f.path(), &capped, 1 << 30, &|_| {}).unwrap();
+    assert_eq!(sampled.sample.method, "systematic");
+    assert!(sampled.overview.rows <= 1000, "{}", sampled.overview.rows);
+}
+
+#[test]
+fn profiling_stops_at_its_deadline() {
+    let df = df!("v" => [1.0, 2.0, 3.0]).unwrap();
+    let late = ProfileOptions {
+        deadline: Some(std::time::Instant::now()),
+        ..ProfileOptions::default()
+    };
+    assert!(matches!(
+        profile(&df, &late),
+        Err(AnalyticsError::TimedOut(_))
+    ));
 }

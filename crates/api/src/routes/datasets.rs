@@ -23,9 +23,10 @@ use crate::state::AppState;
         (status = 400, description = "A malformed multipart body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Viewers cannot upload", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than MAX_FILE_SIZE", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than MAX_FILE_SIZE, or holding (or unpacking to) more than the datasets caps: rows, columns, sheet cells, inflated bytes, the memory budget", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart, or content that is not a supported format (or not the one its name claims)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty, header only, ragged rows, not UTF-8, unreadable; or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty, header only, ragged rows, not UTF-8, unreadable, JSON nested too deep; or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Other large uploads hold the memory budget; retry", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/upload")]

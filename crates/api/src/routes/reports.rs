@@ -48,7 +48,9 @@ fn html_page(bytes: Vec<u8>, attachment: Option<&str>) -> HttpResponse {
     responses(
         (status = 202, description = "Queued; poll GET /reports/{id}", body = ReportOut),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown dataset or target column, sample_size not positive, invalid title or max_plots", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot queue reports", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown dataset or target column, sample_size not positive, invalid title or max_plots, a public report of a private dataset", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The organisation already has reports.max_queued_per_org reports queued or computing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/analyze")]

@@ -221,11 +221,23 @@ pub async fn upload(
         file_name: Some(file_name.clone()),
         sheet: form.sheet.filter(|s| !s.trim().is_empty()),
     };
-    // parse and convert off the async runtime; the temporary file goes when `tmp` drops
+    // measured first (caps, memory), then read within the memory budget on the ingestion
+    // threads; the temporary file goes when `tmp` drops
+    let limits = state.datasets.ingest_limits();
+    let (path, inspect_opts) = (tmp.path().to_path_buf(), opts.clone());
+    let inspection = state
+        .ingestion
+        .run(move || ingest::inspect(&path, &inspect_opts, &limits))
+        .await?
+        .map_err(file_error)?;
+    let reserved = state.ingestion.reserve(inspection.estimated_bytes).await?;
     let target = stored.clone();
     let (format, columns, rows, size) = state
-        .cpu(move || -> ApiResult<_> {
-            let read = ingest::read_file(tmp.path(), &opts).map_err(file_error)?;
+        .ingestion
+        .run(move || -> ApiResult<_> {
+            let _reserved = reserved;
+            let read = ingest::read_inspected(tmp.path(), &opts, &limits, &inspection)
+                .map_err(file_error)?;
             let mut frame = read.frame;
             let columns = ingest::describe_columns(&frame);
             let written = ingest::write_parquet(&mut frame, &target);

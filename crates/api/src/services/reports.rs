@@ -154,14 +154,23 @@ pub async fn analyze(
         updated_at: now,
     };
     let saved = report.clone();
+    let max_queued = state.reports.max_queued_per_org.max(1);
     let job = state
         .db(move |conn| {
             Ok(tessera_store::transaction(conn, |conn| {
+                if jobs::active_count(conn, saved.org_id, PROFILE_JOB)? >= max_queued {
+                    return Ok(None);
+                }
                 reports::insert(conn, &saved)?;
-                jobs::enqueue(conn, saved.org_id, PROFILE_JOB, &saved.id.to_string())
+                jobs::enqueue(conn, saved.org_id, PROFILE_JOB, &saved.id.to_string()).map(Some)
             })?)
         })
-        .await?;
+        .await?
+        .ok_or_else(|| {
+            ApiError::TooManyRequests(format!(
+                "your organisation already has {max_queued} reports queued or computing; queue more when they finish"
+            ))
+        })?;
     state.jobs.notify();
     Ok(ReportView {
         report,
@@ -491,6 +500,8 @@ pub fn run_profile_job(
             .sample_size
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         max_plots: usize::try_from(options.max_plots).unwrap_or(50),
+        max_rows: Some(usize::try_from(state.reports.max_rows_profiled).unwrap_or(usize::MAX)),
+        deadline: Some(ctx.deadline),
         ..ProfileOptions::default()
     };
     let path = dataset_service::file_of(state, &dataset);
