@@ -231,3 +231,140 @@ async fn sample_data_only_where_configured_and_marked() {
     .await;
     assert_eq!(p["source"], "warehouse");
 }
+
+/// The seed's documented schema: no segment column, no channel column.
+const SEED_SCHEMA: &str = "CREATE TABLE transactions (id INTEGER PRIMARY KEY, user_id INTEGER, amount REAL, category TEXT, created_at TIMESTAMP);
+    CREATE TABLE user_activities (id INTEGER PRIMARY KEY, user_id INTEGER, activity_type TEXT, created_at TIMESTAMP);";
+
+#[tokio::test]
+async fn segment_and_traffic_metrics_work_on_the_seeds_own_schema() {
+    let app = spawn_app().await;
+    let (_, t) = app.register_and_login("seed", Some("Seed")).await;
+    let dir = app.org_sources_dir(&t).await;
+    let now = chrono::Utc::now().naive_utc();
+    let at = |days: i64| (now - chrono::Duration::days(days)).format("%Y-%m-%d %H:%M:%S");
+    // user 1 spends 1200 (Premium), user 2 150 (Regular), users 3 and 4 a little (Basic);
+    // user 2's old 5000 lies outside the period and does not count
+    let data = format!(
+        "{SEED_SCHEMA}
+         INSERT INTO transactions (user_id, amount, category, created_at) VALUES
+           (1, 700, 'books', '{}'), (1, 500, 'games', '{}'), (2, 150, 'books', '{}'),
+           (2, 5000, 'books', '{}'), (3, 20, 'books', '{}'), (4, 5, 'games', '{}');
+         INSERT INTO user_activities (user_id, activity_type, created_at) VALUES (1, 'login', '{}');",
+        at(1), at(2), at(3), at(400), at(4), at(5), at(1)
+    );
+    tessera_testkit::sqlite_file(&dir.join("seed.db"), &data);
+    let r = app
+        .post(
+            "/data-sources",
+            json!({"name": "analytics", "kind": "sqlite", "url": "sqlite://seed.db"}),
+            Some(&t.access),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let by = |v: &Value| -> std::collections::HashMap<String, f64> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["label"].as_str().unwrap().to_owned(),
+                    r["value"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let users = get(&app, &t, "/charts/pie?metric=user_segments&period=30d").await;
+    let got = by(&users);
+    assert_eq!(got.get("Premium"), Some(&1.0), "{users}");
+    assert_eq!(got.get("Regular"), Some(&1.0), "{users}");
+    assert_eq!(got.get("Basic"), Some(&2.0), "{users}");
+    assert_eq!(users["data"][0]["segment"], "Basic", "largest first");
+    let pct: f64 = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["percentage"].as_f64().unwrap())
+        .sum();
+    assert!((pct - 100.0).abs() < 0.05, "{pct}");
+    let revenue = by(&get(&app, &t, "/charts/pie?metric=revenue_by_segment&period=30d").await);
+    assert_eq!(revenue.get("Premium"), Some(&1200.0));
+    assert_eq!(revenue.get("Regular"), Some(&150.0));
+    assert_eq!(revenue.get("Basic"), Some(&25.0));
+    // a category narrows the rows summed per user
+    let books = by(&get(
+        &app,
+        &t,
+        "/charts/pie?metric=revenue_by_segment&period=30d&category=books",
+    )
+    .await);
+    assert_eq!(
+        books.get("Regular"),
+        Some(&850.0),
+        "users 1 (700) and 2 (150)"
+    );
+    assert_eq!(
+        books.get("Premium"),
+        None,
+        "user 1 spent 700 on books: Regular"
+    );
+
+    // no channel-like column: a clear 422 naming the columns and the setting
+    let p = assert_problem(
+        app.get(
+            "/charts/pie?metric=traffic_sources&period=30d",
+            Some(&t.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("channel") && detail.contains("dimension_from"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn segment_thresholds_are_configurable_and_traffic_uses_the_first_column_present() {
+    let app = spawn_app_adjusted(&[], |s| {
+        s.charts.segment_premium = 10.0;
+        s.charts.segment_regular = 1.0;
+    })
+    .await;
+    let (_, t) = app.register_and_login("seed", Some("Seed")).await;
+    let dir = app.org_sources_dir(&t).await;
+    let now = chrono::Utc::now().naive_utc().format("%Y-%m-%d %H:%M:%S");
+    tessera_testkit::sqlite_file(
+        &dir.join("seed.db"),
+        &format!(
+            "{SEED_SCHEMA}
+             ALTER TABLE user_activities ADD COLUMN utm_source TEXT;
+             INSERT INTO transactions (user_id, amount, category, created_at) VALUES (1, 20, 'x', '{now}'), (2, 5, 'x', '{now}');
+             INSERT INTO user_activities (user_id, activity_type, utm_source, created_at) VALUES
+               (1, 'view', 'mail', '{now}'), (2, 'view', 'mail', '{now}'), (3, 'view', 'ads', '{now}');"
+        ),
+    );
+    app.post(
+        "/data-sources",
+        json!({"name": "analytics", "kind": "sqlite", "url": "sqlite://seed.db"}),
+        Some(&t.access),
+    )
+    .await;
+    let users = get(&app, &t, "/charts/pie?metric=user_segments&period=7d").await;
+    let labels: Vec<&str> = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"Premium") && labels.contains(&"Regular"),
+        "{users}"
+    );
+    let traffic = get(&app, &t, "/charts/pie?metric=traffic_sources&period=7d").await;
+    assert_eq!(traffic["data"][0]["label"], "mail", "{traffic}");
+    assert_eq!(traffic["data"][0]["value"], 2);
+}

@@ -33,9 +33,19 @@ pub struct MetricDef {
     /// The time column.
     #[serde(default = "default_time_column")]
     pub time_column: String,
-    /// Bar and pie charts group by this column.
+    /// Bar and pie charts group by this column (or, with `segment_by`, by the derived
+    /// segment, named `segment`).
     #[serde(default)]
     pub dimension: Option<String>,
+    /// Bar and pie charts group by the first of these columns the table has (when none is, the
+    /// chart answers 422 naming them).
+    #[serde(default)]
+    pub dimension_from: Vec<String>,
+    /// Segment metrics: the entity (e.g. `user_id`) whose total of `column` over the period puts
+    /// it in a tier (`charts.segment_premium`, `charts.segment_regular`); `agg = "sum"` sums
+    /// the totals per tier, `count` counts the entities.
+    #[serde(default)]
+    pub segment_by: Option<String>,
     /// `?category=` filters this column.
     #[serde(default)]
     pub category_column: Option<String>,
@@ -127,9 +137,20 @@ impl Catalog {
                     if agg != Aggregation::Count && m.column.is_none() {
                         return bad("needs a column for its aggregation");
                     }
-                    if (m.charts.iter().any(|c| c == "bar" || c == "pie")) && m.dimension.is_none()
+                    if (m.charts.iter().any(|c| c == "bar" || c == "pie"))
+                        && m.dimension.is_none()
+                        && m.dimension_from.is_empty()
+                        && m.segment_by.is_none()
                     {
                         return bad("bar and pie metrics need a dimension");
+                    }
+                    if m.segment_by.is_some()
+                        && (m.column.is_none()
+                            || !matches!(agg, Aggregation::Count | Aggregation::Sum))
+                    {
+                        return bad(
+                            "a segment metric needs a column to total and agg count or sum",
+                        );
                     }
                 }
                 _ => return bad("a ratio needs both numerator and denominator"),

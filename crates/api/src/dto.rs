@@ -734,6 +734,8 @@ pub struct MetricInfo {
     pub table: Option<String>,
     /// Bar and pie charts group by this (a column, or a derived segment).
     pub dimension: Option<String>,
+    /// Or by the first of these columns the table has.
+    pub dimension_from: Vec<String>,
     /// `?category=` filters this column.
     pub category_column: Option<String>,
     /// `sample` when the metric answers marked sample data while its source is down.
@@ -748,6 +750,7 @@ impl From<&crate::catalog::MetricDef> for MetricInfo {
             unit: m.unit.clone(),
             table: m.table.clone(),
             dimension: m.dimension.clone(),
+            dimension_from: m.dimension_from.clone(),
             category_column: m.category_column.clone(),
             fallback: m.fallback.clone(),
         }

@@ -52,6 +52,8 @@ pub struct SourceRuntime {
     pub metric_sources: moka::sync::Cache<String, tessera_domain::DataSourceId>,
     /// The named metrics.
     pub catalog: crate::catalog::Catalog,
+    /// Segment metrics' thresholds: (Premium, Regular).
+    pub segment_thresholds: (f64, f64),
 }
 
 impl SourceRuntime {
@@ -114,6 +116,15 @@ impl SourceRuntime {
                 .time_to_live(Duration::from_secs(60))
                 .build(),
             catalog: crate::catalog::Catalog::load(&charts.metrics)?,
+            segment_thresholds: {
+                let (p, r) = (charts.segment_premium, charts.segment_regular);
+                if !(p.is_finite() && r.is_finite() && p >= r) {
+                    return Err(format!(
+                        "charts.segment_premium ({p}) must be at least charts.segment_regular ({r})"
+                    ));
+                }
+                (p, r)
+            },
         })
     }
 

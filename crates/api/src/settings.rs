@@ -171,6 +171,10 @@ pub struct ChartSettings {
     pub sql_debug: bool,
     /// Named metrics added to (or replacing, by name) the default catalogue.
     pub metrics: Vec<crate::catalog::MetricDef>,
+    /// Segment metrics: an entity spending at least this much in the period is Premium.
+    pub segment_premium: f64,
+    /// ... at least this much (and less than Premium) Regular; the rest Basic.
+    pub segment_regular: f64,
 }
 
 impl Default for ChartSettings {
@@ -181,6 +185,8 @@ impl Default for ChartSettings {
             cache_max_entries: 10_000,
             sql_debug: false,
             metrics: vec![],
+            segment_premium: 1000.0,
+            segment_regular: 100.0,
         }
     }
 }

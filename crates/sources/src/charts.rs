@@ -190,66 +190,7 @@ pub fn compile_from(
         columns.push(OutputColumn::measure(m, &data_type));
     }
 
-    let mut conditions = Vec::new();
-    if let (Some(t), Some(r)) = (&q.time, range) {
-        let c = column(&t.column)?;
-        let col = quote(kind, &c.name);
-        let (from, to) = if c.family == TypeFamily::Date {
-            let (first, end) = r.dates();
-            (Param::Date(first), Param::Date(end))
-        } else {
-            (Param::Timestamp(r.from), Param::Timestamp(r.to))
-        };
-        let (pf, pt) = (b.bind(from), b.bind(to));
-        conditions.push(format!("{col} >= {pf} AND {col} < {pt}"));
-    }
-    for f in &q.filters {
-        let c = column(&f.column)?;
-        let col = quote(kind, &c.name);
-        let one = |b: &mut Builder, s: &Scalar| -> Result<String, SourceError> {
-            Ok(b.bind(coerce(c.family, s, &c.name)?))
-        };
-        let sql = match f.op {
-            FilterOp::Eq => format!("{col} = {}", one(&mut b, first(&f.values)?)?),
-            FilterOp::Ne => format!("{col} <> {}", one(&mut b, first(&f.values)?)?),
-            FilterOp::Gt => format!("{col} > {}", one(&mut b, first(&f.values)?)?),
-            FilterOp::Gte => format!("{col} >= {}", one(&mut b, first(&f.values)?)?),
-            FilterOp::Lt => format!("{col} < {}", one(&mut b, first(&f.values)?)?),
-            FilterOp::Lte => format!("{col} <= {}", one(&mut b, first(&f.values)?)?),
-            FilterOp::Between => {
-                let lo = one(&mut b, first(&f.values)?)?;
-                let hi = one(
-                    &mut b,
-                    f.values.get(1).ok_or_else(|| {
-                        SourceError::InvalidQuery("between takes two values".into())
-                    })?,
-                )?;
-                format!("{col} BETWEEN {lo} AND {hi}")
-            }
-            FilterOp::In | FilterOp::NotIn => {
-                let list = f
-                    .values
-                    .iter()
-                    .map(|v| one(&mut b, v))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let not = if f.op == FilterOp::NotIn { "NOT " } else { "" };
-                format!("{col} {not}IN ({})", list.join(", "))
-            }
-            FilterOp::Contains => {
-                let text = match first(&f.values)? {
-                    Scalar::Text(s) => s.clone(),
-                    other => other.text(),
-                };
-                let p = b.bind(Param::Text(format!("%{}%", dialect::like_escape(&text))));
-                dialect::contains(kind, &col, &p)
-            }
-            FilterOp::IsNull => match first(&f.values)? {
-                Scalar::Bool(false) => format!("{col} IS NOT NULL"),
-                _ => format!("{col} IS NULL"),
-            },
-        };
-        conditions.push(sql);
-    }
+    let conditions = conditions(&mut b, table, q, range)?;
 
     let from = match from_sql {
         Some(sub) => format!("(\n{sub}\n) AS {}", quote(kind, &table.name)),
@@ -280,6 +221,181 @@ pub fn compile_from(
         params: b.params,
         columns,
     })
+}
+
+/// The WHERE conditions of a chart query: its time window and filters, values bound.
+fn conditions(
+    b: &mut Builder,
+    table: &TableInfo,
+    q: &ChartQuery,
+    range: Option<TimeRange>,
+) -> Result<Vec<String>, SourceError> {
+    let kind = b.kind;
+    let column = |name: &str| checked_column(table, name);
+    let mut conditions = Vec::new();
+    if let (Some(t), Some(r)) = (&q.time, range) {
+        let c = column(&t.column)?;
+        let col = quote(kind, &c.name);
+        let (from, to) = if c.family == TypeFamily::Date {
+            let (first, end) = r.dates();
+            (Param::Date(first), Param::Date(end))
+        } else {
+            (Param::Timestamp(r.from), Param::Timestamp(r.to))
+        };
+        let (pf, pt) = (b.bind(from), b.bind(to));
+        conditions.push(format!("{col} >= {pf} AND {col} < {pt}"));
+    }
+    for f in &q.filters {
+        let c = column(&f.column)?;
+        let col = quote(kind, &c.name);
+        let one = |b: &mut Builder, s: &Scalar| -> Result<String, SourceError> {
+            Ok(b.bind(coerce(c.family, s, &c.name)?))
+        };
+        let sql = match f.op {
+            FilterOp::Eq => format!("{col} = {}", one(b, first(&f.values)?)?),
+            FilterOp::Ne => format!("{col} <> {}", one(b, first(&f.values)?)?),
+            FilterOp::Gt => format!("{col} > {}", one(b, first(&f.values)?)?),
+            FilterOp::Gte => format!("{col} >= {}", one(b, first(&f.values)?)?),
+            FilterOp::Lt => format!("{col} < {}", one(b, first(&f.values)?)?),
+            FilterOp::Lte => format!("{col} <= {}", one(b, first(&f.values)?)?),
+            FilterOp::Between => {
+                let lo = one(b, first(&f.values)?)?;
+                let hi = one(
+                    b,
+                    f.values.get(1).ok_or_else(|| {
+                        SourceError::InvalidQuery("between takes two values".into())
+                    })?,
+                )?;
+                format!("{col} BETWEEN {lo} AND {hi}")
+            }
+            FilterOp::In | FilterOp::NotIn => {
+                let list = f
+                    .values
+                    .iter()
+                    .map(|v| one(b, v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let not = if f.op == FilterOp::NotIn { "NOT " } else { "" };
+                format!("{col} {not}IN ({})", list.join(", "))
+            }
+            FilterOp::Contains => {
+                let text = match first(&f.values)? {
+                    Scalar::Text(s) => s.clone(),
+                    other => other.text(),
+                };
+                let p = b.bind(Param::Text(format!("%{}%", dialect::like_escape(&text))));
+                dialect::contains(kind, &col, &p)
+            }
+            FilterOp::IsNull => match first(&f.values)? {
+                Scalar::Bool(false) => format!("{col} IS NOT NULL"),
+                _ => format!("{col} IS NULL"),
+            },
+        };
+        conditions.push(sql);
+    }
+
+    Ok(conditions)
+}
+
+/// A column of the table, or a refusal naming the columns it has.
+fn checked_column<'t>(
+    table: &'t TableInfo,
+    name: &str,
+) -> Result<&'t crate::introspect::ColumnInfo, SourceError> {
+    table.column(name).ok_or_else(|| {
+        let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        SourceError::InvalidQuery(format!(
+            "unknown column '{name}' in '{}'; columns: {}",
+            table.name,
+            known.join(", ")
+        ))
+    })
+}
+
+/// Groups an entity's rows (a user's transactions) into tiers by what they add up to in the
+/// window: `[("Premium", 1000.0), ("Regular", 100.0)]` and a last tier for the rest.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Segments {
+    /// The column naming the entity (`user_id`).
+    pub entity: String,
+    /// The numeric column summed per entity (`amount`).
+    pub spend: String,
+    /// Tiers from the highest threshold down: (label, at least this much).
+    pub tiers: Vec<(String, f64)>,
+    /// The label of entities below every threshold.
+    pub rest: String,
+    /// `true`: the measure sums the spend per tier; `false`: it counts the entities.
+    pub sum_spend: bool,
+}
+
+/// Compiles a segment chart: entities tiered by their total in the window (filters apply to
+/// the rows summed), then counted or summed per tier, largest first. The dimension is named
+/// `segment`, the measure after the query's first measure.
+pub fn compile_segments(
+    kind: SourceKind,
+    table: &TableInfo,
+    q: &ChartQuery,
+    seg: &Segments,
+    range: Option<TimeRange>,
+) -> Result<Compiled, SourceError> {
+    let entity = checked_column(table, &seg.entity)?;
+    let spend = checked_column(table, &seg.spend)?;
+    if !spend.family.is_numeric() {
+        return Err(SourceError::InvalidQuery(format!(
+            "segments sum a numeric column; '{}' is {}",
+            spend.name,
+            family_name(spend.family)
+        )));
+    }
+    let mut b = Builder {
+        kind,
+        params: Vec::new(),
+    };
+    let total = format!("SUM({})", quote(kind, &spend.name));
+    let mut case = String::from("CASE");
+    for (label, min) in &seg.tiers {
+        let p = b.bind(Param::Float(*min));
+        case.push_str(&format!(" WHEN {total} >= {p} THEN {}", literal(label)));
+    }
+    case.push_str(&format!(" ELSE {} END", literal(&seg.rest)));
+    let conditions = conditions(&mut b, table, q, range)?;
+    let mut inner = format!(
+        "SELECT {case} AS tessera_segment, {} AS tessera_spend FROM {}",
+        dialect::as_double(kind, &total),
+        dialect::quote_table(kind, table.schema.as_deref(), &table.name)
+    );
+    if !conditions.is_empty() {
+        inner.push_str(" WHERE ");
+        inner.push_str(&conditions.join(" AND "));
+    }
+    inner.push_str(&format!(" GROUP BY {}", quote(kind, &entity.name)));
+    let measure = q
+        .measures
+        .first()
+        .cloned()
+        .ok_or_else(|| SourceError::InvalidQuery("a segment chart needs a measure".into()))?;
+    let (expr, data_type) = if seg.sum_spend {
+        (dialect::as_double(kind, "SUM(tessera_spend)"), "float")
+    } else {
+        ("COUNT(*)".to_owned(), "integer")
+    };
+    let dimension = quote(kind, "segment");
+    let sql = format!(
+        "SELECT tessera_segment AS {dimension}, {expr} AS {} FROM ({inner}) AS tessera_per_entity GROUP BY 1 ORDER BY 2 DESC",
+        quote(kind, &measure.alias)
+    );
+    Ok(Compiled {
+        sql,
+        params: b.params,
+        columns: vec![
+            OutputColumn::dimension("segment", "text"),
+            OutputColumn::measure(&measure, data_type),
+        ],
+    })
+}
+
+/// A SQL string literal of a fixed label (quotes doubled; labels come from configuration).
+fn literal(label: &str) -> String {
+    format!("'{}'", label.replace('\'', "''").replace('\\', ""))
 }
 
 fn first(values: &[Scalar]) -> Result<&Scalar, SourceError> {

@@ -456,3 +456,64 @@ on_every_engine!(probes_report_privileged_accounts, |db| {
         SourceKind::Sqlite => assert!(!p.superuser && !p.file_access),
     }
 });
+
+on_every_engine!(segments_tier_entities_by_their_total, |db| {
+    use tessera_sources::charts::{compile_segments, Segments};
+    let (kind, pool) = setup(db);
+    let s = schema(&pool, "test", TIMEOUT).unwrap();
+    let table = s.table("transactions").unwrap();
+    let mut q = revenue_by_category();
+    q.filters.clear();
+    q.measures.truncate(1);
+    q.measures[0].alias = "value".into();
+    // customer 1 spends 38.25, customer 2 106.25
+    for (sum_spend, expected) in [
+        (
+            false,
+            json!([{"segment": "Premium", "value": 1}, {"segment": "Regular", "value": 1}]),
+        ),
+        (
+            true,
+            json!([{"segment": "Premium", "value": 106.25}, {"segment": "Regular", "value": 38.25}]),
+        ),
+    ] {
+        let seg = Segments {
+            entity: "customer_id".into(),
+            spend: "amount".into(),
+            tiers: vec![("Premium".into(), 100.0), ("Regular".into(), 20.0)],
+            rest: "Basic".into(),
+            sum_spend,
+        };
+        let c = compile_segments(kind, table, &q, &seg, None).unwrap();
+        let rows = run_read_only(&pool, "test", &c.sql, &c.params, TIMEOUT).unwrap();
+        let mut data = serde_json::to_value(shape(&c, &rows)).unwrap();
+        data.as_array_mut()
+            .unwrap()
+            .sort_by_key(|r| r["segment"].as_str().unwrap_or_default().to_owned());
+        assert_eq!(data, expected, "{kind}: {}", c.sql);
+    }
+    // the window narrows the rows summed
+    let range = TimeRange::new(
+        parse_datetime("2026-01-04").unwrap(),
+        parse_datetime("2026-01-06").unwrap(),
+    )
+    .unwrap();
+    q.time = Some(TimeSpec {
+        column: "created_at".into(),
+        granularity: None,
+        period: None,
+        range: Some(range),
+    });
+    let seg = Segments {
+        entity: "customer_id".into(),
+        spend: "amount".into(),
+        tiers: vec![("Premium".into(), 100.0)],
+        rest: "Basic".into(),
+        sum_spend: false,
+    };
+    let c = compile_segments(kind, table, &q, &seg, Some(range)).unwrap();
+    let rows = run_read_only(&pool, "test", &c.sql, &c.params, TIMEOUT).unwrap();
+    let data = serde_json::to_value(shape(&c, &rows)).unwrap();
+    // in the window: customer 2 has 101, customer 1 has 7.75
+    assert_eq!(data.as_array().unwrap().len(), 2, "{kind}: {data}");
+});

@@ -15,7 +15,9 @@ use tessera_domain::chart::{
 };
 use tessera_domain::error::Validator;
 use tessera_domain::{DataSource, DatamartId, Dataset, DatasetId, DomainError, FieldError};
-use tessera_sources::charts::{compile_from, fill_empty_buckets, shape, table_from_sample};
+use tessera_sources::charts::{
+    compile_from, compile_segments, fill_empty_buckets, shape, table_from_sample, Segments,
+};
 use tessera_sources::introspect::TableInfo;
 use tessera_sources::pool::SourcePool;
 
@@ -321,17 +323,29 @@ async fn run(
     q: &ChartQuery,
     range: Option<TimeRange>,
     group: bool,
+    segments: Option<&Segments>,
 ) -> ApiResult<Answer> {
     match target {
         Target::Database(t) => {
-            let c = compile_from(
-                t.source.kind,
-                &t.table,
-                t.from_sql.as_deref(),
-                q,
-                range,
-                group,
-            )?;
+            let c = match segments {
+                Some(seg) if t.from_sql.is_none() => {
+                    compile_segments(t.source.kind, &t.table, q, seg, range)?
+                }
+                Some(_) => {
+                    return Err(ApiError::field(
+                        "table",
+                        "segment metrics read a table, not a datamart",
+                    ))
+                }
+                None => compile_from(
+                    t.source.kind,
+                    &t.table,
+                    t.from_sql.as_deref(),
+                    q,
+                    range,
+                    group,
+                )?,
+            };
             let (pool, name, limits) = (
                 t.pool.clone(),
                 t.source.name.clone(),
@@ -364,6 +378,10 @@ async fn run(
                 query_ms,
             })
         }
+        Target::Dataset { .. } if segments.is_some() => Err(ApiError::field(
+            "dataset_id",
+            "segment metrics read a database table",
+        )),
         Target::Dataset { dataset, path } => {
             let (path, name, q) = (path.clone(), dataset.name.clone(), q.clone());
             let started = Instant::now();
@@ -399,6 +417,29 @@ pub async fn query(
     metric: Option<&str>,
     cache: CacheUse,
 ) -> ApiResult<Json> {
+    query_with(state, caller, req, metric, cache, None).await
+}
+
+/// A chart query grouped by derived segments instead of its dimensions (segment metrics).
+pub async fn query_segments(
+    state: &AppState,
+    caller: &Caller,
+    req: &ChartQueryRequest,
+    metric: Option<&str>,
+    cache: CacheUse,
+    segments: &Segments,
+) -> ApiResult<Json> {
+    query_with(state, caller, req, metric, cache, Some(segments)).await
+}
+
+async fn query_with(
+    state: &AppState,
+    caller: &Caller,
+    req: &ChartQueryRequest,
+    metric: Option<&str>,
+    cache: CacheUse,
+    segments: Option<&Segments>,
+) -> ApiResult<Json> {
     let started = Instant::now();
     // `charts.cache_ttl_secs = 0` switches the cache off
     let cache = if state.sources.charts_ttl.is_zero() {
@@ -433,9 +474,12 @@ pub async fn query(
         _ => String::new(),
     };
     let key = format!(
-        "{target_key}{}|{}",
+        "{target_key}{}|{}|{}",
         caller.org_id,
-        serde_json::to_string(&key_query).unwrap_or_default()
+        serde_json::to_string(&key_query).unwrap_or_default(),
+        segments
+            .map(|s| serde_json::to_string(s).unwrap_or_default())
+            .unwrap_or_default()
     );
     // A dataset may be another organisation's public one: visibility can change at any time
     // (and in another process), so it is looked up, once, before a cached answer is served.
@@ -458,7 +502,7 @@ pub async fn query(
     q.validate()?;
 
     let range = q.time.as_ref().and_then(|t| t.range);
-    let answer = run(state, caller, &target, &q, range, true).await?;
+    let answer = run(state, caller, &target, &q, range, true, segments).await?;
     let mut data = answer.data;
     if let Some(r) = range {
         fill_empty_buckets(&answer.columns, &q, r, &mut data);
@@ -511,10 +555,10 @@ async fn compare(
     current: TimeRange,
 ) -> ApiResult<Json> {
     let previous = current.previous();
-    let mut pdata = run(state, caller, target, q, Some(previous), true).await?;
+    let mut pdata = run(state, caller, target, q, Some(previous), true, None).await?;
     fill_empty_buckets(&pdata.columns, q, previous, &mut pdata.data);
-    let now_totals = run(state, caller, target, q, Some(current), false).await?;
-    let prev_totals = run(state, caller, target, q, Some(previous), false).await?;
+    let now_totals = run(state, caller, target, q, Some(current), false, None).await?;
+    let prev_totals = run(state, caller, target, q, Some(previous), false, None).await?;
     let now_totals = now_totals.data.into_iter().next().unwrap_or_default();
     let prev_totals = prev_totals.data.into_iter().next().unwrap_or_default();
     let mut totals = Map::new();

@@ -12,7 +12,9 @@ use crate::catalog::MetricDef;
 use crate::dto::{ChartQueryRequest, FilterIn, MeasureIn, RangeIn, TimeIn};
 use crate::error::{ApiError, ApiResult};
 use crate::services::charts::{self, CacheUse};
+use crate::services::sources;
 use crate::state::AppState;
+use tessera_sources::charts::Segments;
 
 /// The query string of the seed endpoints.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
@@ -141,16 +143,38 @@ async fn run(
     cache: CacheUse,
 ) -> ApiResult<Json> {
     let result = match source_for(state, caller, m, p).await {
-        Ok(source) => {
-            charts::query(
-                state,
-                caller,
-                &request(m, source, p, time, dimension),
-                Some(&m.name),
-                cache,
-            )
-            .await
-        }
+        Ok(source) => match (&m.segment_by, &m.column, dimension) {
+            // a segment chart groups by the derived tier, not by a column
+            (Some(entity), Some(spend), Some(_)) => {
+                let (premium, regular) = state.sources.segment_thresholds;
+                let segments = Segments {
+                    entity: entity.clone(),
+                    spend: spend.clone(),
+                    tiers: vec![("Premium".into(), premium), ("Regular".into(), regular)],
+                    rest: "Basic".into(),
+                    sum_spend: m.agg.as_deref() == Some("sum"),
+                };
+                charts::query_segments(
+                    state,
+                    caller,
+                    &request(m, source, p, time, None),
+                    Some(&m.name),
+                    cache,
+                    &segments,
+                )
+                .await
+            }
+            _ => {
+                charts::query(
+                    state,
+                    caller,
+                    &request(m, source, p, time, dimension),
+                    Some(&m.name),
+                    cache,
+                )
+                .await
+            }
+        },
         Err(e) => Err(e),
     };
     match result {
@@ -163,6 +187,45 @@ async fn run(
     }
 }
 
+/// The column a bar or pie metric groups by: its dimension, or the first of its
+/// `dimension_from` columns the table has (422 naming them and the setting when none is).
+async fn dimension_of(
+    state: &AppState,
+    caller: &Caller,
+    m: &MetricDef,
+    p: &MetricParams,
+) -> ApiResult<String> {
+    if m.dimension_from.is_empty() {
+        return Ok(m.dimension.clone().unwrap_or_default());
+    }
+    let source = source_for(state, caller, m, p).await?;
+    let (_, schema) = sources::schema(state, caller, sources::source_id(&source)?).await?;
+    let table_name = m.table.clone().unwrap_or_default();
+    let table = schema.table(&table_name).ok_or_else(|| {
+        ApiError::field(
+            "metric",
+            format!(
+                "metric '{}' reads table '{table_name}', which the source does not have",
+                m.name
+            ),
+        )
+    })?;
+    m.dimension_from
+        .iter()
+        .find(|c| table.column(c).is_some())
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::field(
+                "metric",
+                format!(
+                    "metric '{}' groups by the first of the columns {} that table '{table_name}' has, and it has none; add one of them to the table, or set the metric's dimension_from ([[charts.metrics]] in the configuration)",
+                    m.name,
+                    m.dimension_from.join(", ")
+                ),
+            )
+        })
+}
+
 /// Bar chart rows: `{label, value, <dimension>}`, largest first.
 pub async fn bar(
     state: &AppState,
@@ -173,7 +236,7 @@ pub async fn bar(
 ) -> ApiResult<Json> {
     let m = metric(state, p, chart)?;
     let period = period(p)?;
-    let dim = m.dimension.clone().unwrap_or_default();
+    let dim = dimension_of(state, caller, m, p).await?;
     let time = TimeIn {
         column: m.time_column.clone(),
         granularity: None,
