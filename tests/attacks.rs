@@ -1002,3 +1002,110 @@ async fn an_organisation_cannot_queue_without_bound() {
     )
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Several processes on one database
+
+/// Two servers on one app database (a fresh PostgreSQL database when reachable, as in
+/// production, and a shared SQLite file), sharing the secret key.
+async fn two_processes(
+    engine: tessera_testkit::Engine,
+) -> Option<(TestApp, TestApp, tessera_testkit::TestDatabase)> {
+    let db = tessera_testkit::TestDatabase::create(engine)?;
+    let url = match engine {
+        tessera_testkit::Engine::Sqlite => format!("sqlite://{}", db.sqlite_path()?.display()),
+        _ => db.url.clone(),
+    };
+    let first = spawn_app_with(&[("DATABASE_URL", url.as_str())]).await;
+    let second =
+        tessera_e2e::spawn_app_in(first.dir(), &[("DATABASE_URL", url.as_str())], |_| {}).await;
+    Some((first, second, db))
+}
+
+#[tokio::test]
+async fn a_source_deleted_through_one_process_is_refused_by_the_other_at_once() {
+    for engine in [
+        tessera_testkit::Engine::Postgres,
+        tessera_testkit::Engine::Sqlite,
+    ] {
+        let Some((a, b, _db)) = two_processes(engine).await else {
+            continue;
+        };
+        let admin = a.admin().await;
+        let dir = a.org_sources_dir(&admin).await;
+        tessera_testkit::sqlite_file(
+            &dir.join("shop.db"),
+            "CREATE TABLE t (category TEXT, amount REAL); INSERT INTO t VALUES ('a', 1), ('b', 2);",
+        );
+        let src = json_of(
+            a.post(
+                "/data-sources",
+                json!({"name": "shop", "kind": "sqlite", "url": "sqlite://shop.db"}),
+                Some(&admin.access),
+            )
+            .await,
+        )
+        .await;
+        let id = src["id"].as_str().unwrap().to_owned();
+        let chart = json!({"source_id": id, "table": "t", "measures": [{"agg": "sum", "column": "amount"}], "dimensions": ["category"]});
+        for _ in 0..2 {
+            assert_eq!(
+                b.post("/charts/query", chart.clone(), Some(&admin.access))
+                    .await
+                    .status(),
+                200
+            );
+        }
+        let cached = json_of(
+            b.post("/charts/query", chart.clone(), Some(&admin.access))
+                .await,
+        )
+        .await;
+        assert_eq!(cached["metadata"]["cached"], true, "{engine:?}");
+        assert_eq!(
+            a.delete(&format!("/data-sources/{id}"), &admin.access)
+                .await
+                .status(),
+            204
+        );
+        let started = std::time::Instant::now();
+        loop {
+            let r = b
+                .post("/charts/query", chart.clone(), Some(&admin.access))
+                .await;
+            if r.status() == 404 {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(1),
+                "{engine:?}: the other process still answers {} for a deleted source",
+                r.status()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+
+        // a member removed through one process loses their token on the other too
+        let (_, member) = a.member(&admin, "editor").await;
+        assert_eq!(b.get("/users/me", Some(&member.access)).await.status(), 200);
+        let member_id = json_of(b.get("/users/me", Some(&member.access)).await).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            a.delete(&format!("/users/{member_id}"), &admin.access)
+                .await
+                .status(),
+            204
+        );
+        let started = std::time::Instant::now();
+        while b.get("/users/me", Some(&member.access)).await.status() != 401 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(1),
+                "{engine:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        a.handle.stop().await;
+        b.handle.stop().await;
+    }
+}

@@ -4,6 +4,7 @@
 //! **Architecture invariant:** this is the only crate that knows HTTP; it never builds SQL.
 
 pub mod auth;
+pub mod cache_sync;
 pub mod catalog;
 pub mod dto;
 pub mod error;

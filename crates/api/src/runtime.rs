@@ -52,6 +52,8 @@ pub struct SourceRuntime {
     pub metric_sources: moka::sync::Cache<String, tessera_domain::DataSourceId>,
     /// The named metrics.
     pub catalog: crate::catalog::Catalog,
+    /// How often other processes' changes are polled (`charts.sync_interval_ms`).
+    pub sync_interval_ms: u64,
     /// Segment metrics' thresholds: (Premium, Regular).
     pub segment_thresholds: (f64, f64),
 }
@@ -116,6 +118,7 @@ impl SourceRuntime {
                 .time_to_live(Duration::from_secs(60))
                 .build(),
             catalog: crate::catalog::Catalog::load(&charts.metrics)?,
+            sync_interval_ms: charts.sync_interval_ms,
             segment_thresholds: {
                 let (p, r) = (charts.segment_premium, charts.segment_regular);
                 if !(p.is_finite() && r.is_finite() && p >= r) {

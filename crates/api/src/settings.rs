@@ -171,6 +171,8 @@ pub struct ChartSettings {
     pub sql_debug: bool,
     /// Named metrics added to (or replacing, by name) the default catalogue.
     pub metrics: Vec<crate::catalog::MetricDef>,
+    /// Milliseconds between polls for changes made by other processes on the same database.
+    pub sync_interval_ms: u64,
     /// Segment metrics: an entity spending at least this much in the period is Premium.
     pub segment_premium: f64,
     /// ... at least this much (and less than Premium) Regular; the rest Basic.
@@ -185,6 +187,7 @@ impl Default for ChartSettings {
             cache_max_entries: 10_000,
             sql_debug: false,
             metrics: vec![],
+            sync_interval_ms: 100,
             segment_premium: 1000.0,
             segment_regular: 100.0,
         }

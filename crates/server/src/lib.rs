@@ -45,6 +45,7 @@ pub struct Application {
     port: u16,
     server: Server,
     workers: tessera_api::jobs::Workers,
+    cache_sync: tessera_api::cache_sync::CacheSync,
     /// The admin created on this start, if any.
     pub created_admin: Option<bootstrap::CreatedAdmin>,
 }
@@ -128,6 +129,7 @@ impl Application {
             tracing::info!(files = swept, "removed abandoned temporary upload files");
         }
         let workers = tessera_api::jobs::Workers::start(&state);
+        let cache_sync = tessera_api::cache_sync::CacheSync::start(&state);
 
         let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {
             addr: bind.to_owned(),
@@ -156,6 +158,7 @@ impl Application {
             port,
             server,
             workers,
+            cache_sync,
             created_admin,
         })
     }
@@ -170,6 +173,7 @@ impl Application {
         AppHandle {
             server: self.server.handle(),
             workers: self.workers.handle(),
+            cache_sync: self.cache_sync.stopper(),
         }
     }
 
@@ -178,6 +182,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.workers.stop();
+        drop(self.cache_sync);
         served
     }
 }
@@ -187,6 +192,7 @@ impl Application {
 pub struct AppHandle {
     server: actix_web::dev::ServerHandle,
     workers: tessera_api::jobs::WorkersHandle,
+    cache_sync: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppHandle {
@@ -194,6 +200,8 @@ impl AppHandle {
     /// runs out) and the server without waiting for open requests.
     pub async fn stop(&self) {
         self.workers.stop();
+        self.cache_sync
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.server.stop(false).await;
     }
 }

@@ -4,6 +4,7 @@
 //! **Tenancy by construction:** every function that reads or writes tenant data takes the
 //! caller's [`OrgId`](tessera_domain::OrgId); there is no unscoped query for tenant rows.
 
+pub mod cache_events;
 pub mod data_sources;
 pub mod datamarts;
 pub mod datasets;

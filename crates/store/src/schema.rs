@@ -157,3 +157,12 @@ diesel::table! {
 diesel::joinable!(reports -> datasets (dataset_id));
 diesel::joinable!(report_shares -> reports (report_id));
 diesel::allow_tables_to_appear_in_same_query!(datasets, reports, jobs, report_shares);
+
+diesel::table! {
+    /// Changes that make cached answers stale, polled by every process.
+    cache_events (id) {
+        id -> BigInt,
+        scope -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -102,7 +102,7 @@ pub async fn update(
                 .map_err(store_error(label.clone()))
         })
         .await?;
-    state.sources.invalidate(updated.source_id, false);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::Source(updated.source_id)).await;
     Ok(updated)
 }
 
@@ -115,6 +115,6 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
         .db(move |conn| datamarts::delete(conn, org, id).map_err(store_error(String::new())))
         .await?;
     // answers over the datamart by id, or by name through its source, must go too
-    state.sources.invalidate(current.source_id, false);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::Source(current.source_id)).await;
     Ok(())
 }

@@ -402,7 +402,7 @@ pub async fn update(
         })
         .await?;
     // a dataset made private must stop answering other organisations' cached chart queries
-    state.sources.invalidate_dataset(updated.id);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::Dataset(updated.id)).await;
     Ok(updated)
 }
 
@@ -440,7 +440,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
                 .into(),
         ));
     };
-    state.sources.invalidate_dataset(current.id);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::Dataset(current.id)).await;
     let _ = std::fs::remove_file(file_of(state, &current));
     for r in reports {
         super::reports::remove_files(state, &r);

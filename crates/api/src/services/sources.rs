@@ -221,7 +221,7 @@ pub async fn update(
             .map_err(conflict(label.clone()))
         })
         .await?;
-    state.sources.invalidate(id, false);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::Source(id)).await;
     Ok(shown(state, updated.source))
 }
 
@@ -234,7 +234,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
         .db(move |conn| Ok(data_sources::delete(conn, org, id)?))
         .await
         .map_err(not_found(id))?;
-    state.sources.invalidate(id, true);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::SourceDeleted(id)).await;
     Ok(())
 }
 

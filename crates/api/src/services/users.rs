@@ -200,7 +200,7 @@ pub async fn update(
             .map_err(not_found(id))
         })
         .await?;
-    state.members.invalidate(&id);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::Member(id)).await;
     Ok(user)
 }
 
@@ -217,7 +217,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     state
         .db(move |conn| users::delete(conn, org, id).map_err(not_found(id)))
         .await?;
-    state.members.invalidate(&id);
+    crate::cache_sync::changed(state, crate::cache_sync::Scope::Member(id)).await;
     Ok(())
 }
 

@@ -1,0 +1,2 @@
+-- Undo 000005.
+DROP TABLE cache_events;
