@@ -17,7 +17,7 @@ pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 export DATABASE_URL="sqlite://$work/tessera.db" TESSERA_ADMIN_PASSWORD=bench-admin-password \
   TESSERA_SOURCES__SQLITE_DIR="$work/sources" TESSERA_HTTP__RATE_LIMIT__ENABLED=false TESSERA_LOG__LEVEL=warn \
-  TESSERA_BOOTSTRAP__DEMO_ROWS=1000
+  TESSERA_BOOTSTRAP__DEMO_ROWS=1000 TESSERA_AUTH__SECRET_KEY_FILE="$work/secret.key"
 mkdir -p "$work/sources"
 "$bin" demo-data --rows "$ROWS"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

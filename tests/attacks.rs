@@ -298,17 +298,9 @@ async fn public_listings_leave_out_other_organisations_ids() {
 async fn deleting_a_public_dataset_keeps_other_organisations_reports() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let d = json_of(
-        app.upload(
-            &admin.access,
-            "shared.csv",
-            CSV.as_bytes().to_vec(),
-            &[("is_public", "true")],
-        )
-        .await,
-    )
-    .await;
-    let id = d["id"].as_str().unwrap().to_owned();
+    let id = app
+        .public_dataset(&admin.access, "shared.csv", CSV.as_bytes().to_vec())
+        .await;
     let (_, other) = app.register_and_login("other", Some("Other")).await;
     let r = app
         .post(
@@ -360,17 +352,9 @@ async fn another_organisations_queued_report_does_not_block_the_owners_delete() 
     // no workers: every job stays queued, as a long-running one would stay active
     let app = spawn_app_with(&[("TESSERA_REPORTS__WORKERS", "0")]).await;
     let admin = app.admin().await;
-    let d = json_of(
-        app.upload(
-            &admin.access,
-            "shared.csv",
-            CSV.as_bytes().to_vec(),
-            &[("is_public", "true")],
-        )
-        .await,
-    )
-    .await;
-    let id = d["id"].as_str().unwrap().to_owned();
+    let id = app
+        .public_dataset(&admin.access, "shared.csv", CSV.as_bytes().to_vec())
+        .await;
     let (_, other) = app.register_and_login("other", Some("Other")).await;
     let r = app
         .post(
@@ -610,15 +594,7 @@ async fn a_silent_host_holds_only_its_own_organisations_share() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     // everyone else answers at once: health, login, another organisation's source
     let admin = app.admin().await;
-    let demo = json_of(app.get("/data-sources", Some(&admin.access)).await).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "demo")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let demo = app.source_id(&admin, "demo").await;
     for _ in 0..3 {
         let started = std::time::Instant::now();
         assert_eq!(app.get("/health", None).await.status(), 200);
@@ -718,18 +694,9 @@ async fn a_closed_port_and_a_silent_host_fail_alike() {
 async fn a_runaway_sqlite_statement_ends_at_its_deadline() {
     let app = spawn_app_with(&[("TESSERA_SOURCES__STATEMENT_TIMEOUT_SECS", "1")]).await;
     let admin = app.admin().await;
-    let dir = app.org_sources_dir(&admin).await;
-    tessera_testkit::sqlite_file(&dir.join("loop.db"), "CREATE TABLE t (a INTEGER);");
-    let src = json_of(
-        app.post(
-            "/data-sources",
-            json!({"name": "loop", "kind": "sqlite", "url": "sqlite://loop.db"}),
-            Some(&admin.access),
-        )
-        .await,
-    )
-    .await;
-    let id = src["id"].as_str().unwrap().to_owned();
+    let id = app
+        .sqlite_source(&admin, "loop", "CREATE TABLE t (a INTEGER);")
+        .await;
     let runaway =
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c";
     // four runaways, then a rename: the statements stop, the source keeps answering
@@ -775,18 +742,9 @@ async fn an_oversized_answer_is_cut_at_the_byte_budget() {
     ])
     .await;
     let admin = app.admin().await;
-    let dir = app.org_sources_dir(&admin).await;
-    tessera_testkit::sqlite_file(&dir.join("big.db"), "CREATE TABLE t (a INTEGER);");
-    let src = json_of(
-        app.post(
-            "/data-sources",
-            json!({"name": "big", "kind": "sqlite", "url": "sqlite://big.db"}),
-            Some(&admin.access),
-        )
-        .await,
-    )
-    .await;
-    let id = src["id"].as_str().unwrap().to_owned();
+    let id = app
+        .sqlite_source(&admin, "big", "CREATE TABLE t (a INTEGER);")
+        .await;
     // SELECT repeat('x', 10000000) FROM generate_series(1, 100), in SQLite
     let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT printf('%.*c', 150000, 'x') AS big FROM n";
     let r = app
@@ -844,16 +802,7 @@ async fn hostile_files_are_refused_while_the_server_keeps_answering() {
         sheet.write_number(1_048_575, 16_383, 1.0).unwrap();
         book.save_to_buffer().unwrap()
     };
-    let many_rows = {
-        use tessera_analytics::polars::prelude::*;
-        let mut df = df!("x" => vec![1i64; 5000]).unwrap();
-        let f = tempfile::Builder::new()
-            .suffix(".parquet")
-            .tempfile()
-            .unwrap();
-        tessera_analytics::ingest::write_parquet(&mut df, f.path()).unwrap();
-        std::fs::read(f.path()).unwrap()
-    };
+    let many_rows = tessera_e2e::parquet_of_rows(5000);
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
         ("deep.json", deep.into_bytes(), 422),
         ("deep.ndjson", deep_lines.into_bytes(), 422),
@@ -1032,21 +981,13 @@ async fn a_source_deleted_through_one_process_is_refused_by_the_other_at_once() 
             continue;
         };
         let admin = a.admin().await;
-        let dir = a.org_sources_dir(&admin).await;
-        tessera_testkit::sqlite_file(
-            &dir.join("shop.db"),
-            "CREATE TABLE t (category TEXT, amount REAL); INSERT INTO t VALUES ('a', 1), ('b', 2);",
-        );
-        let src = json_of(
-            a.post(
-                "/data-sources",
-                json!({"name": "shop", "kind": "sqlite", "url": "sqlite://shop.db"}),
-                Some(&admin.access),
+        let id = a
+            .sqlite_source(
+                &admin,
+                "shop",
+                "CREATE TABLE t (category TEXT, amount REAL); INSERT INTO t VALUES ('a', 1), ('b', 2);",
             )
-            .await,
-        )
-        .await;
-        let id = src["id"].as_str().unwrap().to_owned();
+            .await;
         let chart = json!({"source_id": id, "table": "t", "measures": [{"agg": "sum", "column": "amount"}], "dimensions": ["category"]});
         for _ in 0..2 {
             assert_eq!(
@@ -1107,5 +1048,97 @@ async fn a_source_deleted_through_one_process_is_refused_by_the_other_at_once() 
         }
         a.handle.stop().await;
         b.handle.stop().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL lab side effects
+
+#[tokio::test]
+async fn sql_lab_refuses_functions_with_effects_outside_the_transaction() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // the validator's own answers
+    for (kind, sql, status) in [
+        ("postgres", "SELECT FROM WHERE", 422),
+        ("postgres", "TABLE items", 200),
+        ("sqlite", "SELECT * FROM pragma_table_info('t')", 422),
+        ("mysql", "SELECT LOAD_FILE('/etc/passwd')", 422),
+        ("postgres", "SELECT pg_terminate_backend(1)", 422),
+    ] {
+        let r = app
+            .post(
+                "/queries/validate",
+                json!({"kind": kind, "sql": sql}),
+                Some(&admin.access),
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), status, "{kind}: {sql}");
+    }
+    // and on real servers, where they would have worked
+    for engine in [
+        tessera_testkit::Engine::Postgres,
+        tessera_testkit::Engine::Mysql,
+    ] {
+        let Some(db) = tessera_testkit::TestDatabase::create(engine) else {
+            continue;
+        };
+        let kind = if engine == tessera_testkit::Engine::Postgres {
+            "postgres"
+        } else {
+            "mysql"
+        };
+        let src = json_of(
+            app.post(
+                "/data-sources",
+                json!({"name": kind, "kind": kind, "url": db.url}),
+                Some(&admin.access),
+            )
+            .await,
+        )
+        .await;
+        let id = src["id"].as_str().unwrap().to_owned();
+        let attacks: &[&str] = if kind == "postgres" {
+            &[
+                "SELECT pg_advisory_lock(77)",
+                "SELECT pg_read_file('/etc/hostname')",
+                "SELECT * FROM pg_ls_dir('.') AS f",
+                "SELECT set_config('statement_timeout', '0', false)",
+                "SELECT pg_notify('x', 'y')",
+                "SELECT lo_import('/etc/hostname')",
+            ]
+        } else {
+            &[
+                "SELECT LOAD_FILE('/etc/hostname')",
+                "SELECT GET_LOCK('x', 1)",
+                "SELECT SLEEP(5)",
+                "SELECT BENCHMARK(1000000000, MD5('x'))",
+            ]
+        };
+        for sql in attacks {
+            let r = app
+                .post(
+                    "/queries/run",
+                    json!({"source_id": id, "sql": sql}),
+                    Some(&admin.access),
+                )
+                .await;
+            let p = assert_problem(r, 422).await;
+            assert!(
+                p["detail"].as_str().unwrap().contains("not allowed"),
+                "{sql}: {p}"
+            );
+        }
+        // the test answer says the account is privileged (the test servers run as superuser/root)
+        let t = json_of(
+            app.post(
+                "/data-sources/test",
+                json!({"source_id": id}),
+                Some(&admin.access),
+            )
+            .await,
+        )
+        .await;
+        assert!(!t["warnings"].as_array().unwrap().is_empty(), "{t}");
     }
 }

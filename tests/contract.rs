@@ -200,16 +200,8 @@ async fn responses_match_their_documented_schemas_and_timestamps_carry_an_offset
     c.verify(Method::GET, "/auth/session", r).await;
 
     let r = app.get("/data-sources", Some(t)).await;
-    let sources = c.verify(Method::GET, "/data-sources", r).await;
-    let demo = sources["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "demo")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    c.verify(Method::GET, "/data-sources", r).await;
+    let demo = app.source_id(&admin, "demo").await;
     let r = app.get(&format!("/data-sources/{demo}"), Some(t)).await;
     c.verify(Method::GET, "/data-sources/{id}", r).await;
     let r = app

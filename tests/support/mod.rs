@@ -195,6 +195,66 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Uploads a public dataset; answers its id.
+    pub async fn public_dataset(&self, token: &str, file_name: &str, bytes: Vec<u8>) -> String {
+        let r = self
+            .upload(token, file_name, bytes, &[("is_public", "true")])
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a SQLite file in the caller's organisation's directory with `sql` and registers
+    /// it as a source named `name`; answers the source's id.
+    pub async fn sqlite_source(&self, tokens: &Tokens, name: &str, sql: &str) -> String {
+        let file = format!("{name}.db");
+        tessera_testkit::sqlite_file(&self.org_sources_dir(tokens).await.join(&file), sql);
+        let r = self
+            .post(
+                "/data-sources",
+                json!({"name": name, "kind": "sqlite", "url": format!("sqlite://{file}")}),
+                Some(&tokens.access),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The id of the caller's organisation's source named `name`.
+    pub async fn source_id(&self, tokens: &Tokens, name: &str) -> String {
+        let v: Value = self
+            .get("/data-sources", Some(&tokens.access))
+            .await
+            .json()
+            .await
+            .unwrap();
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// A Parquet file of `rows` rows of one integer column.
+pub fn parquet_of_rows(rows: usize) -> Vec<u8> {
+    use tessera_analytics::polars::prelude::*;
+    let mut df = df!("x" => vec![1i64; rows]).unwrap();
+    let f = tempfile::Builder::new()
+        .suffix(".parquet")
+        .tempfile()
+        .unwrap();
+    tessera_analytics::ingest::write_parquet(&mut df, f.path()).unwrap();
+    std::fs::read(f.path()).unwrap()
+}
+
 /// Tokens of a logged-in user.
 #[derive(Debug, Clone)]
 pub struct Tokens {

@@ -73,16 +73,7 @@ pub fn compile_from(
     range: Option<TimeRange>,
     group: bool,
 ) -> Result<Compiled, SourceError> {
-    let column = |name: &str| {
-        table.column(name).ok_or_else(|| {
-            let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-            SourceError::InvalidQuery(format!(
-                "unknown column '{name}' in '{}'; columns: {}",
-                table.name,
-                known.join(", ")
-            ))
-        })
-    };
+    let column = |name: &str| checked_column(table, name);
     let mut b = Builder {
         kind,
         params: Vec::new(),
