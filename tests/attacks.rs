@@ -1,7 +1,6 @@
 //! Regression tests replaying the attacks of the outside audit of `main` (issue 10): each test
 //! reproduces an attack that once worked and shows that it no longer does, while the server
 //! keeps answering.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jsonwebtoken::{EncodingKey, Header};
 use reqwest::StatusCode;

@@ -1,5 +1,4 @@
 //! The auth flow, refresh rotation, role checks and tenant isolation, over HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use tessera_e2e::{assert_problem, spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD};

@@ -1,6 +1,5 @@
 //! The chart engine over HTTP: aggregation in the source, buckets, filters, comparison, cache,
 //! datamarts, refusals of injected names and a source that is down.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use tessera_e2e::{assert_problem, spawn_app, spawn_app_with, TestApp, Tokens};

@@ -1,7 +1,6 @@
 //! Responses match the OpenAPI document the server publishes: every answer of the calls below is
 //! checked against its operation's documented schema (types, required fields, nullability), and
 //! every `date-time` field must be RFC 3339 with an offset, so browsers never read it as local time.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::{Method, Response};
 use serde_json::{json, Value};

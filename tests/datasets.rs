@@ -1,6 +1,5 @@
 //! Datasets over HTTP: every format uploads and previews, visibility follows organisations,
 //! and bad files get clear problems while leaving no row and no file behind.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
 

@@ -1,5 +1,4 @@
 //! The seed endpoints over named metrics, answered from the generated demo source.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use tessera_e2e::{assert_problem, spawn_app, spawn_app_adjusted, TestApp, Tokens};

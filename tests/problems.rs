@@ -1,5 +1,4 @@
 //! Every kind of bad input gets its 4xx status and an RFC 9457 problem body; none gets a 5xx.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::json;

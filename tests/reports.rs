@@ -1,6 +1,5 @@
 //! EDA reports over HTTP: queued jobs, hand-checked statistics, every format, bad requests,
 //! share links, dashboard numbers, and a job that survives its worker being killed.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -332,7 +331,7 @@ async fn share_links_open_without_login_until_revoked_or_expired() {
             .status(),
         StatusCode::OK
     );
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    app.clock.advance(chrono::Duration::seconds(3));
     assert_problem(app.get(&format!("/reports/shared/{t2}"), None).await, 404).await;
     assert_problem(
         app.post(

@@ -1,5 +1,4 @@
 //! Data sources and SQL lab over HTTP: registration, tenancy, credentials, read-only SQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use tessera_e2e::{assert_problem, spawn_app, TestApp, Tokens};

@@ -1,5 +1,4 @@
 //! Health, metrics, the OpenAPI document, Swagger UI and cross-cutting headers.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
 use tessera_e2e::{spawn_app, spawn_app_with};

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub client: Client,
     /// Stops the server and its job workers.
     pub handle: tessera_server::AppHandle,
+    /// The server's clock: `advance` it instead of sleeping.
+    pub clock: std::sync::Arc<tessera_domain::OffsetClock>,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -90,7 +92,8 @@ pub async fn spawn_app_in(
     }
     let mut settings = Settings::load_from(None, env).unwrap();
     adjust(&mut settings);
-    let app = Application::build(&settings, "127.0.0.1:0").unwrap();
+    let clock = std::sync::Arc::new(tessera_domain::OffsetClock::default());
+    let app = Application::build_with_clock(&settings, "127.0.0.1:0", clock.clone()).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
@@ -102,6 +105,7 @@ pub async fn spawn_app_in(
         base,
         client,
         handle,
+        clock,
         _dir: dir,
     }
 }

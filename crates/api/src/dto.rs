@@ -1291,8 +1291,8 @@ pub struct ReportStatsOut {
     pub recent_reports: Vec<ReportOut>,
 }
 
-impl From<crate::services::reports::Stats> for ReportStatsOut {
-    fn from(s: crate::services::reports::Stats) -> Self {
+impl From<crate::services::reports::ReportStats> for ReportStatsOut {
+    fn from(s: crate::services::reports::ReportStats) -> Self {
         let count = |st: tessera_domain::JobStatus| {
             s.by_status
                 .iter()

@@ -376,3 +376,66 @@ impl From<tessera_analytics::AnalyticsError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clients branch on a problem's `type`: each error kind keeps its URN and status forever.
+    #[test]
+    fn every_error_kind_keeps_its_problem_type_and_status() {
+        let s = || String::from("x");
+        let table: Vec<(ApiError, &str, u16)> = vec![
+            (ApiError::field("f", "m"), "validation", 422),
+            (ApiError::BadRequest(s()), "bad-request", 400),
+            (ApiError::Unauthorized(s()), "unauthorized", 401),
+            (ApiError::Forbidden(s()), "forbidden", 403),
+            (ApiError::NotFound(s()), "not-found", 404),
+            (ApiError::MethodNotAllowed, "method-not-allowed", 405),
+            (ApiError::Conflict(s()), "conflict", 409),
+            (ApiError::PayloadTooLarge(s()), "payload-too-large", 413),
+            (
+                ApiError::UnsupportedMediaType(s()),
+                "unsupported-media-type",
+                415,
+            ),
+            (
+                ApiError::Sql {
+                    message: s(),
+                    line: None,
+                    column: None,
+                },
+                "sql-refused",
+                422,
+            ),
+            (ApiError::QueryFailed(s()), "query-failed", 422),
+            (
+                ApiError::SourceUnavailable {
+                    source_name: s(),
+                    detail: s(),
+                },
+                "source-unavailable",
+                503,
+            ),
+            (ApiError::TooManyRequests(s()), "too-many-requests", 429),
+            (ApiError::Unavailable(s()), "unavailable", 503),
+            (ApiError::Internal(s()), "internal", 500),
+        ];
+        for (error, kind, status) in table {
+            let problem = error.problem();
+            assert_eq!(
+                problem.kind,
+                format!("urn:tessera:problem:{kind}"),
+                "{error:?}"
+            );
+            assert_eq!(problem.status, status, "{error:?}");
+            assert_eq!(error.status_code().as_u16(), status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn an_internal_error_never_shows_its_cause() {
+        let problem = ApiError::Internal("/srv/secret/path: boom".into()).problem();
+        assert!(!problem.detail.unwrap_or_default().contains("/srv"));
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tessera_domain::{Job, JobStatus};
+use tessera_domain::{Job, JobKind, JobStatus};
 use tessera_store::jobs;
 
 use crate::state::AppState;
@@ -129,14 +129,29 @@ impl Workers {
         }
     }
 
-    /// Stops the pool and waits for idle workers (a running job is abandoned, not awaited).
-    pub fn stop(self) {
+    /// Stops the pool and waits up to `grace` for every worker to end; answers how many were
+    /// still running a job then (that job keeps its lease and is picked up by the next start).
+    pub fn stop(self, grace: Duration) -> usize {
         self.handle().stop();
-        for t in self.threads {
-            if t.is_finished() {
+        let deadline = std::time::Instant::now() + grace;
+        let mut running = self.threads;
+        while !running.is_empty() && std::time::Instant::now() < deadline {
+            let (done, left): (Vec<_>, Vec<_>) = running.into_iter().partition(|t| t.is_finished());
+            for t in done {
                 let _ = t.join();
             }
+            running = left;
+            if !running.is_empty() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
+        if !running.is_empty() {
+            tracing::warn!(
+                workers = running.len(),
+                "job workers still running at shutdown; their jobs resume after their lease"
+            );
+        }
+        running.len()
     }
 }
 
@@ -153,6 +168,7 @@ fn worker_loop(state: &AppState, owner: &str, stopping: &Arc<AtomicBool>) {
                 owner,
                 lease(state),
                 state.reports.max_running_per_org,
+                &JobKind::ALL,
             )
             .map_err(|e| e.to_string())
         });
@@ -189,16 +205,14 @@ fn run(state: &AppState, owner: &str, job: Job, stopping: &Arc<AtomicBool>) {
     let done = Arc::new(AtomicBool::new(false));
     let beat = heartbeat(state, owner, &job, &ctx, &done);
     let started = std::time::Instant::now();
-    let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job.kind.as_str() {
-            "profile" => crate::services::reports::run_profile_job(state, owner, &job, &ctx),
-            other => Err(JobFailure::Failed(format!("unknown job kind '{other}'"))),
-        }))
-        .unwrap_or_else(|_| {
-            Err(JobFailure::Failed(
-                "the job failed unexpectedly (see the server log)".into(),
-            ))
-        });
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job.kind {
+        JobKind::Profile => crate::services::reports::run_profile_job(state, owner, &job, &ctx),
+    }))
+    .unwrap_or_else(|_| {
+        Err(JobFailure::Failed(
+            "the job failed unexpectedly (see the server log)".into(),
+        ))
+    });
     done.store(true, Ordering::SeqCst);
     let _ = beat.map(JoinHandle::join);
     match outcome {

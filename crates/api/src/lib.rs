@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cache_sync;
 pub mod catalog;
+pub mod common;
 pub mod dto;
 pub mod error;
 pub mod executor;

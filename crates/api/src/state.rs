@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tessera_domain::{User, UserId};
+use tessera_domain::{Clock, SystemClock, User, UserId};
 use tessera_store::{DbConn, DbPool};
 
 use crate::auth::TokenService;
@@ -56,6 +56,8 @@ pub struct AppState {
     pub ingestion: Arc<crate::ingestion::Ingestion>,
     /// Members as the database last said (organisation, role, active), by user id.
     pub members: moka::sync::Cache<UserId, Arc<User>>,
+    /// Where "now" comes from (the system clock; tests move an offset clock).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -84,7 +86,19 @@ impl AppState {
                     config.auth.member_cache_secs,
                 ))
                 .build(),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time as the app database stores it.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        tessera_store::stored(self.clock.now())
     }
 
     /// Runs blocking database work on actix's blocking pool with a pooled connection.
@@ -101,8 +115,9 @@ impl AppState {
         .await?
     }
 
-    /// Runs CPU-heavy work (bcrypt) on the blocking pool.
-    pub async fn cpu<T, F>(&self, f: F) -> ApiResult<T>
+    /// Runs blocking work other than app database calls (bcrypt, file IO, polars over a
+    /// dataset) on actix's blocking pool.
+    pub async fn blocking<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,

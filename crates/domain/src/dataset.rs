@@ -105,6 +105,44 @@ impl std::str::FromStr for JobStatus {
     }
 }
 
+/// What a background job does; every kind has one handler, and a worker claims only the kinds
+/// it has handlers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Profiles a dataset into an EDA report; the subject is the report's id.
+    Profile,
+}
+
+impl JobKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Profile => "profile",
+        }
+    }
+
+    /// Every kind.
+    pub const ALL: [JobKind; 1] = [Self::Profile];
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for JobKind {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| DomainError::field("kind", format!("unknown job kind '{s}'")))
+    }
+}
+
 /// A unit of background work, claimed by a worker through a lease.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Job {
@@ -112,8 +150,8 @@ pub struct Job {
     pub id: JobId,
     /// Owning organisation.
     pub org_id: OrgId,
-    /// What to do (`profile`).
-    pub kind: String,
+    /// What to do.
+    pub kind: JobKind,
     /// What it works on (a report id for `profile`).
     pub subject_id: String,
     /// State.

@@ -4,6 +4,7 @@
 //! `PageRequest::new`), so past the edge an invalid value cannot exist.
 
 pub mod chart;
+pub mod clock;
 pub mod dataset;
 pub mod error;
 
@@ -15,7 +16,8 @@ pub mod secret;
 pub mod source;
 pub mod user;
 
-pub use dataset::{Dataset, DatasetColumn, Job, JobStatus, Report, ReportShare};
+pub use clock::{Clock, OffsetClock, SystemClock};
+pub use dataset::{Dataset, DatasetColumn, Job, JobKind, JobStatus, Report, ReportShare};
 pub use error::{DomainError, FieldError};
 pub use ids::{DataSourceId, DatamartId, DatasetId, JobId, OrgId, ReportId, ShareId, UserId};
 pub use organization::{OrgName, Organization};

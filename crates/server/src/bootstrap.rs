@@ -51,7 +51,7 @@ pub fn ensure_demo_admin(
         None => (random_password(), true),
     };
     let hash = bcrypt::hash(&password, bcrypt_cost)?;
-    tessera_store::transaction(conn, |conn| {
+    tessera_store::atomically(conn, |conn| {
         let org = organizations::insert(conn, &org_name)?;
         users::insert(
             conn,

@@ -40,6 +40,9 @@ pub enum StartError {
     Secret(#[from] secrets::SecretError),
 }
 
+/// How long a stopping server waits for open requests, then for its job workers.
+const SHUTDOWN_GRACE_SECS: u64 = 10;
+
 /// A built, bound server, ready to run.
 pub struct Application {
     port: u16,
@@ -69,6 +72,19 @@ pub fn migrate(pool: &DbPool) -> Result<Vec<String>, StartError> {
 impl Application {
     /// Connects, migrates, bootstraps and binds `bind` (port 0 picks a free port).
     pub fn build(settings: &Settings, bind: &str) -> Result<Self, StartError> {
+        Self::build_with_clock(
+            settings,
+            bind,
+            std::sync::Arc::new(tessera_domain::SystemClock),
+        )
+    }
+
+    /// [`Application::build`] reading the time from `clock` (tests move time with it).
+    pub fn build_with_clock(
+        settings: &Settings,
+        bind: &str,
+        clock: std::sync::Arc<dyn tessera_domain::Clock>,
+    ) -> Result<Self, StartError> {
         let (settings, generated) = secrets::resolve(settings)?;
         let settings = &settings;
         secrets::check_exposure(settings, bind)?;
@@ -115,7 +131,9 @@ impl Application {
                 );
             }
         }
-        let state = AppState::new(pool, &config).map_err(StartError::Config)?;
+        let state = AppState::new(pool, &config)
+            .map_err(StartError::Config)?
+            .with_clock(clock);
         for dir in [&settings.datasets.upload_dir, &settings.reports.dir] {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StartError::Config(format!("cannot create {}: {e}", dir.display())))?;
@@ -152,7 +170,7 @@ impl Application {
                 addr: bind.to_owned(),
                 source,
             })?
-            .shutdown_timeout(10)
+            .shutdown_timeout(SHUTDOWN_GRACE_SECS)
             .run();
         Ok(Self {
             port,
@@ -177,11 +195,16 @@ impl Application {
         }
     }
 
-    /// Serves until a shutdown signal, then stops the job workers (a running job is left to
-    /// its lease and picked up again by the next start).
+    /// Serves until a shutdown signal, then stops the job workers, waiting for them as long as
+    /// the server waits for open requests (a job still running then is left to its lease and
+    /// picked up again by the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        self.workers.stop();
+        let workers = self.workers;
+        let _ = actix_web::rt::task::spawn_blocking(move || {
+            workers.stop(Duration::from_secs(SHUTDOWN_GRACE_SECS))
+        })
+        .await;
         drop(self.cache_sync);
         served
     }

@@ -52,6 +52,17 @@ fn family_name(f: TypeFamily) -> &'static str {
     }
 }
 
+/// A datamart as the table of a chart: its statement, validated read-only, as a subquery, and a
+/// statement reading one row of it (whose columns become the table's columns).
+pub fn datamart_subquery(
+    kind: SourceKind,
+    datamart_sql: &str,
+) -> Result<(String, String), SourceError> {
+    let sub = crate::validate::read_only_query(kind, datamart_sql)?.sql();
+    let sample = format!("SELECT * FROM (\n{sub}\n) AS tessera_sample LIMIT 1");
+    Ok((sub, sample))
+}
+
 /// Compiles a chart query over `table` for the window `range` (the query's own, or the previous
 /// period's); `group = false` computes totals (no dimensions, no time buckets).
 pub fn compile(
@@ -654,6 +665,18 @@ mod tests {
     use super::*;
     use crate::introspect::ColumnInfo;
     use tessera_domain::chart::{Filter, Measure, TimeSpec};
+
+    #[test]
+    fn a_datamart_becomes_a_validated_subquery_and_a_one_row_sample() {
+        let (sub, sample) =
+            datamart_subquery(SourceKind::Sqlite, "SELECT region, amount FROM sales").unwrap();
+        assert!(sub.contains("FROM sales"), "{sub}");
+        assert!(
+            sample.starts_with("SELECT * FROM (") && sample.ends_with("LIMIT 1"),
+            "{sample}"
+        );
+        assert!(datamart_subquery(SourceKind::Sqlite, "DELETE FROM sales").is_err());
+    }
 
     fn table() -> TableInfo {
         let col = |n: &str, t: &str| ColumnInfo {

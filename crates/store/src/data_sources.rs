@@ -226,7 +226,7 @@ pub fn update(
 
 /// Deletes a source (and, by cascade, its datamarts).
 pub fn delete(conn: &mut DbConn, org: OrgId, id: DataSourceId) -> Result<(), StoreError> {
-    crate::transaction(conn, |conn| {
+    crate::atomically(conn, |conn| {
         diesel::delete(
             crate::schema::datamarts::table
                 .filter(crate::schema::datamarts::source_id.eq(id.to_string()))

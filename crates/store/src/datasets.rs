@@ -220,11 +220,14 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: DatasetId) -> Result<(), StoreE
 
 /// Number and total Parquet bytes of the organisation's datasets.
 pub fn usage(conn: &mut DbConn, org: OrgId) -> Result<(i64, i64), StoreError> {
-    let sizes: Vec<i64> = datasets::table
+    let total = crate::db::sum_bigint(conn, "size_bytes");
+    Ok(datasets::table
         .filter(datasets::org_id.eq(org.to_string()))
-        .select(datasets::size_bytes)
-        .load(conn)?;
-    Ok((sizes.len() as i64, sizes.iter().sum()))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(&total),
+        ))
+        .first(conn)?)
 }
 
 /// The organisation's newest datasets.

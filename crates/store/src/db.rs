@@ -19,6 +19,17 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// SQL for the sum of a BIGINT column as a BIGINT (0 over no rows) on every backend: `SUM`
+/// widens to NUMERIC on PostgreSQL and MySQL, and MySQL casts to `SIGNED`, not `BIGINT`.
+pub(crate) fn sum_bigint(conn: &DbConn, column: &str) -> String {
+    let ty = if matches!(conn, DbConn::Mysql(_)) {
+        "SIGNED"
+    } else {
+        "BIGINT"
+    };
+    format!("CAST(COALESCE(SUM({column}), 0) AS {ty})")
+}
+
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -242,7 +253,7 @@ impl DbPool {
 ///
 /// A transaction that fails because the database is busy (deadlock, serialization failure,
 /// lock timeout) is retried, up to three attempts in all, since `f` has been rolled back.
-pub fn transaction<T>(
+pub fn atomically<T>(
     conn: &mut DbConn,
     mut f: impl FnMut(&mut DbConn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {

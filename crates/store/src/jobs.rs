@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use tessera_domain::{Job, JobId, JobStatus, OrgId};
+use tessera_domain::{Job, JobId, JobKind, JobStatus, OrgId};
 
 use crate::schema::jobs;
 use crate::{DbConn, StoreError};
@@ -33,7 +33,7 @@ impl JobRow {
         Ok(Job {
             id: self.id.parse().map_err(|_| corrupt("id"))?,
             org_id: self.org_id.parse().map_err(|_| corrupt("org_id"))?,
-            kind: self.kind,
+            kind: self.kind.parse().map_err(|_| corrupt("kind"))?,
             subject_id: self.subject_id,
             status: self.status.parse().map_err(|_| corrupt("status"))?,
             progress: self.progress,
@@ -52,7 +52,7 @@ impl JobRow {
 pub fn enqueue(
     conn: &mut DbConn,
     org: OrgId,
-    kind: &str,
+    kind: JobKind,
     subject: &str,
 ) -> Result<Job, StoreError> {
     let id = JobId::new();
@@ -61,7 +61,7 @@ pub fn enqueue(
         .values((
             jobs::id.eq(id.to_string()),
             jobs::org_id.eq(org.to_string()),
-            jobs::kind.eq(kind),
+            jobs::kind.eq(kind.as_str()),
             jobs::subject_id.eq(subject),
             jobs::status.eq(JobStatus::Queued.as_str()),
             jobs::progress.eq(0),
@@ -130,17 +130,21 @@ pub fn any_active(conn: &mut DbConn, subjects: &[String]) -> Result<bool, StoreE
 /// claimable job (queued, or running with an expired lease: its worker died) and fewer than
 /// `max_running_per_org` live jobs, the one with the fewest live jobs goes first, then the one
 /// whose oldest waiting job is oldest; within it, its oldest job. So one organisation's queue
-/// never holds up another's, however long. Answers `None` when there is nothing to do.
+/// never holds up another's, however long. Only jobs of `kinds` (the ones the caller has
+/// handlers for) are seen. Answers `None` when there is nothing to do.
 pub fn claim(
     conn: &mut DbConn,
     owner: &str,
     lease: Duration,
     max_running_per_org: i64,
+    kinds: &[JobKind],
 ) -> Result<Option<Job>, StoreError> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     for _ in 0..5 {
         let now = crate::now();
         let active: Vec<(String, String, Option<NaiveDateTime>, NaiveDateTime)> = jobs::table
             .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+            .filter(jobs::kind.eq_any(&kinds))
             .select((
                 jobs::org_id,
                 jobs::status,
@@ -176,6 +180,7 @@ pub fn claim(
             .and(jobs::lease_expires_at.lt(now)));
         let candidate: Option<(String, i32)> = jobs::table
             .filter(jobs::org_id.eq(&org))
+            .filter(jobs::kind.eq_any(&kinds))
             .filter(claimable)
             .order(jobs::created_at.asc())
             .select((jobs::id, jobs::attempts))
@@ -213,10 +218,10 @@ pub fn claim(
 }
 
 /// The organisation's queued and running jobs of a kind.
-pub fn active_count(conn: &mut DbConn, org: OrgId, kind: &str) -> Result<i64, StoreError> {
+pub fn active_count(conn: &mut DbConn, org: OrgId, kind: JobKind) -> Result<i64, StoreError> {
     Ok(jobs::table
         .filter(jobs::org_id.eq(org.to_string()))
-        .filter(jobs::kind.eq(kind))
+        .filter(jobs::kind.eq(kind.as_str()))
         .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
         .count()
         .get_result(conn)?)
@@ -313,20 +318,22 @@ pub fn delete_for(conn: &mut DbConn, subject: &str) -> Result<(), StoreError> {
 pub fn count_by_status(
     conn: &mut DbConn,
     org: OrgId,
-    kind: &str,
+    kind: JobKind,
 ) -> Result<Vec<(JobStatus, i64)>, StoreError> {
-    let rows: Vec<String> = jobs::table
+    let counted: Vec<(String, i64)> = jobs::table
         .filter(jobs::org_id.eq(org.to_string()))
-        .filter(jobs::kind.eq(kind))
-        .select(jobs::status)
+        .filter(jobs::kind.eq(kind.as_str()))
+        .group_by(jobs::status)
+        .select((jobs::status, diesel::dsl::count_star()))
         .load(conn)?;
     Ok(JobStatus::ALL
         .into_iter()
         .map(|s| {
-            (
-                s,
-                rows.iter().filter(|r| r.as_str() == s.as_str()).count() as i64,
-            )
+            let n = counted
+                .iter()
+                .find(|(status, _)| status == s.as_str())
+                .map_or(0, |(_, n)| *n);
+            (s, n)
         })
         .collect())
 }

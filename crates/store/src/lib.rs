@@ -19,7 +19,7 @@ pub mod reports;
 pub mod schema;
 pub mod users;
 
-pub use db::{transaction, Backend, DbConn, DbPool, PoolOptions, PooledConn};
+pub use db::{atomically, Backend, DbConn, DbPool, PoolOptions, PooledConn};
 pub use error::StoreError;
 
 /// `Ok` when a statement changed rows, [`StoreError::NotFound`] when it matched none.
@@ -33,6 +33,11 @@ pub(crate) fn affected(rows: usize) -> Result<(), StoreError> {
 
 /// The current time as stored in the database: UTC, microsecond precision (all three backends keep microseconds).
 pub fn now() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().naive_utc().trunc_subsecs(6)
+    stored(chrono::Utc::now())
+}
+
+/// An instant as stored in the database: UTC, truncated to microseconds.
+pub fn stored(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    at.naive_utc().trunc_subsecs(6)
 }

@@ -133,7 +133,7 @@ pub fn rotate(
     successor_expires_at: NaiveDateTime,
 ) -> Result<Rotation, StoreError> {
     let now = crate::now();
-    crate::transaction(conn, |conn| {
+    crate::atomically(conn, |conn| {
         let Some(row) = find_by_hash(conn, presented)? else {
             return Ok(Rotation::Unknown);
         };
@@ -178,7 +178,7 @@ pub fn revoke_family_of(
     token_hash: &str,
 ) -> Result<bool, StoreError> {
     let now = crate::now();
-    crate::transaction(conn, |conn| match find_by_hash(conn, token_hash)? {
+    crate::atomically(conn, |conn| match find_by_hash(conn, token_hash)? {
         Some(row) if row.user_id == user.to_string() => {
             revoke_family(conn, &row.family_id, now)?;
             Ok(true)

@@ -214,11 +214,14 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: ReportId) -> Result<(), StoreEr
 
 /// Number of the organisation's reports and bytes they take on disk.
 pub fn usage(conn: &mut DbConn, org: OrgId) -> Result<(i64, i64), StoreError> {
-    let sizes: Vec<i64> = reports::table
+    let total = crate::db::sum_bigint(conn, "size_bytes");
+    Ok(reports::table
         .filter(reports::org_id.eq(org.to_string()))
-        .select(reports::size_bytes)
-        .load(conn)?;
-    Ok((sizes.len() as i64, sizes.iter().sum()))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(&total),
+        ))
+        .first(conn)?)
 }
 
 /// The organisation's newest reports.

@@ -251,12 +251,3 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: UserId) -> Result<(), StoreErro
     .execute(conn)?;
     crate::affected(n)
 }
-
-/// Whether any user exists with this email (in any organisation).
-pub fn email_taken(conn: &mut DbConn, email: &Email) -> Result<bool, StoreError> {
-    let n: i64 = users::table
-        .filter(users::email.eq(email.as_str()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}

@@ -322,7 +322,7 @@ on_every_backend!(
             format: "csv".into(),
             file_name: "open.csv".into(),
             storage_path: "x/open.parquet".into(),
-            size_bytes: 1,
+            size_bytes: 5_000_000_000,
             row_count: 1,
             column_count: 1,
             schema: vec![],
@@ -349,6 +349,13 @@ on_every_backend!(
         reports::insert(&mut conn, &own).unwrap();
         reports::insert(&mut conn, &theirs).unwrap();
         reports::insert_share(&mut conn, other.id, theirs.id, "hash-1", None, None).unwrap();
+        // usage is summed in SQL, as a BIGINT on every backend, and per organisation
+        assert_eq!(
+            datasets::usage(&mut conn, owner.id).unwrap(),
+            (1, 5_000_000_000)
+        );
+        assert_eq!(datasets::usage(&mut conn, other.id).unwrap(), (0, 0));
+        assert_eq!(reports::usage(&mut conn, other.id).unwrap(), (1, 0));
         assert_eq!(
             reports::of_dataset(&mut conn, owner.id, dataset.id)
                 .unwrap()
@@ -372,40 +379,63 @@ on_every_backend!(
 );
 
 on_every_backend!(jobs_are_claimed_fairly_between_organisations, |db| {
+    use tessera_domain::{JobKind, JobStatus};
     use tessera_store::jobs;
     let mut conn = migrated(db);
     let a = organizations::insert(&mut conn, &OrgName::parse("Busy").unwrap()).unwrap();
     let b = organizations::insert(&mut conn, &OrgName::parse("Small").unwrap()).unwrap();
     let lease = Duration::seconds(60);
     let big: Vec<_> = (0..3)
-        .map(|i| jobs::enqueue(&mut conn, a.id, "profile", &format!("a{i}")).unwrap())
+        .map(|i| jobs::enqueue(&mut conn, a.id, JobKind::Profile, &format!("a{i}")).unwrap())
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(5));
-    let small = jobs::enqueue(&mut conn, b.id, "profile", "b0").unwrap();
+    let small = jobs::enqueue(&mut conn, b.id, JobKind::Profile, "b0").unwrap();
     // one running job per organisation: the busy one's first job, then the small one's, then
     // nothing until one finishes
-    let first = jobs::claim(&mut conn, "w1", lease, 1).unwrap().unwrap();
+    let first = jobs::claim(&mut conn, "w1", lease, 1, &JobKind::ALL)
+        .unwrap()
+        .unwrap();
     assert_eq!(first.id, big[0].id);
-    let second = jobs::claim(&mut conn, "w2", lease, 1).unwrap().unwrap();
+    let second = jobs::claim(&mut conn, "w2", lease, 1, &JobKind::ALL)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         second.id, small.id,
         "the small organisation does not wait behind the queue"
     );
-    assert!(jobs::claim(&mut conn, "w3", lease, 1).unwrap().is_none());
-    assert!(jobs::finish(
-        &mut conn,
-        first.id,
-        "w1",
-        tessera_domain::JobStatus::Succeeded,
-        None
-    )
-    .unwrap());
-    let third = jobs::claim(&mut conn, "w1", lease, 1).unwrap().unwrap();
+    assert!(jobs::claim(&mut conn, "w3", lease, 1, &JobKind::ALL)
+        .unwrap()
+        .is_none());
+    assert!(jobs::finish(&mut conn, first.id, "w1", JobStatus::Succeeded, None).unwrap());
+    let third = jobs::claim(&mut conn, "w1", lease, 1, &JobKind::ALL)
+        .unwrap()
+        .unwrap();
     assert_eq!(third.id, big[1].id);
-    assert_eq!(jobs::active_count(&mut conn, a.id, "profile").unwrap(), 2);
+    assert_eq!(
+        jobs::active_count(&mut conn, a.id, JobKind::Profile).unwrap(),
+        2
+    );
     // with two allowed, the organisation with fewer running jobs still goes first
     let c = organizations::insert(&mut conn, &OrgName::parse("Third").unwrap()).unwrap();
-    let other = jobs::enqueue(&mut conn, c.id, "profile", "c0").unwrap();
-    let next = jobs::claim(&mut conn, "w4", lease, 2).unwrap().unwrap();
+    let other = jobs::enqueue(&mut conn, c.id, JobKind::Profile, "c0").unwrap();
+    let next = jobs::claim(&mut conn, "w4", lease, 2, &JobKind::ALL)
+        .unwrap()
+        .unwrap();
     assert_eq!(next.id, other.id);
+    assert!(
+        jobs::claim(&mut conn, "w5", lease, 9, &[])
+            .unwrap()
+            .is_none(),
+        "a worker claims only kinds it has handlers for"
+    );
+    // counted per status in SQL
+    assert_eq!(
+        jobs::count_by_status(&mut conn, a.id, JobKind::Profile).unwrap(),
+        [
+            (JobStatus::Queued, 1),
+            (JobStatus::Running, 1),
+            (JobStatus::Succeeded, 1),
+            (JobStatus::Failed, 0)
+        ]
+    );
 });

@@ -135,14 +135,51 @@ impl TestDatabase {
 }
 
 fn unreachable_server(what: &str, why: &str) -> Option<TestDatabase> {
-    if std::env::var("CI")
+    skip(what, why);
+    None
+}
+
+/// Whether this run is CI (`CI=true`), where nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
         .map(|v| v == "true" || v == "1")
         .unwrap_or(false)
-    {
-        panic!("{what} must be reachable in CI: {why}");
+}
+
+/// The file skipped tests are recorded in, summarised at the end of `make test`.
+pub fn skip_log() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target")
+        })
+        .join("test-skips.log")
+}
+
+/// Skips the calling test because `what` is missing (`why`): fails it under CI, otherwise
+/// records one line `<what>\t<test>` in [`skip_log`] for `make test`'s summary.
+pub fn skip(what: &str, why: &str) {
+    if in_ci() {
+        panic!("{what} must be available in CI: {why}");
     }
-    eprintln!("skipping: {what} unreachable ({why})");
-    None
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_owned();
+    eprintln!("skipping {test}: {what} unavailable ({why})");
+    let line = format!("{what}\t{test}\n");
+    let path = skip_log();
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        use std::io::Write;
+        let _ = f.write_all(line.as_bytes());
+    }
 }
 
 impl Drop for TestDatabase {

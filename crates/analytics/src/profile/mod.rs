@@ -64,6 +64,9 @@ pub struct ProfileOptions {
     pub deadline: Option<Instant>,
 }
 
+/// The most plots a report shows unless its request says otherwise.
+pub const DEFAULT_MAX_PLOTS: usize = 50;
+
 impl Default for ProfileOptions {
     fn default() -> Self {
         Self {
@@ -71,7 +74,7 @@ impl Default for ProfileOptions {
             target_column: None,
             sample_size: None,
             seed: 42,
-            max_plots: 50,
+            max_plots: DEFAULT_MAX_PLOTS,
             max_bins: 50,
             top_values: 10,
             max_rows: None,

@@ -125,7 +125,9 @@ pub async fn stats(
     caller: Caller,
 ) -> ApiResult<web::Json<ReportStatsOut>> {
     Ok(web::Json(
-        services::reports::stats(&state, &caller).await?.into(),
+        services::reports::report_stats(&state, &caller)
+            .await?
+            .into(),
     ))
 }
 

@@ -36,11 +36,11 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> ApiResult<Regis
 
     let tokens = state.tokens.clone();
     let hash = state
-        .cpu(move || tokens.hash_password(password.expose()))
+        .blocking(move || tokens.hash_password(password.expose()))
         .await??;
     let (user, org) = state
         .db(move |conn| {
-            tessera_store::transaction(conn, |conn| {
+            tessera_store::atomically(conn, |conn| {
                 let org = organizations::insert(conn, &org_name)?;
                 let user = users::insert(
                     conn,
@@ -82,7 +82,7 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
     let tokens = state.tokens.clone();
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     let ok = state
-        .cpu(move || tokens.verify_password(&password, hash.as_deref()))
+        .blocking(move || tokens.verify_password(&password, hash.as_deref()))
         .await?;
     let Some(creds) = creds.filter(|c| ok && c.user.is_active) else {
         return Err(ApiError::Unauthorized(BAD_LOGIN.into()));

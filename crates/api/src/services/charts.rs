@@ -263,9 +263,7 @@ async fn resolve(
             }
         }
         (None, Some(id), None) if only => {
-            let dm_id: DatamartId = id
-                .parse()
-                .map_err(|_| ApiError::NotFound(format!("no datamart with id '{id}'")))?;
+            let dm_id: DatamartId = crate::common::path_id("datamart", id)?;
             let org = caller.org_id;
             let dm = state
                 .db(move |conn| Ok(tessera_store::datamarts::find(conn, org, dm_id)?))
@@ -299,8 +297,7 @@ async fn datamart_target(
     dm: tessera_domain::Datamart,
     q: &mut ChartQuery,
 ) -> ApiResult<Target> {
-    let sub = tessera_sources::validate::read_only_query(open.source.kind, &dm.sql)?.sql();
-    let sample_sql = format!("SELECT * FROM (\n{sub}\n) AS tessera_sample LIMIT 1");
+    let (sub, sample_sql) = tessera_sources::charts::datamart_subquery(open.source.kind, &dm.sql)?;
     let limits = state.sources.run_limits;
     let sample = sources::on_source(state, caller, &open, move |pool, name| {
         tessera_sources::execute::run_read_only(pool, name, &sample_sql, &[], limits)
@@ -386,7 +383,7 @@ async fn run(
             let (path, name, q) = (path.clone(), dataset.name.clone(), q.clone());
             let started = Instant::now();
             let answer = state
-                .cpu(move || aggregate::aggregate(&path, &name, &q, range, group))
+                .blocking(move || aggregate::aggregate(&path, &name, &q, range, group))
                 .await??;
             Ok(Answer {
                 columns: answer.columns,

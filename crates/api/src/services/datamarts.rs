@@ -12,8 +12,7 @@ use crate::services::sources;
 use crate::state::AppState;
 
 fn parse_id(id: &str) -> ApiResult<DatamartId> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound(format!("no datamart with id '{id}'")))
+    crate::common::path_id("datamart", id)
 }
 
 fn store_error(name: String) -> impl Fn(StoreError) -> ApiError {

@@ -75,8 +75,7 @@ fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
 }
 
 fn parse_id(id: &str) -> ApiResult<DatasetId> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound(format!("no dataset with id '{id}'")))
+    crate::common::path_id("dataset", id)
 }
 
 fn not_found(e: StoreError) -> ApiError {
@@ -361,7 +360,7 @@ pub async fn preview(
     let path = file_of(state, &d);
     let offset = (page - 1).saturating_mul(u64::from(limit));
     let rows = state
-        .cpu(move || {
+        .blocking(move || {
             ingest::preview(&path, offset, limit)
                 .map_err(|e| ApiError::Internal(format!("reading the dataset: {e}")))
         })
@@ -390,7 +389,7 @@ pub async fn update(
     let private = req.is_public == Some(false);
     let updated = state
         .db(move |conn| {
-            tessera_store::transaction(conn, |conn| {
+            tessera_store::atomically(conn, |conn| {
                 let updated = datasets::update(conn, org, current.id, changes.clone())?;
                 if private {
                     // what reports show of it is no longer for everyone
@@ -417,7 +416,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     let dataset_id = current.id;
     let gone = state
         .db(move |conn| {
-            tessera_store::transaction(conn, |conn| {
+            tessera_store::atomically(conn, |conn| {
                 let reports = reports::of_dataset(conn, org, dataset_id)?;
                 let subjects: Vec<String> = reports.iter().map(|r| r.id.to_string()).collect();
                 if jobs::any_active(conn, &subjects)? {

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use tessera_analytics::profile::profile_parquet;
 use tessera_analytics::report::ReportMeta;
 use tessera_analytics::{AnalysisMode, ProfileOptions};
-use tessera_domain::{Dataset, Job, JobStatus, Page, PageRequest, Report, ReportId, ReportShare};
+use tessera_domain::{
+    Dataset, Job, JobKind, JobStatus, Page, PageRequest, Report, ReportId, ReportShare,
+};
 use tessera_store::{datasets, jobs, reports, StoreError};
 
 use crate::auth::{hash_secret_token, new_secret_token, Caller};
@@ -18,8 +20,6 @@ use crate::jobs::{JobContext, JobFailure};
 use crate::services::datasets as dataset_service;
 use crate::state::AppState;
 
-/// The job kind that computes a report.
-pub const PROFILE_JOB: &str = "profile";
 /// Most plots a report may ask for.
 const MAX_PLOTS: i64 = 500;
 
@@ -45,8 +45,7 @@ pub struct ReportView {
 }
 
 fn parse_id(id: &str) -> ApiResult<ReportId> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound(format!("no report with id '{id}'")))
+    crate::common::path_id("report", id)
 }
 
 fn not_found(e: StoreError) -> ApiError {
@@ -121,17 +120,18 @@ pub async fn analyze(
             ));
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let Some(dataset) = dataset else {
-        return Err(ApiError::field("dataset_id", "no such dataset"));
+    // no dataset means its error is among `errors`
+    let dataset = match dataset {
+        Some(d) if errors.is_empty() => d,
+        _ => return Err(ApiError::Validation(errors)),
     };
     let options = ReportOptions {
         analysis_mode: req.analysis_mode.unwrap_or_default(),
         target_column: req.target_column,
         sample_size: req.sample_size.map(|n| n as u64),
-        max_plots: req.max_plots.map_or(50, |n| n as u64),
+        max_plots: req
+            .max_plots
+            .map_or(tessera_analytics::DEFAULT_MAX_PLOTS as u64, |n| n as u64),
     };
     let now = tessera_store::now();
     let report = Report {
@@ -157,12 +157,12 @@ pub async fn analyze(
     let max_queued = state.reports.max_queued_per_org.max(1);
     let job = state
         .db(move |conn| {
-            Ok(tessera_store::transaction(conn, |conn| {
-                if jobs::active_count(conn, saved.org_id, PROFILE_JOB)? >= max_queued {
+            Ok(tessera_store::atomically(conn, |conn| {
+                if jobs::active_count(conn, saved.org_id, JobKind::Profile)? >= max_queued {
                     return Ok(None);
                 }
                 reports::insert(conn, &saved)?;
-                jobs::enqueue(conn, saved.org_id, PROFILE_JOB, &saved.id.to_string()).map(Some)
+                jobs::enqueue(conn, saved.org_id, JobKind::Profile, &saved.id.to_string()).map(Some)
             })?)
         })
         .await?
@@ -282,7 +282,7 @@ pub async fn download(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
 async fn read_output(state: &AppState, v: &ReportView, html: bool) -> ApiResult<Vec<u8>> {
     let path = output(state, v, html)?;
     state
-        .cpu(move || {
+        .blocking(move || {
             std::fs::read(&path)
                 .map_err(|e| ApiError::Internal(format!("reading {}: {e}", path.display())))
         })
@@ -295,7 +295,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     let (org, rid) = (caller.org_id, parse_id(id)?);
     let report = state
         .db(move |conn| {
-            tessera_store::transaction(conn, |conn| {
+            tessera_store::atomically(conn, |conn| {
                 let report = reports::find(conn, org, rid)?;
                 if jobs::any_active(conn, &[rid.to_string()])? {
                     return Ok(None);
@@ -331,7 +331,7 @@ pub async fn share(
     req: ShareRequest,
 ) -> ApiResult<(ReportShare, String)> {
     caller.require_editor("report shares")?;
-    let now = tessera_store::now();
+    let now = state.now();
     let expires_at = match (req.expires_at, req.expires_in_hours) {
         (Some(_), Some(_)) => {
             return Err(ApiError::field(
@@ -357,7 +357,7 @@ pub async fn share(
     let hash = hash_secret_token(&token);
     let share = state
         .db(move |conn| {
-            tessera_store::transaction(conn, |conn| {
+            tessera_store::atomically(conn, |conn| {
                 reports::find(conn, org, rid)?;
                 reports::insert_share(conn, org, rid, &hash, Some(user), expires_at)
             })
@@ -382,9 +382,7 @@ pub async fn shares(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Ve
 pub async fn revoke(state: &AppState, caller: &Caller, id: &str, share: &str) -> ApiResult<()> {
     caller.require_editor("report shares")?;
     let (org, rid) = (caller.org_id, parse_id(id)?);
-    let sid = share
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no share with id '{share}'")))?;
+    let sid = crate::common::path_id("share", share)?;
     state
         .db(move |conn| {
             reports::revoke_share(conn, org, rid, sid).map_err(|e| match e {
@@ -398,9 +396,10 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: &str, share: &str) ->
 /// The report behind a live share token (no login); expired, revoked or unknown tokens are 404.
 pub async fn shared(state: &AppState, token: &str) -> ApiResult<ReportView> {
     let hash = hash_secret_token(token);
+    let now = state.now();
     let report = state
         .db(move |conn| {
-            reports::find_shared(conn, &hash, tessera_store::now()).map_err(|e| match e {
+            reports::find_shared(conn, &hash, now).map_err(|e| match e {
                 StoreError::NotFound => {
                     ApiError::NotFound("this link is unknown, expired or revoked".into())
                 }
@@ -416,8 +415,8 @@ pub async fn shared_output(state: &AppState, v: &ReportView, html: bool) -> ApiR
     read_output(state, v, html).await
 }
 
-/// The organisation's numbers for a dashboard.
-pub struct Stats {
+/// The organisation's report statistics (served at `GET /reports/dashboard/stats`).
+pub struct ReportStats {
     /// Datasets and their Parquet bytes.
     pub datasets: (i64, i64),
     /// Reports and their bytes on disk.
@@ -431,14 +430,14 @@ pub struct Stats {
 }
 
 /// Datasets, reports by status, storage used and recent activity.
-pub async fn stats(state: &AppState, caller: &Caller) -> ApiResult<Stats> {
+pub async fn report_stats(state: &AppState, caller: &Caller) -> ApiResult<ReportStats> {
     let org = caller.org_id;
     let (ds, rs, by_status, recent_datasets, recent) = state
         .db(move |conn| {
             Ok((
                 datasets::usage(conn, org)?,
                 reports::usage(conn, org)?,
-                jobs::count_by_status(conn, org, PROFILE_JOB)?,
+                jobs::count_by_status(conn, org, JobKind::Profile)?,
                 datasets::recent(conn, org, 5)?,
                 reports::recent(conn, org, 5)?,
             ))
@@ -455,7 +454,7 @@ pub async fn stats(state: &AppState, caller: &Caller) -> ApiResult<Stats> {
     )
     .await?
     .items;
-    Ok(Stats {
+    Ok(ReportStats {
         datasets: ds,
         reports: rs,
         by_status,
@@ -499,7 +498,8 @@ pub fn run_profile_job(
         sample_size: options
             .sample_size
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-        max_plots: usize::try_from(options.max_plots).unwrap_or(50),
+        max_plots: usize::try_from(options.max_plots)
+            .unwrap_or(tessera_analytics::DEFAULT_MAX_PLOTS),
         max_rows: Some(usize::try_from(state.reports.max_rows_profiled).unwrap_or(usize::MAX)),
         deadline: Some(ctx.deadline),
         ..ProfileOptions::default()
@@ -557,7 +557,7 @@ pub fn run_profile_job(
         .db
         .get()
         .map_err(|e| failed(format!("database: {e}")))?;
-    let recorded = tessera_store::transaction(&mut conn, |conn| {
+    let recorded = tessera_store::atomically(&mut conn, |conn| {
         if !jobs::finish(conn, job.id, owner, JobStatus::Succeeded, None)? {
             return Ok(false);
         }

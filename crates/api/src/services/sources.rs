@@ -53,8 +53,7 @@ fn shown(state: &AppState, mut source: DataSource) -> DataSource {
 }
 
 fn parse_id(id: &str) -> ApiResult<DataSourceId> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound(format!("no data source with id '{id}'")))
+    crate::common::path_id("data source", id)
 }
 
 fn not_found(id: impl std::fmt::Display) -> impl Fn(ApiError) -> ApiError {

@@ -42,7 +42,7 @@ pub async fn update_me(state: &AppState, caller: &Caller, req: UpdateMeRequest) 
             .await?;
         let tokens = state.tokens.clone();
         let (ok, new_hash) = state
-            .cpu(move || {
+            .blocking(move || {
                 let ok = tokens.verify_password(&current, Some(&stored));
                 (
                     ok,
@@ -65,7 +65,7 @@ pub async fn update_me(state: &AppState, caller: &Caller, req: UpdateMeRequest) 
     let password_changed = changes.password_hash.is_some();
     state
         .db(move |conn| {
-            tessera_store::transaction(conn, |conn| {
+            tessera_store::atomically(conn, |conn| {
                 let user = users::update_profile(conn, org, id, changes.clone())?;
                 if password_changed {
                     refresh_tokens::revoke_all_of_user(conn, org, id)?;
@@ -95,8 +95,7 @@ pub async fn list(
 }
 
 fn parse_id(id: &str) -> ApiResult<UserId> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound(format!("no user with id '{id}'")))
+    crate::common::path_id("user", id)
 }
 
 /// A member of the caller's organisation (admins; others only themselves); a malformed id or
@@ -132,7 +131,7 @@ pub async fn create(state: &AppState, caller: &Caller, req: CreateUserRequest) -
     };
     let tokens = state.tokens.clone();
     let hash = state
-        .cpu(move || tokens.hash_password(password.expose()))
+        .blocking(move || tokens.hash_password(password.expose()))
         .await??;
     let org = caller.org_id;
     state
@@ -190,7 +189,7 @@ pub async fn update(
     let deactivated = req.is_active == Some(false);
     let user = state
         .db(move |conn| {
-            tessera_store::transaction(conn, |conn| {
+            tessera_store::atomically(conn, |conn| {
                 let user = users::update_member(conn, org, id, changes.clone())?;
                 if deactivated {
                     refresh_tokens::revoke_all_of_user(conn, org, id)?;

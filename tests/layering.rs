@@ -1,0 +1,175 @@
+//! The crate graph is proved, not promised: every internal dependency of a crate (normal, not
+//! dev) points down this graph, `domain <- store, sources, analytics <- charts <- alerting <-
+//! api, worker <- server`, and siblings of one layer never depend on each other.
+
+use std::collections::BTreeMap;
+
+/// Each crate's layer; a crate may depend only on crates of lower layers.
+const LAYERS: &[(&str, u8)] = &[
+    ("tessera-domain", 0),
+    ("tessera-store", 1),
+    ("tessera-sources", 1),
+    ("tessera-analytics", 1),
+    ("tessera-charts", 2),
+    ("tessera-alerting", 3),
+    ("tessera-api", 4),
+    ("tessera-worker", 4),
+    ("tessera-server", 5),
+];
+
+/// Test support sits outside the graph: any crate may use it in tests only.
+const TEST_ONLY: &[&str] = &["tessera-testkit"];
+
+/// A crate's name and its internal normal dependencies, read from its manifest.
+fn manifest(text: &str) -> (String, Vec<String>) {
+    let mut name = String::new();
+    let mut deps = Vec::new();
+    let mut section = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line.trim_matches(|c| c == '[' || c == ']').to_owned();
+            continue;
+        }
+        let key = line.split(['=', '.', ' ']).next().unwrap_or_default();
+        if section == "package" && key == "name" {
+            name = line.split('"').nth(1).unwrap_or_default().to_owned();
+        }
+        if section == "dependencies" && key.starts_with("tessera-") {
+            deps.push(key.to_owned());
+        }
+    }
+    (name, deps)
+}
+
+fn manifests() -> BTreeMap<String, Vec<String>> {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    std::fs::read_dir(crates)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("Cargo.toml"))
+        .filter(|p| p.exists())
+        .map(|p| manifest(&std::fs::read_to_string(p).unwrap()))
+        .collect()
+}
+
+fn layer(name: &str) -> Option<u8> {
+    LAYERS.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
+}
+
+/// The edges that break the graph, as `from -> to` lines.
+fn violations(graph: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (from, deps) in graph {
+        if TEST_ONLY.contains(&from.as_str()) {
+            continue;
+        }
+        let Some(own) = layer(from) else {
+            bad.push(format!("{from} has no layer in tests/layering.rs"));
+            continue;
+        };
+        for to in deps {
+            match layer(to) {
+                Some(l) if l < own => {}
+                _ => bad.push(format!("{from} -> {to}")),
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn every_internal_dependency_points_down_the_graph() {
+    let graph = manifests();
+    assert!(graph.len() >= 6, "{graph:?}");
+    let bad = violations(&graph);
+    assert!(bad.is_empty(), "dependencies outside the layering: {bad:?}");
+}
+
+#[test]
+fn an_upward_or_sideways_edge_is_caught() {
+    let (name, deps) = manifest(
+        "[package]\nname = \"tessera-store\"\n[dependencies]\ntessera-domain.workspace = true\n\
+         tessera-sources = { path = \"../sources\" }\n[dev-dependencies]\ntessera-api.workspace = true\n",
+    );
+    assert_eq!(name, "tessera-store");
+    assert_eq!(deps, ["tessera-domain", "tessera-sources"]);
+    let graph = BTreeMap::from([(name, deps)]);
+    assert_eq!(violations(&graph), ["tessera-store -> tessera-sources"]);
+    let upward = BTreeMap::from([("tessera-api".to_owned(), vec!["tessera-server".to_owned()])]);
+    assert_eq!(violations(&upward), ["tessera-api -> tessera-server"]);
+}
+
+/// Public store functions taking a connection but no `OrgId`, as `module::function`.
+fn unscoped_store_functions() -> Vec<String> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/store/src");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, _) in text.match_indices("\npub fn ") {
+            let signature = &text[i + 8..];
+            let name: String = signature
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let params = signature.split_once('(').map_or("", |(_, rest)| {
+                rest.split_once("\n}").map_or(rest, |(head, _)| head)
+            });
+            let params = params.split(") ->").next().unwrap_or(params);
+            let params = params.split(") {").next().unwrap_or(params);
+            if params.contains("DbConn") && !params.contains("OrgId") {
+                found.push(format!("{module}::{name}"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_unscoped_store_function_is_named_with_its_reason() {
+    let architecture = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ARCHITECTURE.md"),
+    )
+    .unwrap();
+    let table: Vec<&str> = architecture
+        .lines()
+        .skip_while(|l| !l.starts_with("| Unscoped store function"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(
+        !table.is_empty(),
+        "ARCHITECTURE.md lost its table of unscoped store functions"
+    );
+    let allowed: Vec<&str> = table
+        .iter()
+        .flat_map(|row| {
+            let (names, why) = row.trim_matches('|').split_once('|').unwrap();
+            assert!(why.trim().len() > 10, "no reason given for {names}");
+            names.split('`').skip(1).step_by(2)
+        })
+        .collect();
+    let found = unscoped_store_functions();
+    assert!(
+        found.contains(&"users::find_credentials_by_email".to_owned()),
+        "{found:?}"
+    );
+    let missing: Vec<&String> = found
+        .iter()
+        .filter(|f| {
+            let module = f.split("::").next().unwrap();
+            !allowed.contains(&f.as_str()) && !allowed.contains(&format!("{module}::*").as_str())
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "store functions without the caller's OrgId, not in ARCHITECTURE.md's table: {missing:?}"
+    );
+    for entry in allowed.iter().filter(|a| !a.ends_with("::*")) {
+        assert!(
+            found.iter().any(|f| f == entry),
+            "{entry} is allowed but no longer unscoped"
+        );
+    }
+}

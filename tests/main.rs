@@ -1,0 +1,18 @@
+//! The end-to-end suite as one test binary, a module per area, so polars, diesel and actix-web
+//! are linked once. Each test boots the real server on a random port against a fresh database
+//! (`tessera_e2e::spawn_app`); the PostgreSQL and MySQL cases need their servers under CI=true.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod attacks;
+mod auth;
+mod charts;
+mod contract;
+mod datasets;
+mod docs;
+mod layering;
+mod metrics;
+mod problems;
+mod report_browser;
+mod reports;
+mod sources;
+mod system;
