@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera_domain::DataSourceId;
+use tessera_domain::{DataSourceId, DatamartId, DatasetId, OrgId};
 use tessera_sources::execute::RunLimits;
 use tessera_sources::introspect::Schema;
 use tessera_sources::pool::{PoolLimits, SourcePools};
@@ -14,11 +14,51 @@ use tessera_sources::{CredentialCipher, SpecPolicy};
 
 use crate::settings::{ChartSettings, SourcesSettings};
 
-/// Prefix of chart cache keys of queries over a datamart (`dm:{datamart id}|...`).
-pub const DATAMART_KEY: &str = "dm:";
+/// What a chart request asked to be computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChartTarget {
+    /// A table of a source.
+    Source(DataSourceId),
+    /// A datamart (its source is known once resolved: [`CachedChart::source`]).
+    Datamart(DatamartId),
+    /// A dataset.
+    Dataset(DatasetId),
+}
 
-/// Prefix of chart cache keys of queries over a dataset (`ds:{dataset id}|...`).
-pub const DATASET_KEY: &str = "ds:";
+/// A chart answer's cache key: the organisation, the target asked for, and the query as asked
+/// (a relative period, not its moving range) with the metric's segments, serialised.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChartKey {
+    /// The asking organisation.
+    pub org: OrgId,
+    /// What the answer was computed over.
+    pub target: ChartTarget,
+    /// The normalised query.
+    pub query: String,
+}
+
+/// A cached chart answer and the source its rows came from (for a datamart, its source), so a
+/// change to a source drops exactly the answers read from it.
+#[derive(Debug)]
+pub struct CachedChart {
+    /// The answer as served.
+    pub answer: serde_json::Value,
+    /// The source read, when the target was a source or a datamart.
+    pub source: Option<DataSourceId>,
+}
+
+/// A realtime metric answer's cache key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RealtimeKey {
+    /// The asking organisation.
+    pub org: OrgId,
+    /// The source the metric reads.
+    pub source: DataSourceId,
+    /// The metric.
+    pub metric: String,
+    /// The category filter, if any.
+    pub category: String,
+}
 
 /// Shared by every request that touches a user's database.
 pub struct SourceRuntime {
@@ -38,12 +78,12 @@ pub struct SourceRuntime {
     pub max_rows: u32,
     /// Introspected schemas by source.
     pub schemas: moka::sync::Cache<DataSourceId, Arc<Schema>>,
-    /// Chart answers by organisation + normalised query; keys start with the source id.
-    pub charts: moka::sync::Cache<String, Arc<serde_json::Value>>,
+    /// Chart answers by organisation, target and normalised query.
+    pub charts: moka::sync::Cache<ChartKey, Arc<CachedChart>>,
     /// How long chart answers are cached; zero switches the chart cache off.
     pub charts_ttl: Duration,
     /// Realtime metric answers (short TTL).
-    pub realtime: moka::sync::Cache<String, Arc<serde_json::Value>>,
+    pub realtime: moka::sync::Cache<RealtimeKey, Arc<serde_json::Value>>,
     /// How long realtime answers are cached; zero switches that cache off.
     pub realtime_ttl: Duration,
     /// Log generated SQL.
@@ -144,31 +184,128 @@ impl SourceRuntime {
         }
     }
 
-    /// Forgets everything derived from a source: its schema and cached answers (including every
-    /// datamart-based answer, since a datamart's key does not name its source). Its pool goes
-    /// only when `drop_pool` (the source was deleted): a renamed source keeps its connections,
-    /// and a changed connection is noticed by the pool registry itself.
+    /// Forgets everything derived from a source: its schema, the chart answers read from it
+    /// (over its tables or its datamarts) and its realtime answers. Its pool goes only when
+    /// `drop_pool` (the source was deleted): a renamed source keeps its connections, and a
+    /// changed connection is noticed by the pool registry itself.
     pub fn invalidate(&self, id: DataSourceId, drop_pool: bool) {
         if drop_pool {
             self.pools.invalidate(id);
         }
         self.schemas.invalidate(&id);
-        let prefix = format!("{id}|");
-        let p2 = prefix.clone();
-        let _ = self.charts.invalidate_entries_if(move |k, _| {
-            k.starts_with(&prefix) || k.starts_with(DATAMART_KEY)
+        let _ = self.charts.invalidate_entries_if(move |k, v| {
+            k.target == ChartTarget::Source(id) || v.source == Some(id)
         });
         let _ = self
             .realtime
-            .invalidate_entries_if(move |k, _| k.starts_with(&p2));
+            .invalidate_entries_if(move |k, _| k.source == id);
         self.metric_sources.invalidate_all();
     }
 
     /// Forgets the cached chart answers over a dataset (it was changed or deleted).
-    pub fn invalidate_dataset(&self, id: tessera_domain::DatasetId) {
-        let prefix = format!("{DATASET_KEY}{id}|");
+    pub fn invalidate_dataset(&self, id: DatasetId) {
         let _ = self
             .charts
-            .invalidate_entries_if(move |k, _| k.starts_with(&prefix));
+            .invalidate_entries_if(move |k, _| k.target == ChartTarget::Dataset(id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn runtime(dir: &tempfile::TempDir) -> SourceRuntime {
+        let sources = SourcesSettings {
+            sqlite_dir: dir.path().join("sources"),
+            ..SourcesSettings::default()
+        };
+        SourceRuntime::new("a test secret", &sources, &ChartSettings::default(), None).unwrap()
+    }
+
+    fn key(org: OrgId, target: ChartTarget, query: &str) -> ChartKey {
+        ChartKey {
+            org,
+            target,
+            query: query.into(),
+        }
+    }
+
+    fn put(rt: &SourceRuntime, k: &ChartKey, source: Option<DataSourceId>) {
+        rt.charts.insert(
+            k.clone(),
+            Arc::new(CachedChart {
+                answer: json!({"data": []}),
+                source,
+            }),
+        );
+    }
+
+    #[test]
+    fn keys_differ_by_organisation_target_and_query() {
+        let (org, other) = (OrgId::new(), OrgId::new());
+        let source = ChartTarget::Source(DataSourceId::new());
+        assert_eq!(key(org, source, "q"), key(org, source, "q"));
+        assert_ne!(key(org, source, "q"), key(other, source, "q"));
+        assert_ne!(key(org, source, "q"), key(org, source, "r"));
+        assert_ne!(
+            key(org, source, "q"),
+            key(org, ChartTarget::Source(DataSourceId::new()), "q")
+        );
+    }
+
+    #[test]
+    fn a_source_change_drops_its_own_and_its_datamarts_answers_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = runtime(&dir);
+        let (org, other) = (OrgId::new(), OrgId::new());
+        let (changed, kept) = (DataSourceId::new(), DataSourceId::new());
+        let dataset = DatasetId::new();
+        let gone = [
+            key(org, ChartTarget::Source(changed), "q"),
+            key(org, ChartTarget::Datamart(DatamartId::new()), "q"),
+        ];
+        let stay = [
+            key(other, ChartTarget::Source(kept), "q"),
+            key(other, ChartTarget::Datamart(DatamartId::new()), "q"),
+            key(org, ChartTarget::Dataset(dataset), "q"),
+        ];
+        put(&rt, &gone[0], Some(changed));
+        put(&rt, &gone[1], Some(changed));
+        put(&rt, &stay[0], Some(kept));
+        put(&rt, &stay[1], Some(kept));
+        put(&rt, &stay[2], None);
+        rt.invalidate(changed, false);
+        rt.charts.run_pending_tasks();
+        for k in &gone {
+            assert!(!rt.charts.contains_key(k), "{k:?} should be dropped");
+        }
+        for k in &stay {
+            assert!(rt.charts.contains_key(k), "{k:?} should be kept");
+        }
+        rt.invalidate_dataset(dataset);
+        rt.charts.run_pending_tasks();
+        assert!(!rt.charts.contains_key(&stay[2]));
+        assert!(rt.charts.contains_key(&stay[0]) && rt.charts.contains_key(&stay[1]));
+    }
+
+    #[test]
+    fn a_source_change_drops_its_realtime_answers_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = runtime(&dir);
+        let (changed, kept) = (DataSourceId::new(), DataSourceId::new());
+        let k = |source| RealtimeKey {
+            org: OrgId::new(),
+            source,
+            metric: "revenue".into(),
+            category: String::new(),
+        };
+        let (a, b) = (k(changed), k(kept));
+        rt.realtime.insert(a.clone(), Arc::new(json!(1)));
+        rt.realtime.insert(b.clone(), Arc::new(json!(2)));
+        rt.invalidate(changed, true);
+        rt.realtime.run_pending_tasks();
+        assert!(!rt.realtime.contains_key(&a));
+        assert!(rt.realtime.contains_key(&b));
     }
 }

@@ -14,7 +14,7 @@ use tessera_domain::chart::{
     Period, Scalar, Sort, TimeRange, TimeSpec,
 };
 use tessera_domain::error::Validator;
-use tessera_domain::{DataSource, DatamartId, Dataset, DatasetId, DomainError, FieldError};
+use tessera_domain::{DataSource, DatamartId, Dataset, DomainError, FieldError};
 use tessera_sources::charts::{
     compile_from, compile_segments, fill_empty_buckets, shape, table_from_sample, Segments,
 };
@@ -24,6 +24,7 @@ use tessera_sources::pool::SourcePool;
 use crate::auth::Caller;
 use crate::dto::{ChartQueryRequest, FilterIn};
 use crate::error::{ApiError, ApiResult};
+use crate::runtime::{CachedChart, ChartKey, ChartTarget};
 use crate::services::{datasets, sources};
 use crate::state::AppState;
 
@@ -394,13 +395,6 @@ async fn run(
     }
 }
 
-/// An id as the cache key names it: canonical when it parses, else as given.
-fn canonical<T: std::str::FromStr + std::fmt::Display>(raw: &str) -> String {
-    raw.parse::<T>()
-        .map(|id| id.to_string())
-        .unwrap_or_else(|_| raw.to_owned())
-}
-
 fn range_json(r: Option<TimeRange>) -> Json {
     r.map(|r| json!({"from": r.from.format("%Y-%m-%dT%H:%M:%S").to_string(), "to": r.to.format("%Y-%m-%dT%H:%M:%S").to_string()}))
         .unwrap_or(Json::Null)
@@ -456,41 +450,36 @@ async fn query_with(
     if let Some(t) = key_query.time.as_mut().filter(|t| t.period.is_some()) {
         t.range = None;
     }
-    let target_key = match (&req.source_id, &req.datamart_id, &req.dataset_id) {
-        (Some(s), None, None) => format!("{}|", canonical::<tessera_domain::DataSourceId>(s)),
-        (None, Some(d), None) => format!(
-            "{}{}|",
-            crate::runtime::DATAMART_KEY,
-            canonical::<DatamartId>(d)
-        ),
-        (None, None, Some(d)) => format!(
-            "{}{}|",
-            crate::runtime::DATASET_KEY,
-            canonical::<DatasetId>(d)
-        ),
-        _ => String::new(),
+    // an id that does not parse names nothing: no cache, and resolution answers 404
+    let target = match (&req.source_id, &req.datamart_id, &req.dataset_id) {
+        (Some(s), None, None) => s.parse().ok().map(ChartTarget::Source),
+        (None, Some(d), None) => d.parse().ok().map(ChartTarget::Datamart),
+        (None, None, Some(d)) => d.parse().ok().map(ChartTarget::Dataset),
+        _ => None,
     };
-    let key = format!(
-        "{target_key}{}|{}|{}",
-        caller.org_id,
-        serde_json::to_string(&key_query).unwrap_or_default(),
-        segments
-            .map(|s| serde_json::to_string(s).unwrap_or_default())
-            .unwrap_or_default()
-    );
+    let key = target.map(|target| ChartKey {
+        org: caller.org_id,
+        target,
+        query: format!(
+            "{}|{}",
+            serde_json::to_string(&key_query).unwrap_or_default(),
+            segments
+                .map(|s| serde_json::to_string(s).unwrap_or_default())
+                .unwrap_or_default()
+        ),
+    });
     // A dataset may be another organisation's public one: visibility can change at any time
     // (and in another process), so it is looked up, once, before a cached answer is served.
     let dataset = match (&req.source_id, &req.datamart_id, &req.dataset_id) {
         (None, None, Some(id)) => Some(datasets::get(state, caller, id).await?),
         _ => None,
     };
-    if let Some(hit) = state
-        .sources
-        .charts
-        .get(&key)
-        .filter(|_| cache.reads() && !target_key.is_empty())
+    if let Some(hit) = key
+        .as_ref()
+        .filter(|_| cache.reads())
+        .and_then(|k| state.sources.charts.get(k))
     {
-        let mut answer = (*hit).clone();
+        let mut answer = hit.answer.clone();
         answer["metadata"]["cached"] = Json::Bool(true);
         answer["metadata"]["duration_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
         return Ok(answer);
@@ -537,8 +526,18 @@ async fn query_with(
     if let Some(c) = comparison {
         answer["comparison"] = c;
     }
-    if cache.writes() {
-        state.sources.charts.insert(key, Arc::new(answer.clone()));
+    if let Some(key) = key.filter(|_| cache.writes()) {
+        let source = match &target {
+            Target::Database(t) => Some(t.source.id),
+            Target::Dataset { .. } => None,
+        };
+        state.sources.charts.insert(
+            key,
+            Arc::new(CachedChart {
+                answer: answer.clone(),
+                source,
+            }),
+        );
     }
     Ok(answer)
 }

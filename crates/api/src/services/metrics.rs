@@ -370,17 +370,18 @@ pub async fn realtime(
         .map_err(ApiError::BadRequest)?;
     // keyed by the resolved source, so that changing the source drops the entry
     let source = source_for(state, caller, m, p).await?;
-    let key = format!(
-        "{source}|{}|{}|{}",
-        caller.org_id,
-        m.name,
-        p.category.as_deref().unwrap_or("")
-    );
-    let cached = state
-        .sources
-        .realtime
-        .get(&key)
+    // a source id that does not parse names nothing: no cache, and the query answers 404
+    let key = source
+        .parse()
+        .ok()
+        .map(|source| crate::runtime::RealtimeKey {
+            org: caller.org_id,
+            source,
+            metric: m.name.clone(),
+            category: p.category.clone().unwrap_or_default(),
+        })
         .filter(|_| !state.sources.realtime_ttl.is_zero());
+    let cached = key.as_ref().and_then(|k| state.sources.realtime.get(k));
     if let Some(hit) = cached {
         let mut answer = (*hit).clone();
         answer["metadata"]["cached"] = Json::Bool(true);
@@ -410,7 +411,7 @@ pub async fn realtime(
     answer["metadata"]["period"] = json!(format!("{window}m"));
     answer["metadata"]["unit"] = json!(m.unit);
     let stored = Arc::new(answer.clone());
-    if !state.sources.realtime_ttl.is_zero() {
+    if let Some(key) = key {
         state.sources.realtime.insert(key, stored);
     }
     Ok(answer)
