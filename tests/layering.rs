@@ -173,3 +173,30 @@ fn every_unscoped_store_function_is_named_with_its_reason() {
         );
     }
 }
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn no_file_of_the_http_crate_passes_600_lines() {
+    let api = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/api/src");
+    let long: Vec<String> = rust_files(&api)
+        .into_iter()
+        .filter_map(|p| {
+            let n = std::fs::read_to_string(&p).unwrap().lines().count();
+            (n > 600).then(|| format!("{} ({n} lines)", p.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these by area: {long:?}");
+}
