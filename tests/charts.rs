@@ -461,3 +461,102 @@ async fn cache_control_no_cache_gets_a_fresh_answer_and_a_zero_ttl_switches_the_
         .unwrap();
     assert_eq!(again["metadata"]["cached"], false);
 }
+
+/// Replaces the value of every `"key":` in compact JSON text by `"*"` (ids, clocks, timings).
+fn mask(raw: &str, keys: &[&str]) -> String {
+    let mut out = raw.to_owned();
+    for key in keys {
+        let needle = format!("\"{key}\":");
+        let mut from = 0;
+        while let Some(at) = out[from..].find(&needle) {
+            let start = from + at + needle.len();
+            let rest = &out[start..];
+            let len = match rest.strip_prefix('"') {
+                Some(string) => string.find('"').map_or(rest.len(), |i| i + 2),
+                None => rest.find([',', '}']).unwrap_or(rest.len()),
+            };
+            out.replace_range(start..start + len, "\"*\"");
+            from = start;
+        }
+    }
+    out
+}
+
+/// Chart answers over fixed rows are pinned byte for byte (volatile fields masked), so moving
+/// the engine between crates cannot change what clients receive. After a deliberate change of
+/// the envelope, regenerate with `TESSERA_UPDATE_SNAPSHOTS=1`.
+#[tokio::test]
+async fn chart_answers_match_their_snapshot() {
+    let app = spawn_app().await;
+    let (admin, source) = setup(&app).await;
+    let dm: Value = app
+        .post(
+            "/datamarts",
+            json!({"name": "big_sales", "source_id": source, "sql": "SELECT category, amount, created_at FROM transactions WHERE amount >= 10"}),
+            Some(&admin.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let csv = "category,amount,created_at\nbooks,10,2026-01-01 09:00:00\nbooks,20,2026-01-01 17:00:00\ngames,5,2026-01-02 08:00:00\ngames,100,2026-01-04 12:00:00\nmusic,7.5,2026-01-04 23:00:00\n";
+    let dataset = app
+        .public_dataset(&admin.access, "sales.csv", csv.as_bytes().to_vec())
+        .await;
+    let range = json!({"from": "2026-01-01", "to": "2026-01-06"});
+    let queries = [
+        bar(&source),
+        json!({"source_id": source, "table": "transactions", "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}],
+               "time": {"column": "created_at", "granularity": "day", "range": range}, "compare": "previous_period"}),
+        json!({"source_id": source, "table": "transactions", "measures": [{"agg": "avg", "column": "amount"}, {"agg": "max", "column": "amount"}],
+               "time": {"column": "created_at", "granularity": "hour", "range": {"from": "2026-01-04", "to": "2026-01-05"}}}),
+        json!({"source_id": source, "table": "transactions", "measures": [{"agg": "count_distinct", "column": "user_id", "as": "buyers"}],
+               "dimensions": ["category"], "sort": [{"by": "buyers", "desc": true}], "limit": 2,
+               "filters": [{"column": "amount", "op": "gte", "value": 5}]}),
+        json!({"source_id": source, "table": "transactions", "measures": [{"agg": "sum", "column": "amount"}],
+               "filters": [{"column": "category", "op": "in", "value": ["books", "music"]}]}),
+        json!({"datamart_id": dm["id"], "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}], "dimensions": ["category"], "sort": [{"by": "category"}]}),
+        json!({"dataset_id": dataset, "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}, {"agg": "count", "as": "n"}],
+               "dimensions": ["category"], "time": {"column": "created_at", "granularity": "day", "range": range}}),
+    ];
+    let volatile = [
+        "generated_at",
+        "duration_ms",
+        "query_ms",
+        "source_id",
+        "dataset_id",
+        "datamart_id",
+    ];
+    let mut snapshot = String::new();
+    for q in queries {
+        let r = app
+            .post("/charts/query", q.clone(), Some(&admin.access))
+            .await;
+        assert_eq!(r.status(), 200, "{q}");
+        snapshot.push_str(&mask(&r.text().await.unwrap(), &volatile));
+        snapshot.push('\n');
+    }
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/chart_answers.jsonl");
+    if std::env::var_os("TESSERA_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &snapshot).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+    for (i, (got, want)) in snapshot.lines().zip(pinned.lines()).enumerate() {
+        assert_eq!(got, want, "chart answer {i} changed");
+    }
+    assert_eq!(
+        snapshot.lines().count(),
+        pinned.lines().count(),
+        "{} is incomplete",
+        path.display()
+    );
+}
+
+#[test]
+fn masking_replaces_strings_and_numbers_only_at_their_keys() {
+    assert_eq!(
+        mask(r#"{"a":"x,y","b":1.5,"c":{"a":2},"d":"a"}"#, &["a", "b"]),
+        r#"{"a":"*","b":"*","c":{"a":"*"},"d":"a"}"#
+    );
+}
