@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde_json::{Map, Value as Json};
 use tessera_domain::chart::{
-    parse_datetime, Aggregation, ChartQuery, FilterOp, Granularity, Scalar, TimeRange,
+    parse_datetime, Aggregation, ChartQuery, FilterOp, Granularity, Measure, Scalar, TimeRange,
 };
 pub use tessera_domain::chart::{OutputColumn, OutputRole};
 use tessera_domain::SourceKind;
@@ -121,73 +121,7 @@ pub fn compile_from(
     }
     let group_count = select.len();
     for m in &q.measures {
-        let (expr, data_type) = match (&m.column, m.agg) {
-            (None, _) => ("COUNT(*)".to_owned(), "integer".to_owned()),
-            (Some(name), agg) => {
-                let c = column(name)?;
-                let col = quote(kind, &c.name);
-                let numeric = || {
-                    if c.family.is_numeric() {
-                        Ok(())
-                    } else {
-                        Err(SourceError::InvalidQuery(format!(
-                            "{agg} needs a numeric column; '{name}' is {}",
-                            family_name(c.family)
-                        )))
-                    }
-                };
-                match agg {
-                    Aggregation::Count => (format!("COUNT({col})"), "integer".into()),
-                    Aggregation::CountDistinct => {
-                        (format!("COUNT(DISTINCT {col})"), "integer".into())
-                    }
-                    Aggregation::Sum => {
-                        numeric()?;
-                        (
-                            dialect::as_double(kind, &format!("SUM({col})")),
-                            "float".into(),
-                        )
-                    }
-                    Aggregation::Avg => {
-                        numeric()?;
-                        (
-                            dialect::as_double(kind, &format!("AVG({col})")),
-                            "float".into(),
-                        )
-                    }
-                    Aggregation::Median => {
-                        numeric()?;
-                        let median = dialect::median(kind, &col).ok_or_else(|| {
-                            SourceError::InvalidQuery(format!(
-                                "median is not available on {kind} sources"
-                            ))
-                        })?;
-                        (dialect::as_double(kind, &median), "float".into())
-                    }
-                    Aggregation::Min | Aggregation::Max => {
-                        let f = if agg == Aggregation::Min {
-                            "MIN"
-                        } else {
-                            "MAX"
-                        };
-                        let t = if c.family.is_numeric() {
-                            "float"
-                        } else {
-                            family_name(c.family)
-                        };
-                        let e = format!("{f}({col})");
-                        (
-                            if c.family.is_numeric() {
-                                dialect::as_double(kind, &e)
-                            } else {
-                                e
-                            },
-                            t.to_owned(),
-                        )
-                    }
-                }
-            }
-        };
+        let (expr, data_type) = measure(kind, table, m)?;
         select.push(format!("{expr} AS {}", quote(kind, &m.alias)));
         columns.push(OutputColumn::measure(m, &data_type));
     }
@@ -204,24 +138,107 @@ pub fn compile_from(
         sql.push_str(&conditions.join(" AND "));
     }
     if group_count > 0 {
-        let positions: Vec<String> = (1..=group_count).map(|i| i.to_string()).collect();
-        sql.push_str(&format!(" GROUP BY {}", positions.join(", ")));
-        let order: Vec<String> = q
-            .sort_keys(&columns)
-            .into_iter()
-            .map(|(name, desc)| {
-                format!("{}{}", quote(kind, &name), if desc { " DESC" } else { "" })
-            })
-            .collect();
-        if !order.is_empty() {
-            sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
-        }
-        sql.push_str(&format!(" LIMIT {}", q.limit));
+        sql.push_str(&grouping(kind, q, &columns, group_count));
     }
     Ok(Compiled {
         sql,
         params: b.params,
         columns,
+    })
+}
+
+/// The GROUP BY (by position), ORDER BY and LIMIT of a grouped chart query.
+fn grouping(
+    kind: SourceKind,
+    q: &ChartQuery,
+    columns: &[OutputColumn],
+    group_count: usize,
+) -> String {
+    let positions: Vec<String> = (1..=group_count).map(|i| i.to_string()).collect();
+    let mut sql = format!(" GROUP BY {}", positions.join(", "));
+    let order: Vec<String> = q
+        .sort_keys(columns)
+        .into_iter()
+        .map(|(name, desc)| format!("{}{}", quote(kind, &name), if desc { " DESC" } else { "" }))
+        .collect();
+    if !order.is_empty() {
+        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+    }
+    sql.push_str(&format!(" LIMIT {}", q.limit));
+    sql
+}
+
+/// A measure's SQL expression over `table` and the type of its values; sums, averages, medians
+/// and numeric extremes are cast to double so every engine answers floats.
+fn measure(
+    kind: SourceKind,
+    table: &TableInfo,
+    m: &Measure,
+) -> Result<(String, String), SourceError> {
+    Ok(match (&m.column, m.agg) {
+        (None, _) => ("COUNT(*)".to_owned(), "integer".to_owned()),
+        (Some(name), agg) => {
+            let c = checked_column(table, name)?;
+            let col = quote(kind, &c.name);
+            let numeric = || {
+                if c.family.is_numeric() {
+                    Ok(())
+                } else {
+                    Err(SourceError::InvalidQuery(format!(
+                        "{agg} needs a numeric column; '{name}' is {}",
+                        family_name(c.family)
+                    )))
+                }
+            };
+            match agg {
+                Aggregation::Count => (format!("COUNT({col})"), "integer".into()),
+                Aggregation::CountDistinct => (format!("COUNT(DISTINCT {col})"), "integer".into()),
+                Aggregation::Sum => {
+                    numeric()?;
+                    (
+                        dialect::as_double(kind, &format!("SUM({col})")),
+                        "float".into(),
+                    )
+                }
+                Aggregation::Avg => {
+                    numeric()?;
+                    (
+                        dialect::as_double(kind, &format!("AVG({col})")),
+                        "float".into(),
+                    )
+                }
+                Aggregation::Median => {
+                    numeric()?;
+                    let median = dialect::median(kind, &col).ok_or_else(|| {
+                        SourceError::InvalidQuery(format!(
+                            "median is not available on {kind} sources"
+                        ))
+                    })?;
+                    (dialect::as_double(kind, &median), "float".into())
+                }
+                Aggregation::Min | Aggregation::Max => {
+                    let f = if agg == Aggregation::Min {
+                        "MIN"
+                    } else {
+                        "MAX"
+                    };
+                    let t = if c.family.is_numeric() {
+                        "float"
+                    } else {
+                        family_name(c.family)
+                    };
+                    let e = format!("{f}({col})");
+                    (
+                        if c.family.is_numeric() {
+                            dialect::as_double(kind, &e)
+                        } else {
+                            e
+                        },
+                        t.to_owned(),
+                    )
+                }
+            }
+        }
     })
 }
 
