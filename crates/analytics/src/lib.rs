@@ -15,7 +15,9 @@ pub mod values;
 
 pub use error::AnalyticsError;
 pub use ingest::{read_file, FileFormat, IngestOptions};
-pub use profile::{profile, AnalysisMode, Profile, ProfileOptions, DEFAULT_MAX_PLOTS};
+pub use profile::{
+    profile, AnalysisMode, Profile, ProfileOptions, ReportOptions, DEFAULT_MAX_PLOTS,
+};
 pub use report::render_html;
 
 /// Re-export of the polars version this crate is built against.

@@ -12,7 +12,6 @@ pub mod error;
 pub mod executor;
 pub mod extract;
 pub mod ingestion;
-pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -7,7 +7,6 @@ use tessera_store::{DbConn, DbPool};
 
 use crate::auth::TokenService;
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::JobSignal;
 use crate::metrics::Metrics;
 use crate::runtime::SourceRuntime;
 use crate::settings::{
@@ -51,7 +50,7 @@ pub struct AppState {
     /// Report storage and job settings.
     pub reports: Arc<ReportSettings>,
     /// Wakes this process's job workers when a job is queued.
-    pub jobs: Arc<JobSignal>,
+    pub jobs: Arc<tessera_store::jobs::JobSignal>,
     /// The threads and memory budget uploads are read within.
     pub ingestion: Arc<crate::ingestion::Ingestion>,
     /// Members as the database last said (organisation, role, active), by user id.
@@ -78,7 +77,7 @@ impl AppState {
             sources: Arc::new(sources),
             datasets: Arc::new(config.datasets.clone()),
             reports: Arc::new(config.reports.clone()),
-            jobs: Arc::new(JobSignal::default()),
+            jobs: Arc::new(tessera_store::jobs::JobSignal::default()),
             ingestion: Arc::new(crate::ingestion::Ingestion::new(&config.datasets)?),
             members: moka::sync::Cache::builder()
                 .max_capacity(100_000)

@@ -47,7 +47,7 @@ const SHUTDOWN_GRACE_SECS: u64 = 10;
 pub struct Application {
     port: u16,
     server: Server,
-    workers: tessera_api::jobs::Workers,
+    workers: tessera_worker::Workers,
     cache_sync: tessera_api::cache_sync::CacheSync,
     /// The admin created on this start, if any.
     pub created_admin: Option<bootstrap::CreatedAdmin>,
@@ -146,7 +146,28 @@ impl Application {
         if swept > 0 {
             tracing::info!(files = swept, "removed abandoned temporary upload files");
         }
-        let workers = tessera_api::jobs::Workers::start(&state);
+        let workers = tessera_worker::Workers::start(
+            state.db.clone(),
+            tessera_worker::WorkerConfig {
+                workers: settings.reports.workers,
+                lease_secs: settings.reports.lease_secs,
+                poll_interval_ms: settings.reports.poll_interval_ms,
+                max_running_per_org: settings.reports.max_running_per_org,
+                max_attempts: settings.reports.max_attempts,
+                job_timeout_secs: settings.reports.job_timeout_secs,
+            },
+            state.jobs.clone(),
+            tessera_worker::Handlers::default().register(
+                tessera_domain::JobKind::Profile,
+                tessera_worker::ProfileHandler {
+                    pool: state.db.clone(),
+                    upload_dir: settings.datasets.upload_dir.clone(),
+                    reports_dir: settings.reports.dir.clone(),
+                    memory_limit_mb: settings.reports.memory_limit_mb,
+                    max_rows_profiled: settings.reports.max_rows_profiled,
+                },
+            ),
+        );
         let cache_sync = tessera_api::cache_sync::CacheSync::start(&state);
 
         let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {
@@ -214,7 +235,7 @@ impl Application {
 #[derive(Clone)]
 pub struct AppHandle {
     server: actix_web::dev::ServerHandle,
-    workers: tessera_api::jobs::WorkersHandle,
+    workers: tessera_worker::WorkersHandle,
     cache_sync: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 

@@ -9,6 +9,31 @@ use tessera_domain::{Job, JobId, JobKind, JobStatus, OrgId};
 use crate::schema::jobs;
 use crate::{DbConn, StoreError};
 
+/// Wakes this process's idle workers when a job is queued (other processes find it by polling).
+#[derive(Debug, Default)]
+pub struct JobSignal {
+    queued: std::sync::Mutex<u64>,
+    wake: std::sync::Condvar,
+}
+
+impl JobSignal {
+    /// Tells the workers there is work.
+    pub fn notify(&self) {
+        if let Ok(mut n) = self.queued.lock() {
+            *n = n.wrapping_add(1);
+        }
+        self.wake.notify_all();
+    }
+
+    /// Waits for a notification or the timeout.
+    pub fn wait(&self, timeout: std::time::Duration) {
+        if let Ok(guard) = self.queued.lock() {
+            let seen = *guard;
+            let _ = self.wake.wait_timeout_while(guard, timeout, |n| *n == seen);
+        }
+    }
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = jobs)]
 struct JobRow {

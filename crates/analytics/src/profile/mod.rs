@@ -64,6 +64,19 @@ pub struct ProfileOptions {
     pub deadline: Option<Instant>,
 }
 
+/// The analysis options stored with a report (as JSON) and read by the job that computes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportOptions {
+    /// Quick or full.
+    pub analysis_mode: AnalysisMode,
+    /// Target column.
+    pub target_column: Option<String>,
+    /// Rows of the random sample.
+    pub sample_size: Option<u64>,
+    /// Most plots.
+    pub max_plots: u64,
+}
+
 /// The most plots a report shows unless its request says otherwise.
 pub const DEFAULT_MAX_PLOTS: usize = 50;
 

@@ -4,10 +4,7 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-use tessera_analytics::profile::profile_parquet;
-use tessera_analytics::report::ReportMeta;
-use tessera_analytics::{AnalysisMode, ProfileOptions};
+use tessera_analytics::ReportOptions;
 use tessera_domain::{
     Dataset, Job, JobKind, JobStatus, Page, PageRequest, Report, ReportId, ReportShare,
 };
@@ -16,25 +13,11 @@ use tessera_store::{datasets, jobs, reports, StoreError};
 use crate::auth::{hash_secret_token, new_secret_token, Caller};
 use crate::dto::{AnalyzeRequest, ShareRequest};
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::{JobContext, JobFailure};
 use crate::services::datasets as dataset_service;
 use crate::state::AppState;
 
 /// Most plots a report may ask for.
 const MAX_PLOTS: i64 = 500;
-
-/// The analysis options stored with a report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ReportOptions {
-    /// Quick or full.
-    pub analysis_mode: AnalysisMode,
-    /// Target column.
-    pub target_column: Option<String>,
-    /// Rows of the random sample.
-    pub sample_size: Option<u64>,
-    /// Most plots.
-    pub max_plots: u64,
-}
 
 /// A report with its job.
 pub struct ReportView {
@@ -461,113 +444,4 @@ pub async fn report_stats(state: &AppState, caller: &Caller) -> ApiResult<Report
         recent_datasets,
         recent_reports,
     })
-}
-
-/// The worker side: profiles the report's dataset, writes JSON and HTML, records them and ends
-/// the job, all only while this worker still holds the job's lease.
-pub fn run_profile_job(
-    state: &AppState,
-    owner: &str,
-    job: &Job,
-    ctx: &JobContext,
-) -> Result<(), JobFailure> {
-    let failed = |m: String| JobFailure::Failed(m);
-    let mut conn = state
-        .db
-        .get()
-        .map_err(|e| failed(format!("database: {e}")))?;
-    let rid: ReportId = job
-        .subject_id
-        .parse()
-        .map_err(|_| failed("the job names no report".into()))?;
-    let report = reports::find_for_worker(&mut conn, rid)
-        .map_err(|e| failed(format!("the report is gone: {e}")))?;
-    let dataset = report
-        .dataset_id
-        .ok_or_else(|| failed("the dataset was deleted by its owner".into()))
-        .and_then(|id| {
-            datasets::find_visible(&mut conn, report.org_id, id)
-                .map_err(|e| failed(format!("the dataset is gone: {e}")))
-        })?;
-    drop(conn);
-    let options: ReportOptions = serde_json::from_str(&report.options_json)
-        .map_err(|e| failed(format!("stored options: {e}")))?;
-    let opts = ProfileOptions {
-        mode: options.analysis_mode,
-        target_column: options.target_column.clone(),
-        sample_size: options
-            .sample_size
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-        max_plots: usize::try_from(options.max_plots)
-            .unwrap_or(tessera_analytics::DEFAULT_MAX_PLOTS),
-        max_rows: Some(usize::try_from(state.reports.max_rows_profiled).unwrap_or(usize::MAX)),
-        deadline: Some(ctx.deadline),
-        ..ProfileOptions::default()
-    };
-    let path = dataset_service::file_of(state, &dataset);
-    let limit = state.reports.memory_limit_mb.saturating_mul(1024 * 1024);
-    let profile =
-        profile_parquet(&path, &opts, limit, &|p| ctx.set_progress(p.min(90))).map_err(|e| {
-            if e.is_client_error() {
-                failed(e.to_string())
-            } else {
-                // file and polars errors name server paths: logged, not shown
-                tracing::error!(report = %report.id, error = %e, "profiling failed");
-                failed("profiling failed unexpectedly; the server log has the cause".into())
-            }
-        })?;
-    ctx.set_progress(92);
-    let meta = ReportMeta {
-        title: report.title.clone(),
-        description: report.description.clone(),
-        dataset: dataset.name.clone(),
-        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-    };
-    let html = tessera_analytics::render_html(&profile, &meta);
-    let json =
-        serde_json::to_vec(&profile).map_err(|e| failed(format!("serialising results: {e}")))?;
-    if ctx.is_stopping() {
-        return Err(JobFailure::Abandoned);
-    }
-    let dir = state.reports.dir.join(report.org_id.to_string());
-    let storage_error = |what: &str, e: std::io::Error| {
-        tracing::error!(report = %report.id, error = %e, "{what}");
-        failed("the report could not be stored; the server log has the cause".into())
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| storage_error("creating the reports directory", e))?;
-    let (html_rel, json_rel) = (
-        format!("{}/{}.html", report.org_id, report.id),
-        format!("{}/{}.json", report.org_id, report.id),
-    );
-    let write = |rel: &str, bytes: &[u8]| -> Result<(), JobFailure> {
-        let target = state.reports.dir.join(rel);
-        let tmp = target.with_extension(format!("{}.partial", owner));
-        std::fs::write(&tmp, bytes)
-            .and_then(|_| std::fs::rename(&tmp, &target))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                storage_error("writing a report file", e)
-            })
-    };
-    write(&html_rel, html.as_bytes())?;
-    write(&json_rel, &json)?;
-    let size = (html.len() + json.len()) as i64;
-    let mut conn = state
-        .db
-        .get()
-        .map_err(|e| failed(format!("database: {e}")))?;
-    let recorded = tessera_store::atomically(&mut conn, |conn| {
-        if !jobs::finish(conn, job.id, owner, JobStatus::Succeeded, None)? {
-            return Ok(false);
-        }
-        reports::set_output(conn, report.id, &html_rel, &json_rel, size)?;
-        Ok(true)
-    })
-    .map_err(|e| failed(format!("recording the report: {e}")))?;
-    if !recorded {
-        // another worker took the job over; its files replace ours
-        return Err(JobFailure::Abandoned);
-    }
-    Ok(())
 }
