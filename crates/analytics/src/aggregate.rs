@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use polars::prelude::*;
 use serde_json::{Map, Value as Json};
 use tessera_domain::chart::{
-    Aggregation, ChartQuery, Filter, FilterOp, Granularity, OutputColumn, OutputRole, Scalar,
-    TimeRange,
+    Aggregation, ChartQuery, ColumnType, Filter, FilterOp, Granularity, OutputColumn, OutputRole,
+    Scalar, TimeRange,
 };
 
 use crate::error::{AnalyticsError, Result};
@@ -25,45 +25,16 @@ pub struct ChartAnswer {
 }
 
 /// What a column holds, as chart queries see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Integer,
-    Float,
-    Boolean,
-    Date,
-    Timestamp,
-    Text,
-    Other,
-}
-
-impl Family {
-    fn of(dtype: &DataType) -> Self {
-        match dtype {
-            d if d.is_integer() => Family::Integer,
-            // decimals too: measured as floats, as SQL engines do
-            d if d.is_float() || d.is_numeric() => Family::Float,
-            DataType::Boolean => Family::Boolean,
-            DataType::Date => Family::Date,
-            DataType::Datetime(_, _) => Family::Timestamp,
-            DataType::String => Family::Text,
-            _ => Family::Other,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Family::Integer => "integer",
-            Family::Float => "float",
-            Family::Boolean => "boolean",
-            Family::Date => "date",
-            Family::Timestamp => "timestamp",
-            Family::Text => "text",
-            Family::Other => "other",
-        }
-    }
-
-    fn is_numeric(self) -> bool {
-        matches!(self, Family::Integer | Family::Float)
+fn column_type(dtype: &DataType) -> ColumnType {
+    match dtype {
+        d if d.is_integer() => ColumnType::Integer,
+        // decimals too: measured as floats, as SQL engines do
+        d if d.is_float() || d.is_numeric() => ColumnType::Float,
+        DataType::Boolean => ColumnType::Boolean,
+        DataType::Date => ColumnType::Date,
+        DataType::Datetime(_, _) => ColumnType::Timestamp,
+        DataType::String => ColumnType::Text,
+        _ => ColumnType::Other,
     }
 }
 
@@ -74,9 +45,9 @@ struct Columns {
 }
 
 impl Columns {
-    fn get(&self, name: &str) -> Result<(&DataType, Family)> {
+    fn get(&self, name: &str) -> Result<(&DataType, ColumnType)> {
         match self.schema.get(name) {
-            Some(dtype) => Ok((dtype, Family::of(dtype))),
+            Some(dtype) => Ok((dtype, column_type(dtype))),
             None => {
                 let known: Vec<&str> = self.schema.iter_names().map(|n| n.as_str()).collect();
                 Err(AnalyticsError::InvalidRequest(format!(
@@ -151,7 +122,7 @@ pub fn aggregate(
     };
     if let Some((t, g)) = bucket {
         let (_, family) = columns.get(&t.column)?;
-        if !matches!(family, Family::Date | Family::Timestamp) {
+        if !matches!(family, ColumnType::Date | ColumnType::Timestamp) {
             return Err(AnalyticsError::InvalidRequest(format!(
                 "time column '{}' is not a date or timestamp",
                 t.column
@@ -165,7 +136,7 @@ pub fn aggregate(
         for d in &q.dimensions {
             let (_, family) = columns.get(d)?;
             keys.push(column(d));
-            out.push(OutputColumn::dimension(d, family.name()));
+            out.push(OutputColumn::dimension(d, family.as_str()));
         }
     }
     let mut measures = Vec::new();
@@ -254,7 +225,7 @@ fn measure(columns: &Columns, agg: Aggregation, column: Option<&str>) -> Result<
         } else {
             Err(AnalyticsError::InvalidRequest(format!(
                 "{agg} needs a numeric column; '{name}' is {}",
-                family.name()
+                family.as_str()
             )))
         }
     };
@@ -284,7 +255,7 @@ fn measure(columns: &Columns, agg: Aggregation, column: Option<&str>) -> Result<
             if family.is_numeric() {
                 Ok((pick(float), "float".into()))
             } else {
-                Ok((pick(c), family.name().into()))
+                Ok((pick(c), family.as_str().into()))
             }
         }
     }
@@ -295,13 +266,13 @@ fn time_window(columns: &Columns, column: &str, r: TimeRange) -> Result<Expr> {
     let (dtype, family) = columns.get(column)?;
     let c = self::column(column);
     Ok(match family {
-        Family::Date => {
+        ColumnType::Date => {
             let (first, end) = r.dates();
             c.clone()
                 .gt_eq(lit(first).cast(DataType::Date))
                 .and(c.lt(lit(end).cast(DataType::Date)))
         }
-        Family::Timestamp => c
+        ColumnType::Timestamp => c
             .clone()
             .gt_eq(lit(r.from).cast(dtype.clone()))
             .and(c.lt(lit(r.to).cast(dtype.clone()))),
@@ -379,40 +350,42 @@ fn timestamp(s: &Scalar, column: &str) -> Result<NaiveDateTime> {
 }
 
 /// A filter literal of the column's type.
-fn literal(dtype: &DataType, family: Family, s: &Scalar, column: &str) -> Result<Expr> {
+fn literal(dtype: &DataType, family: ColumnType, s: &Scalar, column: &str) -> Result<Expr> {
     Ok(match family {
-        Family::Integer => match s {
+        ColumnType::Integer => match s {
             Scalar::Int(i) => lit(*i),
             other => lit(number(other, column)?),
         },
-        Family::Float => lit(number(s, column)?),
-        Family::Boolean => lit(boolean(s, column)?),
-        Family::Date => lit(timestamp(s, column)?.date()).cast(DataType::Date),
-        Family::Timestamp => lit(timestamp(s, column)?).cast(dtype.clone()),
-        Family::Text | Family::Other => lit(s.text()),
+        ColumnType::Float => lit(number(s, column)?),
+        ColumnType::Boolean => lit(boolean(s, column)?),
+        ColumnType::Date => lit(timestamp(s, column)?.date()).cast(DataType::Date),
+        ColumnType::Timestamp => lit(timestamp(s, column)?).cast(dtype.clone()),
+        ColumnType::Text | ColumnType::Binary | ColumnType::Null | ColumnType::Other => {
+            lit(s.text())
+        }
     })
 }
 
 /// The values of an `in` filter as one typed series (numbers as floats, so that integer and
 /// fractional values compare exactly as SQL does).
-fn list(dtype: &DataType, family: Family, values: &[Scalar], column: &str) -> Result<Series> {
+fn list(dtype: &DataType, family: ColumnType, values: &[Scalar], column: &str) -> Result<Series> {
     let name = PlSmallStr::from_static("values");
     Ok(match family {
-        Family::Integer | Family::Float => {
+        ColumnType::Integer | ColumnType::Float => {
             let v: Vec<f64> = values
                 .iter()
                 .map(|s| number(s, column))
                 .collect::<Result<_>>()?;
             Series::new(name, v)
         }
-        Family::Boolean => {
+        ColumnType::Boolean => {
             let v: Vec<bool> = values
                 .iter()
                 .map(|s| boolean(s, column))
                 .collect::<Result<_>>()?;
             Series::new(name, v)
         }
-        Family::Date | Family::Timestamp => {
+        ColumnType::Date | ColumnType::Timestamp => {
             let v: Vec<i64> = values
                 .iter()
                 .map(|s| timestamp(s, column).map(|t| t.and_utc().timestamp_micros()))
@@ -420,14 +393,14 @@ fn list(dtype: &DataType, family: Family, values: &[Scalar], column: &str) -> Re
             let micros = Series::new(name, v)
                 .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
                 .map_err(AnalyticsError::from)?;
-            let target = if family == Family::Date {
+            let target = if family == ColumnType::Date {
                 DataType::Date
             } else {
                 dtype.clone()
             };
             micros.cast(&target)?
         }
-        Family::Text | Family::Other => {
+        ColumnType::Text | ColumnType::Binary | ColumnType::Null | ColumnType::Other => {
             let v: Vec<String> = values.iter().map(Scalar::text).collect();
             Series::new(name, v)
         }

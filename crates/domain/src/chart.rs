@@ -13,7 +13,7 @@ use crate::DomainError;
 macro_rules! named_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
@@ -43,6 +43,43 @@ macro_rules! named_enum {
             }
         }
     };
+}
+
+named_enum!(
+    /// The type of a column as chart answers name it (`metadata.columns[].type`): one
+    /// vocabulary for users' databases, datasets and the chart engine.
+    ColumnType, "type" {
+        /// Integer types.
+        Integer = "integer",
+        /// Floating point and decimal types.
+        Float = "float",
+        /// Text types.
+        Text = "text",
+        /// Booleans.
+        Boolean = "boolean",
+        /// Dates.
+        Date = "date",
+        /// Timestamps and datetimes.
+        Timestamp = "timestamp",
+        /// Binary data.
+        Binary = "binary",
+        /// Only nulls, so no type.
+        Null = "null",
+        /// Anything else (json, arrays, ...).
+        Other = "other",
+    }
+);
+
+impl ColumnType {
+    /// Whether values of this type are numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Self::Integer | Self::Float)
+    }
+
+    /// Whether values of this type are points in time.
+    pub fn is_temporal(self) -> bool {
+        matches!(self, Self::Date | Self::Timestamp)
+    }
 }
 
 named_enum!(
@@ -323,10 +360,11 @@ impl OutputColumn {
             name: name.to_owned(),
             role: OutputRole::Time,
             data_type: if g == Granularity::Hour {
-                "timestamp"
+                ColumnType::Timestamp
             } else {
-                "date"
+                ColumnType::Date
             }
+            .as_str()
             .into(),
             agg: None,
         }

@@ -7,14 +7,15 @@ use std::cmp::Ordering;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde_json::{Map, Value as Json};
 use tessera_domain::chart::{
-    parse_datetime, Aggregation, ChartQuery, FilterOp, Granularity, Measure, Scalar, TimeRange,
+    parse_datetime, Aggregation, ChartQuery, ColumnType, FilterOp, Granularity, Measure, Scalar,
+    TimeRange,
 };
 pub use tessera_domain::chart::{OutputColumn, OutputRole};
 use tessera_domain::SourceKind;
 
 use crate::dialect::{self, quote};
 use crate::execute::Rows;
-use crate::introspect::{TableInfo, TypeFamily};
+use crate::introspect::TableInfo;
 use crate::{Param, SourceError, Value};
 
 /// A compiled statement with its parameters.
@@ -37,18 +38,6 @@ impl Builder {
     fn bind(&mut self, p: Param) -> String {
         self.params.push(p);
         dialect::placeholder(self.kind, self.params.len())
-    }
-}
-
-fn family_name(f: TypeFamily) -> &'static str {
-    match f {
-        TypeFamily::Integer => "integer",
-        TypeFamily::Float => "float",
-        TypeFamily::Text => "text",
-        TypeFamily::Boolean => "boolean",
-        TypeFamily::Date => "date",
-        TypeFamily::Timestamp => "timestamp",
-        TypeFamily::Other => "other",
     }
 }
 
@@ -99,7 +88,7 @@ pub fn compile_from(
     };
     if let Some((t, g)) = bucket {
         let c = column(&t.column)?;
-        if !c.family.is_temporal() && c.family != TypeFamily::Text {
+        if !c.family.is_temporal() && c.family != ColumnType::Text {
             return Err(SourceError::InvalidQuery(format!(
                 "time column '{}' is not a date or timestamp",
                 t.column
@@ -116,7 +105,7 @@ pub fn compile_from(
         for d in &q.dimensions {
             let c = column(d)?;
             select.push(format!("{0} AS {0}", quote(kind, &c.name)));
-            columns.push(OutputColumn::dimension(&c.name, family_name(c.family)));
+            columns.push(OutputColumn::dimension(&c.name, c.family.as_str()));
         }
     }
     let group_count = select.len();
@@ -186,7 +175,7 @@ fn measure(
                 } else {
                     Err(SourceError::InvalidQuery(format!(
                         "{agg} needs a numeric column; '{name}' is {}",
-                        family_name(c.family)
+                        c.family.as_str()
                     )))
                 }
             };
@@ -225,7 +214,7 @@ fn measure(
                     let t = if c.family.is_numeric() {
                         "float"
                     } else {
-                        family_name(c.family)
+                        c.family.as_str()
                     };
                     let e = format!("{f}({col})");
                     (
@@ -255,7 +244,7 @@ fn conditions(
     if let (Some(t), Some(r)) = (&q.time, range) {
         let c = column(&t.column)?;
         let col = quote(kind, &c.name);
-        let (from, to) = if c.family == TypeFamily::Date {
+        let (from, to) = if c.family == ColumnType::Date {
             let (first, end) = r.dates();
             (Param::Date(first), Param::Date(end))
         } else {
@@ -362,7 +351,7 @@ pub fn compile_segments(
         return Err(SourceError::InvalidQuery(format!(
             "segments sum a numeric column; '{}' is {}",
             spend.name,
-            family_name(spend.family)
+            spend.family.as_str()
         )));
     }
     let mut b = Builder {
@@ -424,12 +413,12 @@ fn first(values: &[Scalar]) -> Result<&Scalar, SourceError> {
 }
 
 /// Turns a filter literal into a parameter of the column's type, or refuses it.
-fn coerce(family: TypeFamily, s: &Scalar, column: &str) -> Result<Param, SourceError> {
+fn coerce(family: ColumnType, s: &Scalar, column: &str) -> Result<Param, SourceError> {
     let bad = |want: &str| {
         SourceError::InvalidQuery(format!("'{column}' needs {want}; got {}", s.text()))
     };
     Ok(match family {
-        TypeFamily::Integer => match s {
+        ColumnType::Integer => match s {
             Scalar::Int(i) => Param::Int(*i),
             Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Param::Int(*f as i64),
             Scalar::Text(t) => t
@@ -440,18 +429,20 @@ fn coerce(family: TypeFamily, s: &Scalar, column: &str) -> Result<Param, SourceE
                 .map_err(|_| bad("a number"))?,
             other => Param::Float(other.number().ok_or_else(|| bad("a number"))?),
         },
-        TypeFamily::Float => Param::Float(s.number().ok_or_else(|| bad("a number"))?),
-        TypeFamily::Boolean => Param::Bool(s.boolean().ok_or_else(|| bad("true or false"))?),
-        TypeFamily::Timestamp => Param::Timestamp(
+        ColumnType::Float => Param::Float(s.number().ok_or_else(|| bad("a number"))?),
+        ColumnType::Boolean => Param::Bool(s.boolean().ok_or_else(|| bad("true or false"))?),
+        ColumnType::Timestamp => Param::Timestamp(
             s.datetime()
                 .ok_or_else(|| bad("a date or timestamp (YYYY-MM-DD[THH:MM:SS])"))?,
         ),
-        TypeFamily::Date => Param::Date(
+        ColumnType::Date => Param::Date(
             s.datetime()
                 .ok_or_else(|| bad("a date (YYYY-MM-DD)"))?
                 .date(),
         ),
-        TypeFamily::Text | TypeFamily::Other => Param::Text(s.text()),
+        ColumnType::Text | ColumnType::Binary | ColumnType::Null | ColumnType::Other => {
+            Param::Text(s.text())
+        }
     })
 }
 
@@ -648,14 +639,14 @@ pub fn table_from_sample(name: &str, rows: &Rows) -> TableInfo {
                 .and_then(|r| r.get(i))
                 .unwrap_or(&Value::Null);
             let family = match v {
-                Value::Int(_) => TypeFamily::Integer,
-                Value::Float(_) => TypeFamily::Float,
-                Value::Bool(_) => TypeFamily::Boolean,
-                Value::Date(_) => TypeFamily::Date,
-                Value::Timestamp(_) => TypeFamily::Timestamp,
-                Value::Text(t) if parse_datetime(t).is_some() => TypeFamily::Timestamp,
-                Value::Text(_) | Value::Null => TypeFamily::Text,
-                Value::Bytes(_) => TypeFamily::Other,
+                Value::Int(_) => ColumnType::Integer,
+                Value::Float(_) => ColumnType::Float,
+                Value::Bool(_) => ColumnType::Boolean,
+                Value::Date(_) => ColumnType::Date,
+                Value::Timestamp(_) => ColumnType::Timestamp,
+                Value::Text(t) if parse_datetime(t).is_some() => ColumnType::Timestamp,
+                Value::Text(_) | Value::Null => ColumnType::Text,
+                Value::Bytes(_) => ColumnType::Other,
             };
             ColumnInfo {
                 name: c.clone(),
@@ -699,7 +690,7 @@ mod tests {
         let col = |n: &str, t: &str| ColumnInfo {
             name: n.into(),
             data_type: t.into(),
-            family: TypeFamily::of(t),
+            family: crate::introspect::column_type_of(t),
             nullable: true,
             primary_key: false,
         };

@@ -45,18 +45,19 @@ pub fn unique_names(columns: &[String]) -> Vec<String> {
 
 fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Series {
     let name = PlSmallStr::from(name);
-    let kinds: Vec<&str> = {
-        let mut k: Vec<&str> = values
+    use tessera_domain::chart::ColumnType as T;
+    let kinds: Vec<T> = {
+        let mut k: Vec<T> = values
             .clone()
             .filter(|v| **v != Value::Null)
-            .map(Value::type_name)
+            .map(Value::column_type)
             .collect();
         k.sort_unstable();
         k.dedup();
         k
     };
     match kinds.as_slice() {
-        ["integer"] => Series::new(
+        [T::Integer] => Series::new(
             name,
             values
                 .map(|v| {
@@ -68,10 +69,10 @@ fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Se
                 })
                 .collect::<Vec<_>>(),
         ),
-        ["float"] | ["float", "integer"] => {
+        [T::Float] | [T::Integer, T::Float] => {
             Series::new(name, values.map(Value::as_f64).collect::<Vec<_>>())
         }
-        ["boolean"] => Series::new(
+        [T::Boolean] => Series::new(
             name,
             values
                 .map(|v| {
@@ -83,7 +84,7 @@ fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Se
                 })
                 .collect::<Vec<_>>(),
         ),
-        ["date"] => {
+        [T::Date] => {
             let days: Vec<Option<i32>> = values
                 .map(|v| {
                     if let Value::Date(d) = v {
@@ -97,7 +98,7 @@ fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Se
                 .cast(&DataType::Date)
                 .unwrap_or_else(|_| Series::new_empty(PlSmallStr::EMPTY, &DataType::Date))
         }
-        ["timestamp"] => {
+        [T::Timestamp] => {
             let micros: Vec<Option<i64>> = values
                 .map(|v| {
                     if let Value::Timestamp(t) = v {
@@ -132,16 +133,18 @@ fn epoch_date() -> chrono::NaiveDate {
 
 /// The API's type name of a DataFrame column.
 pub fn type_name(dtype: &DataType) -> &'static str {
+    use tessera_domain::chart::ColumnType as T;
     match dtype {
-        DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8 => "integer",
-        DataType::UInt64 | DataType::UInt32 | DataType::UInt16 | DataType::UInt8 => "integer",
-        DataType::Float64 | DataType::Float32 => "float",
-        DataType::Boolean => "boolean",
-        DataType::Date => "date",
-        DataType::Datetime(_, _) => "timestamp",
-        DataType::Null => "null",
-        _ => "text",
+        DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8 => T::Integer,
+        DataType::UInt64 | DataType::UInt32 | DataType::UInt16 | DataType::UInt8 => T::Integer,
+        DataType::Float64 | DataType::Float32 => T::Float,
+        DataType::Boolean => T::Boolean,
+        DataType::Date => T::Date,
+        DataType::Datetime(_, _) => T::Timestamp,
+        DataType::Null => T::Null,
+        _ => T::Text,
     }
+    .as_str()
 }
 
 #[cfg(test)]

@@ -5,70 +5,39 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
+use tessera_domain::chart::ColumnType;
 use tessera_domain::SourceKind;
 
 use crate::execute::run_read_only;
 use crate::pool::SourcePool;
 use crate::{SourceError, Value};
 
-/// The broad type of a column, used to validate chart queries and bind values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TypeFamily {
-    /// Integer types.
-    Integer,
-    /// Floating point and decimal types.
-    Float,
-    /// Text types.
-    Text,
-    /// Booleans.
-    Boolean,
-    /// Dates.
-    Date,
-    /// Timestamps and datetimes.
-    Timestamp,
-    /// Anything else (binary, json, arrays, ...).
-    Other,
-}
-
-impl TypeFamily {
-    /// Classifies a type name as the engine reports it.
-    pub fn of(type_name: &str) -> Self {
-        let t = type_name.to_ascii_lowercase();
-        if t.contains("timestamp") || t.contains("datetime") {
-            TypeFamily::Timestamp
-        } else if t == "date" {
-            TypeFamily::Date
-        } else if t.contains("bool") || t == "tinyint(1)" {
-            TypeFamily::Boolean
-        } else if t.contains("int") || t == "serial" || t == "bigserial" {
-            TypeFamily::Integer
-        } else if ["real", "float", "double", "numeric", "decimal", "money"]
-            .iter()
-            .any(|k| t.contains(k))
-        {
-            TypeFamily::Float
-        } else if [
-            "char", "text", "clob", "string", "enum", "uuid", "citext", "name",
-        ]
+/// Classifies a column's type as the engine names it.
+pub fn column_type_of(type_name: &str) -> ColumnType {
+    let t = type_name.to_ascii_lowercase();
+    if t.contains("timestamp") || t.contains("datetime") {
+        ColumnType::Timestamp
+    } else if t == "date" {
+        ColumnType::Date
+    } else if t.contains("bool") || t == "tinyint(1)" {
+        ColumnType::Boolean
+    } else if t.contains("int") || t == "serial" || t == "bigserial" {
+        ColumnType::Integer
+    } else if ["real", "float", "double", "numeric", "decimal", "money"]
         .iter()
         .any(|k| t.contains(k))
-            || t.is_empty()
-        {
-            TypeFamily::Text
-        } else {
-            TypeFamily::Other
-        }
-    }
-
-    /// Whether values of this family are numbers.
-    pub fn is_numeric(self) -> bool {
-        matches!(self, TypeFamily::Integer | TypeFamily::Float)
-    }
-
-    /// Whether values of this family are points in time.
-    pub fn is_temporal(self) -> bool {
-        matches!(self, TypeFamily::Date | TypeFamily::Timestamp)
+    {
+        ColumnType::Float
+    } else if [
+        "char", "text", "clob", "string", "enum", "uuid", "citext", "name",
+    ]
+    .iter()
+    .any(|k| t.contains(k))
+        || t.is_empty()
+    {
+        ColumnType::Text
+    } else {
+        ColumnType::Other
     }
 }
 
@@ -80,7 +49,7 @@ pub struct ColumnInfo {
     /// Type as the engine names it.
     pub data_type: String,
     /// Broad type.
-    pub family: TypeFamily,
+    pub family: ColumnType,
     /// Whether NULL is allowed.
     pub nullable: bool,
     /// Whether it is part of the primary key.
@@ -206,7 +175,7 @@ pub fn schema(pool: &SourcePool, name: &str, timeout: Duration) -> Result<Schema
                 if let Some(t) = tables.get_mut(&key) {
                     let data_type = text(r.get(3));
                     t.columns.push(ColumnInfo {
-                        family: TypeFamily::of(&data_type),
+                        family: column_type_of(&data_type),
                         name: col,
                         data_type,
                         nullable: text(r.get(4)) == "YES",
@@ -239,7 +208,7 @@ pub fn schema(pool: &SourcePool, name: &str, timeout: Duration) -> Result<Schema
                         t.primary_key.push(col.clone());
                     }
                     t.columns.push(ColumnInfo {
-                        family: TypeFamily::of(&data_type),
+                        family: column_type_of(&data_type),
                         name: col,
                         data_type,
                         nullable: text(r.get(4)) == "YES",
@@ -266,7 +235,7 @@ pub fn schema(pool: &SourcePool, name: &str, timeout: Duration) -> Result<Schema
                         t.primary_key.push(col.clone());
                     }
                     t.columns.push(ColumnInfo {
-                        family: TypeFamily::of(&data_type),
+                        family: column_type_of(&data_type),
                         name: col,
                         data_type,
                         nullable: int(r.get(3)) == Some(0) && pk_position == 0,
@@ -375,27 +344,27 @@ const SQLITE_FOREIGN_KEYS: &str =
 
 #[cfg(test)]
 mod tests {
-    use super::TypeFamily;
+    use super::{column_type_of, ColumnType};
 
     #[test]
     fn type_names_fall_into_families() {
         for (t, f) in [
-            ("integer", TypeFamily::Integer),
-            ("bigint", TypeFamily::Integer),
-            ("timestamp without time zone", TypeFamily::Timestamp),
-            ("DATETIME", TypeFamily::Timestamp),
-            ("date", TypeFamily::Date),
-            ("numeric", TypeFamily::Float),
-            ("decimal(12,2)", TypeFamily::Float),
-            ("double precision", TypeFamily::Float),
-            ("character varying", TypeFamily::Text),
-            ("VARCHAR(40)", TypeFamily::Text),
-            ("tinyint(1)", TypeFamily::Boolean),
-            ("boolean", TypeFamily::Boolean),
-            ("bytea", TypeFamily::Other),
-            ("", TypeFamily::Text),
+            ("integer", ColumnType::Integer),
+            ("bigint", ColumnType::Integer),
+            ("timestamp without time zone", ColumnType::Timestamp),
+            ("DATETIME", ColumnType::Timestamp),
+            ("date", ColumnType::Date),
+            ("numeric", ColumnType::Float),
+            ("decimal(12,2)", ColumnType::Float),
+            ("double precision", ColumnType::Float),
+            ("character varying", ColumnType::Text),
+            ("VARCHAR(40)", ColumnType::Text),
+            ("tinyint(1)", ColumnType::Boolean),
+            ("boolean", ColumnType::Boolean),
+            ("bytea", ColumnType::Other),
+            ("", ColumnType::Text),
         ] {
-            assert_eq!(TypeFamily::of(t), f, "{t}");
+            assert_eq!(column_type_of(t), f, "{t}");
         }
     }
 }

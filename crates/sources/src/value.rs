@@ -30,15 +30,21 @@ pub enum Value {
 impl Value {
     /// The value's type family, as reported in `metadata.columns`.
     pub fn type_name(&self) -> &'static str {
+        self.column_type().as_str()
+    }
+
+    /// The value's column type.
+    pub fn column_type(&self) -> tessera_domain::chart::ColumnType {
+        use tessera_domain::chart::ColumnType as T;
         match self {
-            Value::Null => "null",
-            Value::Bool(_) => "boolean",
-            Value::Int(_) => "integer",
-            Value::Float(_) => "float",
-            Value::Text(_) => "text",
-            Value::Date(_) => "date",
-            Value::Timestamp(_) => "timestamp",
-            Value::Bytes(_) => "binary",
+            Value::Null => T::Null,
+            Value::Bool(_) => T::Boolean,
+            Value::Int(_) => T::Integer,
+            Value::Float(_) => T::Float,
+            Value::Text(_) => T::Text,
+            Value::Date(_) => T::Date,
+            Value::Timestamp(_) => T::Timestamp,
+            Value::Bytes(_) => T::Binary,
         }
     }
 

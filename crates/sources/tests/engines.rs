@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde_json::json;
+use tessera_domain::chart::ColumnType;
 use tessera_domain::chart::{
     parse_datetime, Aggregation, ChartQuery, Filter, FilterOp, Granularity, Measure, Scalar,
     TimeRange, TimeSpec,
@@ -12,7 +13,7 @@ use tessera_domain::chart::{
 use tessera_domain::{DataSourceId, SourceKind};
 use tessera_sources::charts::{compile, fill_empty_buckets, shape};
 use tessera_sources::execute::{probe, run_read_only, RunLimits, Truncation};
-use tessera_sources::introspect::{schema, TypeFamily};
+use tessera_sources::introspect::schema;
 use tessera_sources::pool::{PoolLimits, SourcePool, SourcePools};
 use tessera_sources::validate::read_only_query;
 use tessera_sources::{ConnectionSpec, SourceError, SpecFields, SpecPolicy};
@@ -82,10 +83,10 @@ on_every_engine!(schema_has_columns_keys_and_foreign_keys, |db| {
     let s = schema(&pool, "test", TIMEOUT).unwrap();
     let t = s.table("transactions").unwrap();
     assert_eq!(t.primary_key, vec!["id"]);
-    assert_eq!(t.column("amount").unwrap().family, TypeFamily::Float);
+    assert_eq!(t.column("amount").unwrap().family, ColumnType::Float);
     assert_eq!(
         t.column("created_at").unwrap().family,
-        TypeFamily::Timestamp
+        ColumnType::Timestamp
     );
     assert!(!t.column("amount").unwrap().nullable);
     assert!(t.column("category").unwrap().nullable);
