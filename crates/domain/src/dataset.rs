@@ -53,6 +53,13 @@ pub struct Dataset {
     pub updated_at: NaiveDateTime,
 }
 
+impl Dataset {
+    /// Where its Parquet file is, given the upload directory (a path, no IO).
+    pub fn file_in(&self, upload_dir: &std::path::Path) -> std::path::PathBuf {
+        upload_dir.join(&self.storage_path)
+    }
+}
+
 /// A dataset name: 1 to 200 characters, not blank.
 pub fn dataset_name(raw: &str) -> Result<String, DomainError> {
     let name = raw.trim();

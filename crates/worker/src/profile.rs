@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tessera_analytics::profile::profile_parquet;
 use tessera_analytics::report::ReportMeta;
 use tessera_analytics::{ProfileOptions, ReportOptions};
-use tessera_domain::{Job, JobStatus, ReportId};
+use tessera_domain::{Job, JobStatus, Report, ReportId};
 use tessera_store::{datasets, jobs, reports, DbPool};
 
 use crate::runtime::{JobContext, JobFailure, JobHandler};
@@ -62,7 +62,7 @@ impl JobHandler for ProfileHandler {
             deadline: Some(ctx.deadline),
             ..ProfileOptions::default()
         };
-        let path = self.upload_dir.join(&dataset.storage_path);
+        let path = dataset.file_in(&self.upload_dir);
         let limit = self.memory_limit_mb.saturating_mul(1024 * 1024);
         let profile = profile_parquet(&path, &opts, limit, &|p| ctx.set_progress(p.min(90)))
             .map_err(|e| {
@@ -87,29 +87,7 @@ impl JobHandler for ProfileHandler {
         if ctx.is_stopping() {
             return Err(JobFailure::Abandoned);
         }
-        let dir = self.reports_dir.join(report.org_id.to_string());
-        let storage_error = |what: &str, e: std::io::Error| {
-            tracing::error!(report = %report.id, error = %e, "{what}");
-            failed("the report could not be stored; the server log has the cause".into())
-        };
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| storage_error("creating the reports directory", e))?;
-        let (html_rel, json_rel) = (
-            format!("{}/{}.html", report.org_id, report.id),
-            format!("{}/{}.json", report.org_id, report.id),
-        );
-        let write = |rel: &str, bytes: &[u8]| -> Result<(), JobFailure> {
-            let target = self.reports_dir.join(rel);
-            let tmp = target.with_extension(format!("{}.partial", owner));
-            std::fs::write(&tmp, bytes)
-                .and_then(|_| std::fs::rename(&tmp, &target))
-                .map_err(|e| {
-                    let _ = std::fs::remove_file(&tmp);
-                    storage_error("writing a report file", e)
-                })
-        };
-        write(&html_rel, html.as_bytes())?;
-        write(&json_rel, &json)?;
+        let (html_rel, json_rel) = self.write_files(&report, owner, html.as_bytes(), &json)?;
         let size = (html.len() + json.len()) as i64;
         let mut conn = self
             .pool
@@ -128,5 +106,44 @@ impl JobHandler for ProfileHandler {
             return Err(JobFailure::Abandoned);
         }
         Ok(())
+    }
+}
+
+impl ProfileHandler {
+    /// Writes the report's HTML page and JSON results under the organisation's directory, each
+    /// through a temporary file renamed into place; answers their paths relative to `reports_dir`.
+    fn write_files(
+        &self,
+        report: &Report,
+        owner: &str,
+        html: &[u8],
+        json: &[u8],
+    ) -> Result<(String, String), JobFailure> {
+        let dir = self.reports_dir.join(report.org_id.to_string());
+        let storage_error = |what: &str, e: std::io::Error| {
+            tracing::error!(report = %report.id, error = %e, "{what}");
+            JobFailure::Failed(
+                "the report could not be stored; the server log has the cause".into(),
+            )
+        };
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| storage_error("creating the reports directory", e))?;
+        let (html_rel, json_rel) = (
+            format!("{}/{}.html", report.org_id, report.id),
+            format!("{}/{}.json", report.org_id, report.id),
+        );
+        let write = |rel: &str, bytes: &[u8]| -> Result<(), JobFailure> {
+            let target = self.reports_dir.join(rel);
+            let tmp = target.with_extension(format!("{}.partial", owner));
+            std::fs::write(&tmp, bytes)
+                .and_then(|_| std::fs::rename(&tmp, &target))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    storage_error("writing a report file", e)
+                })
+        };
+        write(&html_rel, html)?;
+        write(&json_rel, json)?;
+        Ok((html_rel, json_rel))
     }
 }

@@ -324,7 +324,7 @@ async fn get_owned(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Dat
 
 /// The Parquet file of a dataset.
 pub fn file_of(state: &AppState, d: &Dataset) -> PathBuf {
-    state.datasets.upload_dir.join(&d.storage_path)
+    d.file_in(&state.datasets.upload_dir)
 }
 
 /// Rows of a dataset, `limit` per page.
