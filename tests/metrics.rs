@@ -196,7 +196,7 @@ async fn an_organisation_without_a_metrics_source_gets_a_clear_404() {
 #[tokio::test]
 async fn sample_data_only_where_configured_and_marked() {
     let app = spawn_app_adjusted(&[], |s| {
-        let mut m: tessera_api::catalog::MetricDef = serde_json::from_value(json!({
+        let mut m: tessera_charts::MetricDef = serde_json::from_value(json!({
             "name": "remote_revenue", "charts": ["bar", "line"], "table": "transactions", "agg": "sum",
             "column": "amount", "dimension": "category", "source": "warehouse", "fallback": "sample"
         }))

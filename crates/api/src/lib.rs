@@ -5,7 +5,6 @@
 
 pub mod auth;
 pub mod cache_sync;
-pub mod catalog;
 pub mod common;
 pub mod dto;
 pub mod error;

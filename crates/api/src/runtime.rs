@@ -91,7 +91,7 @@ pub struct SourceRuntime {
     /// Which source each organisation's named metrics read, by organisation and source names.
     pub metric_sources: moka::sync::Cache<String, tessera_domain::DataSourceId>,
     /// The named metrics.
-    pub catalog: crate::catalog::Catalog,
+    pub catalog: tessera_charts::catalog::Catalog,
     /// How often other processes' changes are polled (`charts.sync_interval_ms`).
     pub sync_interval_ms: u64,
     /// Segment metrics' thresholds: (Premium, Regular).
@@ -157,7 +157,7 @@ impl SourceRuntime {
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))
                 .build(),
-            catalog: crate::catalog::Catalog::load(&charts.metrics)?,
+            catalog: tessera_charts::catalog::Catalog::load(&charts.metrics)?,
             sync_interval_ms: charts.sync_interval_ms,
             segment_thresholds: {
                 let (p, r) = (charts.segment_premium, charts.segment_regular);

@@ -170,7 +170,7 @@ pub struct ChartSettings {
     /// Log every generated SQL statement with its duration.
     pub sql_debug: bool,
     /// Named metrics added to (or replacing, by name) the default catalogue.
-    pub metrics: Vec<crate::catalog::MetricDef>,
+    pub metrics: Vec<tessera_charts::catalog::MetricDef>,
     /// Milliseconds between polls for changes made by other processes on the same database.
     pub sync_interval_ms: u64,
     /// Segment metrics: an entity spending at least this much in the period is Premium.

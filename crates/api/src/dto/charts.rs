@@ -141,8 +141,8 @@ pub struct MetricInfo {
     pub fallback: Option<String>,
 }
 
-impl From<&crate::catalog::MetricDef> for MetricInfo {
-    fn from(m: &crate::catalog::MetricDef) -> Self {
+impl From<&tessera_charts::catalog::MetricDef> for MetricInfo {
+    fn from(m: &tessera_charts::catalog::MetricDef) -> Self {
         Self {
             name: m.name.clone(),
             description: m.description.clone(),
@@ -191,8 +191,8 @@ pub struct MetricCatalogOut {
     pub metadata: CatalogMetadata,
 }
 
-impl From<&crate::catalog::Catalog> for MetricCatalogOut {
-    fn from(c: &crate::catalog::Catalog) -> Self {
+impl From<&tessera_charts::catalog::Catalog> for MetricCatalogOut {
+    fn from(c: &tessera_charts::catalog::Catalog) -> Self {
         use tessera_domain::chart::{Granularity, Period};
         let of = |chart: &str| {
             c.of_chart(chart)

@@ -8,12 +8,12 @@ use tessera_domain::chart::{Granularity, Period};
 use tessera_domain::DataSourceId;
 
 use crate::auth::Caller;
-use crate::catalog::MetricDef;
 use crate::dto::{ChartQueryRequest, FilterIn, MeasureIn, RangeIn, TimeIn};
 use crate::error::{ApiError, ApiResult};
 use crate::services::charts::{self, CacheUse};
 use crate::services::sources;
 use crate::state::AppState;
+use tessera_charts::catalog::MetricDef;
 use tessera_sources::charts::Segments;
 
 /// The query string of the seed endpoints.

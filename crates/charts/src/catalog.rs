@@ -9,7 +9,7 @@ use tessera_domain::chart::Aggregation;
 pub const DEFAULT_CATALOG: &str = include_str!("../../../config/metrics.toml");
 
 /// One named metric.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MetricDef {
     /// Name used in `?metric=`.
     pub name: String,
