@@ -495,12 +495,7 @@ async fn no_problem_detail_or_listing_names_a_server_path() {
     for r in [
         app.get(&format!("/data-sources/{id}/tables"), Some(&admin.access))
             .await,
-        app.post(
-            "/queries/run",
-            json!({"source_id": id, "sql": "SELECT 1"}),
-            Some(&admin.access),
-        )
-        .await,
+        app.run_sql(&admin.access, id, "SELECT 1").await,
     ] {
         assert!(!r.status().is_success());
         details.push(r.text().await.unwrap());
@@ -598,11 +593,7 @@ async fn a_silent_host_holds_only_its_own_organisations_share() {
         let started = std::time::Instant::now();
         assert_eq!(app.get("/health", None).await.status(), 200);
         let r = app
-            .post(
-                "/queries/run",
-                json!({"source_id": demo, "sql": "SELECT COUNT(*) AS n FROM orders"}),
-                Some(&admin.access),
-            )
+            .run_sql(&admin.access, &demo, "SELECT COUNT(*) AS n FROM orders")
             .await;
         assert_eq!(r.status(), 200);
         assert!(
@@ -724,11 +715,7 @@ async fn a_runaway_sqlite_statement_ends_at_its_deadline() {
     )
     .await;
     let r = app
-        .post(
-            "/queries/run",
-            json!({"source_id": id, "sql": "SELECT COUNT(*) AS n FROM t"}),
-            Some(&admin.access),
-        )
+        .run_sql(&admin.access, &id, "SELECT COUNT(*) AS n FROM t")
         .await;
     assert_eq!(r.status(), 200);
 }
@@ -746,13 +733,7 @@ async fn an_oversized_answer_is_cut_at_the_byte_budget() {
         .await;
     // SELECT repeat('x', 10000000) FROM generate_series(1, 100), in SQLite
     let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT printf('%.*c', 150000, 'x') AS big FROM n";
-    let r = app
-        .post(
-            "/queries/run",
-            json!({"source_id": id, "sql": sql}),
-            Some(&admin.access),
-        )
-        .await;
+    let r = app.run_sql(&admin.access, &id, sql).await;
     assert_eq!(r.status(), 200);
     let v = json_of(r).await;
     assert_eq!(v["truncated"], true, "{}", v["truncated_reason"]);
@@ -761,15 +742,7 @@ async fn an_oversized_answer_is_cut_at_the_byte_budget() {
     assert_eq!(v["row_count"], 7);
     // one cell larger than the cell limit is cut
     let sql = "SELECT printf('%.*c', 300000, 'y') AS big";
-    let v = json_of(
-        app.post(
-            "/queries/run",
-            json!({"source_id": id, "sql": sql}),
-            Some(&admin.access),
-        )
-        .await,
-    )
-    .await;
+    let v = json_of(app.run_sql(&admin.access, &id, sql).await).await;
     assert_eq!(v["cells_truncated"], 1);
     assert_eq!(v["rows"][0][0].as_str().unwrap().len(), 200_000);
     // the CSV answer says so in its headers
@@ -1115,13 +1088,7 @@ async fn sql_lab_refuses_functions_with_effects_outside_the_transaction() {
             ]
         };
         for sql in attacks {
-            let r = app
-                .post(
-                    "/queries/run",
-                    json!({"source_id": id, "sql": sql}),
-                    Some(&admin.access),
-                )
-                .await;
+            let r = app.run_sql(&admin.access, &id, sql).await;
             let p = assert_problem(r, 422).await;
             assert!(
                 p["detail"].as_str().unwrap().contains("not allowed"),

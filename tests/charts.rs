@@ -389,10 +389,10 @@ async fn sql_lab_reads_a_datamart_by_name() {
     let (admin, source) = setup(&app).await;
     app.post("/datamarts", json!({"name": "games_sales", "source_id": source, "sql": "SELECT amount FROM transactions WHERE category = 'games'"}), Some(&admin.access)).await;
     let r: Value = app
-        .post(
-            "/queries/run",
-            json!({"source_id": source, "sql": "SELECT SUM(amount) AS total FROM games_sales"}),
-            Some(&admin.access),
+        .run_sql(
+            &admin.access,
+            &source,
+            "SELECT SUM(amount) AS total FROM games_sales",
         )
         .await
         .json()

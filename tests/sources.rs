@@ -25,11 +25,7 @@ async fn shop_source(app: &TestApp, tokens: &Tokens) -> String {
 
 async fn order_count(app: &TestApp, tokens: &Tokens, id: &str) -> i64 {
     let r: Value = app
-        .post(
-            "/queries/run",
-            json!({"source_id": id, "sql": "SELECT COUNT(*) AS n FROM orders"}),
-            Some(&tokens.access),
-        )
+        .run_sql(&tokens.access, id, "SELECT COUNT(*) AS n FROM orders")
         .await
         .json()
         .await
@@ -298,13 +294,7 @@ async fn credentials_are_never_returned_and_unreachable_sources_are_a_clear_503(
     let p = assert_problem(r, 503).await;
     assert_eq!(p["source"], "down");
     assert!(!p.to_string().contains("hunter2"), "{p}");
-    let r = app
-        .post(
-            "/queries/run",
-            json!({"source_id": id, "sql": "SELECT 1"}),
-            Some(&admin.access),
-        )
-        .await;
+    let r = app.run_sql(&admin.access, &id, "SELECT 1").await;
     assert_problem(r, 503).await;
 }
 
@@ -393,13 +383,7 @@ async fn sql_lab_refuses_writes_ddl_and_several_statements_and_changes_nothing()
         "COMMIT; DELETE FROM orders",
         "VACUUM",
     ] {
-        let r = app
-            .post(
-                "/queries/run",
-                json!({"source_id": id, "sql": sql}),
-                Some(&admin.access),
-            )
-            .await;
+        let r = app.run_sql(&admin.access, &id, sql).await;
         assert_problem(r, 422).await;
     }
     assert_eq!(order_count(&app, &admin, &id).await, before);

@@ -128,6 +128,16 @@ impl TestApp {
             .join(me["organization_id"].as_str().unwrap())
     }
 
+    /// Runs `sql` in the SQL lab on a source.
+    pub async fn run_sql(&self, token: &str, source_id: &str, sql: &str) -> Response {
+        self.post(
+            "/queries/run",
+            serde_json::json!({"source_id": source_id, "sql": sql}),
+            Some(token),
+        )
+        .await
+    }
+
     /// The directory holding the database, uploads and reports (to start again on it).
     pub fn dir(&self) -> std::sync::Arc<tempfile::TempDir> {
         self._dir.clone()
@@ -250,7 +260,11 @@ impl TestApp {
 /// A Parquet file of `rows` rows of one integer column.
 pub fn parquet_of_rows(rows: usize) -> Vec<u8> {
     use tessera_analytics::polars::prelude::*;
-    let mut df = df!("x" => vec![1i64; rows]).unwrap();
+    parquet_of(df!("x" => vec![1i64; rows]).unwrap())
+}
+
+/// The bytes of `df` written as Parquet.
+fn parquet_of(mut df: tessera_analytics::polars::prelude::DataFrame) -> Vec<u8> {
     let f = tempfile::Builder::new()
         .suffix(".parquet")
         .tempfile()
@@ -393,13 +407,7 @@ pub const SAMPLE_CSV: &str = "city;amount;ok;day\nOslo;10.5;true;2024-01-31\nRig
 /// A small Parquet file.
 pub fn parquet_bytes() -> Vec<u8> {
     use tessera_analytics::polars::prelude::*;
-    let mut df = df!("x" => [1i64, 2, 3], "label" => ["a", "b", "c"]).unwrap();
-    let f = tempfile::Builder::new()
-        .suffix(".parquet")
-        .tempfile()
-        .unwrap();
-    tessera_analytics::ingest::write_parquet(&mut df, f.path()).unwrap();
-    std::fs::read(f.path()).unwrap()
+    parquet_of(df!("x" => [1i64, 2, 3], "label" => ["a", "b", "c"]).unwrap())
 }
 
 /// A small workbook with a sheet named Sales.

@@ -350,8 +350,8 @@ fn mysql(
                 let row = row?;
                 let types: Vec<mysql::consts::ColumnType> =
                     row.columns_ref().iter().map(|c| c.column_type()).collect();
-                let cells: Vec<Value> = row
-                    .unwrap()
+                // `Row::unwrap` hands over the row's values; it cannot panic
+                let cells: Vec<Value> = mysql::Row::unwrap(row)
                     .into_iter()
                     .zip(types)
                     .map(|(v, t)| collector.cell(crate::value::from_mysql(v, t)))
