@@ -367,3 +367,81 @@ async fn segment_thresholds_are_configurable_and_traffic_uses_the_first_column_p
     assert_eq!(traffic["data"][0]["label"], "mail", "{traffic}");
     assert_eq!(traffic["data"][0]["value"], 2);
 }
+
+/// `path: type` of every key of an object, sorted (`null`, `bool`, `number`, `string`, `array`,
+/// `object`).
+fn shape(v: &Value) -> Vec<String> {
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let mut keys: Vec<String> = v
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| format!("{k}: {}", kind(v))).collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+/// The named-metric endpoints keep every field (and its JSON type) of their answers and rows:
+/// pinned in `tests/snapshots/metric_shapes.json` (fields may be added, never dropped). Regenerate
+/// with `TESSERA_UPDATE_SNAPSHOTS=1` after a deliberate change.
+#[tokio::test]
+async fn metric_answers_keep_their_shape() {
+    let app = spawn_app_adjusted(&[], |s| {
+        let m: tessera_charts::MetricDef = serde_json::from_value(json!({
+            "name": "remote_revenue", "charts": ["bar", "pie", "line"], "table": "transactions", "agg": "sum",
+            "column": "amount", "dimension": "category", "source": "warehouse", "fallback": "sample"
+        }))
+        .unwrap();
+        s.charts.metrics.push(m);
+    })
+    .await;
+    let admin = app.admin().await;
+    app.post(
+        "/data-sources",
+        json!({"name": "warehouse", "kind": "postgres", "url": "postgres://u:p@127.0.0.1:1/db"}),
+        Some(&admin.access),
+    )
+    .await;
+    let paths = [
+        "/charts/bar?metric=revenue&period=1y",
+        "/charts/pie?metric=revenue_by_segment&period=1y",
+        "/charts/line?metric=revenue&period=30d&granularity=day",
+        "/charts/line?metric=conversion_rate&period=30d",
+        "/charts/realtime/active_users",
+        "/charts/bar?metric=remote_revenue&period=30d",
+        "/charts/pie?metric=remote_revenue&period=30d",
+        "/charts/line?metric=remote_revenue&period=7d",
+    ];
+    let mut shapes = serde_json::Map::new();
+    for path in paths {
+        let v = get(&app, &admin, path).await;
+        shapes.insert(
+            path.to_owned(),
+            json!({"answer": shape(&v), "metadata": shape(&v["metadata"]), "row": shape(&v["data"][0])}),
+        );
+    }
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/metric_shapes.json");
+    if std::env::var_os("TESSERA_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&file, serde_json::to_string_pretty(&shapes).unwrap() + "\n").unwrap();
+    }
+    let pinned: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_default()).unwrap();
+    for (path, want) in pinned.as_object().unwrap() {
+        for part in ["answer", "metadata", "row"] {
+            let got = &shapes[path][part];
+            for key in want[part].as_array().unwrap() {
+                assert!(
+                    got.as_array().unwrap().contains(key),
+                    "{path}: {part} lost {key}; it has {got}"
+                );
+            }
+        }
+    }
+}
