@@ -46,6 +46,15 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The organisation, member and role the work below the HTTP layer runs for.
+    pub fn viewer(&self) -> tessera_domain::Viewer {
+        tessera_domain::Viewer {
+            org: self.org_id,
+            user: self.user_id,
+            role: self.role,
+        }
+    }
+
     /// Refuses with 403 unless the caller may manage users.
     pub fn require_user_admin(&self) -> Result<(), ApiError> {
         if self.role.can_manage_users() {

@@ -377,6 +377,30 @@ impl From<tessera_analytics::AnalyticsError> for ApiError {
     }
 }
 
+impl From<tessera_charts::ChartError> for ApiError {
+    fn from(e: tessera_charts::ChartError) -> Self {
+        use tessera_charts::ChartError as E;
+        match e {
+            E::Invalid(e) => e.into(),
+            E::BadRequest(d) => ApiError::BadRequest(d),
+            E::NotFound(d) => ApiError::NotFound(d),
+            E::Store(e) => e.into(),
+            E::Source(e) => e.into(),
+            E::Analytics(e) => e.into(),
+            E::SourceUnavailable {
+                source_name,
+                detail,
+            } => ApiError::SourceUnavailable {
+                source_name,
+                detail,
+            },
+            E::Busy(d) => ApiError::TooManyRequests(d),
+            E::Unavailable(d) => ApiError::Unavailable(d),
+            E::Internal(d) => ApiError::Internal(d),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

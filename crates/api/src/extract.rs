@@ -8,6 +8,8 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
+use tessera_charts::CacheUse;
+
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -89,7 +91,36 @@ async fn current(state: &AppState, claimed: Caller) -> Result<Caller, ApiError> 
     })
 }
 
-impl FromRequest for crate::services::charts::CacheUse {
+/// How a chart request wants the answer cache used, from its `Cache-Control` / `Pragma`
+/// headers: `no-cache`, `no-store` or `max-age=0` want a fresh answer (a dashboard's force
+/// refresh), which is then cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheHeader(pub CacheUse);
+
+impl CacheHeader {
+    /// What the headers ask for.
+    pub fn from_headers(headers: &actix_web::http::header::HeaderMap) -> Self {
+        use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+        let fresh = [CACHE_CONTROL, PRAGMA].iter().any(|h| {
+            headers.get_all(h).any(|v| {
+                v.to_str().is_ok_and(|v| {
+                    v.split(',').map(str::trim).any(|d| {
+                        d.eq_ignore_ascii_case("no-cache")
+                            || d.eq_ignore_ascii_case("no-store")
+                            || d.eq_ignore_ascii_case("max-age=0")
+                    })
+                })
+            })
+        });
+        Self(if fresh {
+            CacheUse::Refresh
+        } else {
+            CacheUse::Normal
+        })
+    }
+}
+
+impl FromRequest for CacheHeader {
     type Error = ApiError;
     type Future = Ready<Result<Self, Self::Error>>;
 

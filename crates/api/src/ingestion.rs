@@ -10,7 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{ApiError, ApiResult};
 use crate::settings::DatasetSettings;
-use crate::threads::ThreadPool;
+use tessera_charts::threads::ThreadPool;
 
 /// The ingestion threads and their memory budget.
 pub struct Ingestion {
@@ -45,7 +45,7 @@ impl Ingestion {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        self.threads.run(f).await
+        Ok(self.threads.run(f).await?)
     }
 
     /// Reserves `bytes` of the budget: 413 when it can never fit, 503 when the budget stays

@@ -8,19 +8,16 @@ pub mod cache_sync;
 pub mod common;
 pub mod dto;
 pub mod error;
-pub mod executor;
 pub mod extract;
 pub mod ingestion;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
-pub mod runtime;
 
 pub mod services;
 pub mod settings;
 pub mod state;
-pub mod threads;
 
 use actix_cors::Cors;
 use actix_governor::Governor;

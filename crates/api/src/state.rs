@@ -8,10 +8,10 @@ use tessera_store::{DbConn, DbPool};
 use crate::auth::TokenService;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
-use crate::runtime::SourceRuntime;
 use crate::settings::{
     AuthSettings, ChartSettings, DatasetSettings, HttpSettings, ReportSettings, SourcesSettings,
 };
+use tessera_charts::{ChartEngine, SourceRuntime};
 
 /// What the HTTP layer is configured with (parts of the server's settings).
 #[derive(Debug, Clone, Default)]
@@ -43,8 +43,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// HTTP settings.
     pub http: Arc<HttpSettings>,
-    /// Source pools, caches and policy.
+    /// Source pools, caches and policy (the chart engine's).
     pub sources: Arc<SourceRuntime>,
+    /// The chart engine.
+    pub charts: Arc<ChartEngine>,
     /// Dataset storage and limits.
     pub datasets: Arc<DatasetSettings>,
     /// Report storage and job settings.
@@ -69,12 +71,21 @@ impl AppState {
             &config.charts,
             config.app_database.clone(),
         )?;
+        let sources = Arc::new(sources);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let charts = ChartEngine::new(
+            db.clone(),
+            sources.clone(),
+            config.datasets.upload_dir.clone(),
+            clock.clone(),
+        );
         Ok(Self {
             db,
             tokens: Arc::new(TokenService::new(&config.auth)?),
             metrics: Arc::new(metrics),
             http: Arc::new(config.http.clone()),
-            sources: Arc::new(sources),
+            sources,
+            charts: Arc::new(charts),
             datasets: Arc::new(config.datasets.clone()),
             reports: Arc::new(config.reports.clone()),
             jobs: Arc::new(tessera_store::jobs::JobSignal::default()),
@@ -85,12 +96,18 @@ impl AppState {
                     config.auth.member_cache_secs,
                 ))
                 .build(),
-            clock: Arc::new(SystemClock),
+            clock,
         })
     }
 
     /// Replaces the clock (tests).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.charts = Arc::new(ChartEngine::new(
+            self.db.clone(),
+            self.sources.clone(),
+            self.datasets.upload_dir.clone(),
+            clock.clone(),
+        ));
         self.clock = clock;
         self
     }

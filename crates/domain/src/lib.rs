@@ -15,6 +15,7 @@ pub mod role;
 pub mod secret;
 pub mod source;
 pub mod user;
+pub mod viewer;
 
 pub use clock::{Clock, OffsetClock, SystemClock};
 pub use dataset::{Dataset, DatasetColumn, Job, JobKind, JobStatus, Report, ReportShare};
@@ -27,3 +28,4 @@ pub use secret::Secret;
 
 pub use source::{DataSource, Datamart, SourceKind, SourceName};
 pub use user::{Email, FullName, Password, User};
+pub use viewer::Viewer;

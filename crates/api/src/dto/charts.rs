@@ -1,6 +1,10 @@
 //! Chart queries and their envelope, datamarts, and the named-metric catalogue.
 
 use super::*;
+use tessera_charts::request::{
+    FilterRequest, MeasureRequest, RangeRequest, SortRequest, TimeRequest,
+};
+use tessera_charts::{ChartAnswer, ChartRequest, MetricAsk};
 
 /// One measure of a chart query.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -104,6 +108,104 @@ pub struct ChartEnvelope {
     #[schema(value_type = Object)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<serde_json::Value>,
+}
+
+impl From<ChartAnswer> for ChartEnvelope {
+    fn from(a: ChartAnswer) -> Self {
+        let mut metadata = serde_json::to_value(&a.metadata).unwrap_or_default();
+        metadata["columns"] = serde_json::to_value(&a.columns).unwrap_or_default();
+        Self {
+            success: true,
+            data: a.rows.into_iter().map(serde_json::Value::Object).collect(),
+            metadata,
+            comparison: a.comparison.and_then(|c| serde_json::to_value(c).ok()),
+        }
+    }
+}
+
+impl ChartEnvelope {
+    /// The envelope as JSON with its keys in sorted order at every level, as the chart
+    /// endpoints have always answered (clients and the snapshot test compare bytes).
+    pub fn into_json(self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The query string of the named-metric endpoints.
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetricParams {
+    /// The metric's name (see GET /charts/metrics).
+    pub metric: Option<String>,
+    /// 7d, 30d, 90d, 1y, today, mtd or ytd (default 30d).
+    pub period: Option<String>,
+    /// Only rows of this category (the metric's category column).
+    pub category: Option<String>,
+    /// hour, day, week, month, quarter or year (line charts; default day).
+    pub granularity: Option<String>,
+    /// Read from this source instead of the organisation's `analytics` (or `demo`) source.
+    pub source_id: Option<String>,
+}
+
+impl From<&MetricParams> for MetricAsk {
+    fn from(p: &MetricParams) -> Self {
+        Self {
+            metric: p.metric.clone(),
+            period: p.period.clone(),
+            category: p.category.clone(),
+            granularity: p.granularity.clone(),
+            source_id: p.source_id.clone(),
+        }
+    }
+}
+
+impl From<&ChartQueryRequest> for ChartRequest {
+    fn from(r: &ChartQueryRequest) -> Self {
+        Self {
+            source_id: r.source_id.clone(),
+            datamart_id: r.datamart_id.clone(),
+            dataset_id: r.dataset_id.clone(),
+            table: r.table.clone(),
+            measures: r
+                .measures
+                .iter()
+                .map(|m| MeasureRequest {
+                    agg: m.agg.clone(),
+                    column: m.column.clone(),
+                    alias: m.alias.clone(),
+                })
+                .collect(),
+            dimensions: r.dimensions.clone(),
+            time: r.time.as_ref().map(|t| TimeRequest {
+                column: t.column.clone(),
+                granularity: t.granularity.clone(),
+                period: t.period.clone(),
+                range: t.range.as_ref().map(|r| RangeRequest {
+                    from: r.from.clone(),
+                    to: r.to.clone(),
+                }),
+            }),
+            filters: r
+                .filters
+                .iter()
+                .map(|f| FilterRequest {
+                    column: f.column.clone(),
+                    op: f.op.clone(),
+                    value: f.value.clone(),
+                })
+                .collect(),
+            sort: r
+                .sort
+                .iter()
+                .map(|s| SortRequest {
+                    by: s.by.clone(),
+                    desc: s.desc,
+                })
+                .collect(),
+            limit: r.limit,
+            compare: r.compare.clone(),
+        }
+    }
 }
 
 /// `POST /datamarts`.

@@ -2,13 +2,19 @@
 
 use actix_web::{get, post, web};
 
+use tessera_charts::Breakdown;
+
 use crate::auth::Caller;
-use crate::dto::{ChartEnvelope, ChartQueryRequest, MetricCatalogOut};
+use crate::dto::{ChartEnvelope, ChartQueryRequest, MetricCatalogOut, MetricParams};
 use crate::error::{ApiResult, Problem};
-use crate::services;
-use crate::services::charts::CacheUse;
-use crate::services::metrics::MetricParams;
+use crate::extract::CacheHeader;
 use crate::state::AppState;
+
+type Envelope = ApiResult<web::Json<serde_json::Value>>;
+
+fn envelope(answer: tessera_charts::ChartAnswer) -> web::Json<serde_json::Value> {
+    web::Json(ChartEnvelope::from(answer).into_json())
+}
 
 /// Aggregates in the source (or over a datamart), or over an uploaded dataset's Parquet file
 /// (`dataset_id`): measures by dimensions and time buckets, filtered, sorted and limited;
@@ -31,10 +37,14 @@ pub async fn query(
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<ChartQueryRequest>,
-    cache: CacheUse,
-) -> ApiResult<web::Json<serde_json::Value>> {
-    Ok(web::Json(
-        services::charts::query(&state, &caller, &body, None, cache).await?,
+    cache: CacheHeader,
+) -> Envelope {
+    let req = (&body.into_inner()).into();
+    Ok(envelope(
+        state
+            .charts
+            .query(&caller.viewer(), &req, None, cache.0)
+            .await?,
     ))
 }
 
@@ -56,10 +66,14 @@ pub async fn bar(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<MetricParams>,
-    cache: CacheUse,
-) -> ApiResult<web::Json<serde_json::Value>> {
-    Ok(web::Json(
-        services::metrics::bar(&state, &caller, &q, "bar", cache).await?,
+    cache: CacheHeader,
+) -> Envelope {
+    let ask = (&q.into_inner()).into();
+    Ok(envelope(
+        state
+            .charts
+            .breakdown(&caller.viewer(), &ask, Breakdown::Bar, cache.0)
+            .await?,
     ))
 }
 
@@ -81,10 +95,14 @@ pub async fn pie(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<MetricParams>,
-    cache: CacheUse,
-) -> ApiResult<web::Json<serde_json::Value>> {
-    Ok(web::Json(
-        services::metrics::bar(&state, &caller, &q, "pie", cache).await?,
+    cache: CacheHeader,
+) -> Envelope {
+    let ask = (&q.into_inner()).into();
+    Ok(envelope(
+        state
+            .charts
+            .breakdown(&caller.viewer(), &ask, Breakdown::Pie, cache.0)
+            .await?,
     ))
 }
 
@@ -106,10 +124,11 @@ pub async fn line(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<MetricParams>,
-    cache: CacheUse,
-) -> ApiResult<web::Json<serde_json::Value>> {
-    Ok(web::Json(
-        services::metrics::line(&state, &caller, &q, cache).await?,
+    cache: CacheHeader,
+) -> Envelope {
+    let ask = (&q.into_inner()).into();
+    Ok(envelope(
+        state.charts.line(&caller.viewer(), &ask, cache.0).await?,
     ))
 }
 
@@ -146,8 +165,12 @@ pub async fn realtime(
     caller: Caller,
     metric: web::Path<String>,
     q: web::Query<MetricParams>,
-) -> ApiResult<web::Json<serde_json::Value>> {
-    Ok(web::Json(
-        services::metrics::realtime(&state, &caller, &metric, &q).await?,
+) -> Envelope {
+    let ask = (&q.into_inner()).into();
+    Ok(envelope(
+        state
+            .charts
+            .realtime(&caller.viewer(), &metric, &ask)
+            .await?,
     ))
 }

@@ -1,10 +1,8 @@
 //! Use cases behind the handlers: parse into domain types, call the store, shape the result.
 
 pub mod auth;
-pub mod charts;
 pub mod datamarts;
 pub mod datasets;
-pub mod metrics;
 pub mod queries;
 pub mod reports;
 

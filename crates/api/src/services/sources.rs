@@ -15,13 +15,7 @@ use crate::dto::{CreateSourceRequest, TestResultOut, TestSourceRequest, UpdateSo
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// A source opened for reading: its record and its pool.
-pub struct OpenSource {
-    /// The record.
-    pub source: DataSource,
-    /// Its pool.
-    pub pool: Arc<SourcePool>,
-}
+pub use tessera_charts::OpenSource;
 
 /// A source as clients see it: a SQLite file is named within the sources directory, never by the
 /// server's absolute path (sources registered before paths were stored that way included).
@@ -150,11 +144,7 @@ pub async fn list(
 }
 
 async fn stored(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiResult<StoredSource> {
-    let org = caller.org_id;
-    state
-        .db(move |conn| Ok(data_sources::find(conn, org, id)?))
-        .await
-        .map_err(not_found(id))
+    Ok(state.charts.stored_source(&caller.viewer(), id).await?)
 }
 
 /// One source of the caller's organisation.
@@ -196,7 +186,9 @@ pub async fn update(
                 &f,
                 &state.sources.policy_for(caller.org_id),
             )?,
-            None => spec_of(state, &current)?
+            None => state
+                .charts
+                .spec_of(&current)?
                 .with_fields(&f, &state.sources.policy_for(caller.org_id))?,
         };
         Some(sealed(state, &spec)?)
@@ -237,39 +229,12 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     Ok(())
 }
 
-/// The stored source's connection; one that no longer passes the checks (file gone, host no
-/// longer allowed) is unavailable, not the client's mistake.
-fn spec_of(state: &AppState, stored: &StoredSource) -> ApiResult<ConnectionSpec> {
-    let url = state.sources.cipher.decrypt(&stored.sealed_url)?;
-    ConnectionSpec::from_stored(stored.source.kind, &url, &state.sources.policy).map_err(|e| {
-        ApiError::SourceUnavailable {
-            source_name: stored.source.name.clone(),
-            detail: e.to_string(),
-        }
-    })
-}
-
-/// Opens a source of the caller's organisation for reading (pool created on first use, on the
-/// source threads: a silent host holds one of the organisation's turns, never anyone else's).
+/// Opens a source of the caller's organisation for reading (see [`tessera_charts::access`]).
 pub async fn open(state: &AppState, caller: &Caller, id: DataSourceId) -> ApiResult<OpenSource> {
-    let stored = stored(state, caller, id).await?;
-    let spec = spec_of(state, &stored)?;
-    let runtime = state.sources.clone();
-    let name = stored.source.name.clone();
-    let pool = state
-        .sources
-        .executor
-        .run(caller.org_id, Some(id), move || {
-            runtime.pools.get(id, &name, &spec, &runtime.limits)
-        })
-        .await??;
-    Ok(OpenSource {
-        source: stored.source,
-        pool,
-    })
+    Ok(state.charts.open(&caller.viewer(), id).await?)
 }
 
-/// Runs `f` with a source's pool on the source threads (see [`crate::executor`]).
+/// Runs `f` with a source's pool on the source threads (see [`tessera_charts::executor`]).
 pub async fn on_source<T, F>(
     state: &AppState,
     caller: &Caller,
@@ -282,15 +247,7 @@ where
         + Send
         + 'static,
 {
-    let (pool, name) = (source.pool.clone(), source.source.name.clone());
-    state
-        .sources
-        .executor
-        .run(caller.org_id, Some(source.source.id), move || {
-            f(&pool, &name)
-        })
-        .await?
-        .map_err(ApiError::from)
+    Ok(state.charts.on_source(&caller.viewer(), source, f).await?)
 }
 
 /// Tests a saved source, or a connection before it is saved (`sources.tests_per_minute` per
@@ -373,19 +330,7 @@ pub async fn schema(
     caller: &Caller,
     id: DataSourceId,
 ) -> ApiResult<(OpenSource, Arc<Schema>)> {
-    let source = open(state, caller, id).await?;
-    if let Some(s) = state.sources.schemas.get(&id) {
-        return Ok((source, s));
-    }
-    let timeout = state.sources.limits.statement_timeout;
-    let schema = Arc::new(
-        on_source(state, caller, &source, move |pool, name| {
-            tessera_sources::introspect::schema(pool, name, timeout)
-        })
-        .await?,
-    );
-    state.sources.schemas.insert(id, schema.clone());
-    Ok((source, schema))
+    Ok(state.charts.schema(&caller.viewer(), id).await?)
 }
 
 /// Parses a source id from a path.

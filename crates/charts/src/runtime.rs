@@ -4,61 +4,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera_domain::{DataSourceId, DatamartId, DatasetId, OrgId};
+use tessera_domain::{DataSourceId, DatasetId};
 use tessera_sources::execute::RunLimits;
 use tessera_sources::introspect::Schema;
 use tessera_sources::pool::{PoolLimits, SourcePools};
 
-use crate::executor::SourceExecutor;
 use tessera_sources::{CredentialCipher, SpecPolicy};
 
+use crate::answer::ChartAnswer;
+use crate::cache::{CachedChart, ChartKey, ChartTarget, RealtimeKey};
+use crate::catalog::Catalog;
+use crate::executor::SourceExecutor;
 use crate::settings::{ChartSettings, SourcesSettings};
-
-/// What a chart request asked to be computed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChartTarget {
-    /// A table of a source.
-    Source(DataSourceId),
-    /// A datamart (its source is known once resolved: [`CachedChart::source`]).
-    Datamart(DatamartId),
-    /// A dataset.
-    Dataset(DatasetId),
-}
-
-/// A chart answer's cache key: the organisation, the target asked for, and the query as asked
-/// (a relative period, not its moving range) with the metric's segments, serialised.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ChartKey {
-    /// The asking organisation.
-    pub org: OrgId,
-    /// What the answer was computed over.
-    pub target: ChartTarget,
-    /// The normalised query.
-    pub query: String,
-}
-
-/// A cached chart answer and the source its rows came from (for a datamart, its source), so a
-/// change to a source drops exactly the answers read from it.
-#[derive(Debug)]
-pub struct CachedChart {
-    /// The answer as served.
-    pub answer: serde_json::Value,
-    /// The source read, when the target was a source or a datamart.
-    pub source: Option<DataSourceId>,
-}
-
-/// A realtime metric answer's cache key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RealtimeKey {
-    /// The asking organisation.
-    pub org: OrgId,
-    /// The source the metric reads.
-    pub source: DataSourceId,
-    /// The metric.
-    pub metric: String,
-    /// The category filter, if any.
-    pub category: String,
-}
 
 /// Shared by every request that touches a user's database.
 pub struct SourceRuntime {
@@ -83,15 +40,15 @@ pub struct SourceRuntime {
     /// How long chart answers are cached; zero switches the chart cache off.
     pub charts_ttl: Duration,
     /// Realtime metric answers (short TTL).
-    pub realtime: moka::sync::Cache<RealtimeKey, Arc<serde_json::Value>>,
+    pub realtime: moka::sync::Cache<RealtimeKey, Arc<ChartAnswer>>,
     /// How long realtime answers are cached; zero switches that cache off.
     pub realtime_ttl: Duration,
     /// Log generated SQL.
     pub sql_debug: bool,
     /// Which source each organisation's named metrics read, by organisation and source names.
-    pub metric_sources: moka::sync::Cache<String, tessera_domain::DataSourceId>,
+    pub metric_sources: moka::sync::Cache<String, DataSourceId>,
     /// The named metrics.
-    pub catalog: tessera_charts::catalog::Catalog,
+    pub catalog: Catalog,
     /// How often other processes' changes are polled (`charts.sync_interval_ms`).
     pub sync_interval_ms: u64,
     /// Segment metrics' thresholds: (Premium, Regular).
@@ -157,7 +114,7 @@ impl SourceRuntime {
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))
                 .build(),
-            catalog: tessera_charts::catalog::Catalog::load(&charts.metrics)?,
+            catalog: Catalog::load(&charts.metrics)?,
             sync_interval_ms: charts.sync_interval_ms,
             segment_thresholds: {
                 let (p, r) = (charts.segment_premium, charts.segment_regular);
@@ -213,14 +170,41 @@ impl SourceRuntime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::answer::{ChartMetadata, Origin};
+    use tessera_domain::{DatamartId, OrgId};
+
+    fn answer() -> ChartAnswer {
+        ChartAnswer {
+            rows: vec![],
+            columns: vec![],
+            metadata: ChartMetadata {
+                metric: None,
+                table: "t".into(),
+                period: None,
+                granularity: None,
+                range: None,
+                row_count: 0,
+                generated_at: chrono::Utc::now(),
+                cached: false,
+                query_ms: 0.0,
+                duration_ms: 0.0,
+                origin: Origin::Sample {
+                    note: String::new(),
+                },
+                view: None,
+                total: None,
+            },
+            comparison: None,
+        }
+    }
 
     fn runtime(dir: &tempfile::TempDir) -> SourceRuntime {
         let sources = SourcesSettings {
             sqlite_dir: dir.path().join("sources"),
             ..SourcesSettings::default()
         };
-        SourceRuntime::new("a test secret", &sources, &ChartSettings::default(), None).unwrap()
+        SourceRuntime::new("a test secret", &sources, &ChartSettings::default(), None)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn key(org: OrgId, target: ChartTarget, query: &str) -> ChartKey {
@@ -235,28 +219,15 @@ mod tests {
         rt.charts.insert(
             k.clone(),
             Arc::new(CachedChart {
-                answer: json!({"data": []}),
+                answer: answer(),
                 source,
             }),
         );
     }
 
     #[test]
-    fn keys_differ_by_organisation_target_and_query() {
-        let (org, other) = (OrgId::new(), OrgId::new());
-        let source = ChartTarget::Source(DataSourceId::new());
-        assert_eq!(key(org, source, "q"), key(org, source, "q"));
-        assert_ne!(key(org, source, "q"), key(other, source, "q"));
-        assert_ne!(key(org, source, "q"), key(org, source, "r"));
-        assert_ne!(
-            key(org, source, "q"),
-            key(org, ChartTarget::Source(DataSourceId::new()), "q")
-        );
-    }
-
-    #[test]
     fn a_source_change_drops_its_own_and_its_datamarts_answers_only() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let rt = runtime(&dir);
         let (org, other) = (OrgId::new(), OrgId::new());
         let (changed, kept) = (DataSourceId::new(), DataSourceId::new());
@@ -291,7 +262,7 @@ mod tests {
 
     #[test]
     fn a_source_change_drops_its_realtime_answers_only() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let rt = runtime(&dir);
         let (changed, kept) = (DataSourceId::new(), DataSourceId::new());
         let k = |source| RealtimeKey {
@@ -301,8 +272,8 @@ mod tests {
             category: String::new(),
         };
         let (a, b) = (k(changed), k(kept));
-        rt.realtime.insert(a.clone(), Arc::new(json!(1)));
-        rt.realtime.insert(b.clone(), Arc::new(json!(2)));
+        rt.realtime.insert(a.clone(), Arc::new(answer()));
+        rt.realtime.insert(b.clone(), Arc::new(answer()));
         rt.invalidate(changed, true);
         rt.realtime.run_pending_tasks();
         assert!(!rt.realtime.contains_key(&a));

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tessera_domain::{DataSourceId, OrgId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ChartError, ChartResult};
 use crate::settings::SourcesSettings;
 use crate::threads::ThreadPool;
 
@@ -67,7 +67,7 @@ impl SourceExecutor {
     /// Runs `f` (connecting, introspecting, querying) for `org`, on `source` when known. Waits
     /// up to `sources.queue_timeout_secs` for a turn: an organisation already using all of its
     /// share is told 429, a source at its connection limit or a full pool 503.
-    pub async fn run<T, F>(&self, org: OrgId, source: Option<DataSourceId>, f: F) -> ApiResult<T>
+    pub async fn run<T, F>(&self, org: OrgId, source: Option<DataSourceId>, f: F) -> ChartResult<T>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
@@ -77,7 +77,7 @@ impl SourceExecutor {
             .orgs
             .get_with(org, || Arc::new(Semaphore::new(per_org)));
         let org_permit = acquire(org_gate, self.wait).await.ok_or_else(|| {
-            ApiError::TooManyRequests(format!(
+            ChartError::Busy(format!(
                 "your organisation already has {per_org} queries running on its data sources; retry when one has finished"
             ))
         })?;
@@ -88,7 +88,7 @@ impl SourceExecutor {
                     .sources
                     .get_with(id, || Arc::new(Semaphore::new(per_source)));
                 Some(acquire(gate, self.wait).await.ok_or_else(|| {
-                    ApiError::Unavailable(format!(
+                    ChartError::Unavailable(format!(
                         "this data source already has {per_source} statements running; retry shortly"
                     ))
                 })?)
@@ -98,7 +98,7 @@ impl SourceExecutor {
         let thread_permit = acquire(self.global.clone(), self.wait)
             .await
             .ok_or_else(|| {
-                ApiError::Unavailable(
+                ChartError::Unavailable(
                     "every data source thread of the server is busy; retry shortly".into(),
                 )
             })?;
@@ -113,7 +113,7 @@ impl SourceExecutor {
     }
 
     /// Takes one connection test from the organisation's allowance (`sources.tests_per_minute`).
-    pub fn allow_test(&self, org: OrgId) -> ApiResult<()> {
+    pub fn allow_test(&self, org: OrgId) -> ChartResult<()> {
         let rate = f64::from(self.tests_per_minute);
         let now = Instant::now();
         let mut tests = self
@@ -134,7 +134,7 @@ impl SourceExecutor {
             (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate / 60.0).min(rate);
         bucket.at = now;
         if bucket.tokens < 1.0 {
-            return Err(ApiError::TooManyRequests(format!(
+            return Err(ChartError::Busy(format!(
                 "at most {} connection tests a minute per organisation; retry in a few seconds",
                 self.tests_per_minute
             )));
@@ -171,7 +171,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn one_organisation_cannot_take_every_thread() {
         let ex = Arc::new(executor(2, 4));
         let (busy, other) = (OrgId::new(), OrgId::new());
@@ -179,7 +179,7 @@ mod tests {
         let mut held = Vec::new();
         for _ in 0..2 {
             let (ex, release) = (ex.clone(), release.clone());
-            held.push(actix_web::rt::spawn(async move {
+            held.push(tokio::spawn(async move {
                 ex.run(busy, None, move || {
                     release.wait();
                 })
@@ -189,10 +189,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         // the busy organisation's third job is refused, another organisation's runs at once
         let third = ex.run(busy, None, || ()).await;
-        assert!(
-            matches!(third, Err(ApiError::TooManyRequests(_))),
-            "{third:?}"
-        );
+        assert!(matches!(third, Err(ChartError::Busy(_))), "{third:?}");
         assert_eq!(ex.run(other, None, || 7).await.ok(), Some(7));
         release.wait();
         for h in held {
@@ -208,10 +205,7 @@ mod tests {
         for _ in 0..3 {
             assert!(ex.allow_test(a).is_ok());
         }
-        assert!(matches!(
-            ex.allow_test(a),
-            Err(ApiError::TooManyRequests(_))
-        ));
+        assert!(matches!(ex.allow_test(a), Err(ChartError::Busy(_))));
         assert!(ex.allow_test(b).is_ok());
     }
 }

@@ -5,7 +5,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::{mpsc, Arc, Mutex};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ChartError, ChartResult};
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -61,7 +61,7 @@ impl ThreadPool {
 
     /// Runs `f` on one of the pool's threads and waits for it without blocking the caller's
     /// async runtime. A panic in `f` is a 500 (logged), never a crashed worker.
-    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    pub async fn run<T, F>(&self, f: F) -> ChartResult<T>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
@@ -72,16 +72,16 @@ impl ThreadPool {
         });
         self.sender
             .lock()
-            .map_err(|_| ApiError::Internal(format!("{} pool lock poisoned", self.name)))?
+            .map_err(|_| ChartError::Internal(format!("{} pool lock poisoned", self.name)))?
             .send(job)
-            .map_err(|_| ApiError::Internal(format!("{} pool stopped", self.name)))?;
+            .map_err(|_| ChartError::Internal(format!("{} pool stopped", self.name)))?;
         match rx.await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => Err(ApiError::Internal(format!(
+            Ok(Err(_)) => Err(ChartError::Internal(format!(
                 "a task on the {} pool panicked",
                 self.name
             ))),
-            Err(_) => Err(ApiError::Internal(format!(
+            Err(_) => Err(ChartError::Internal(format!(
                 "{} pool dropped a task",
                 self.name
             ))),
@@ -93,7 +93,7 @@ impl ThreadPool {
 mod tests {
     use super::*;
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn runs_on_named_threads_and_survives_panics() {
         let pool = ThreadPool::new("t", 2, 256 * 1024).unwrap_or_else(|e| panic!("{e}"));
         let name = pool
@@ -102,7 +102,7 @@ mod tests {
             .unwrap_or_default();
         assert!(name.is_some_and(|n| n.starts_with("t-")));
         let panicked = pool.run(|| -> u8 { panic!("boom") }).await;
-        assert!(matches!(panicked, Err(ApiError::Internal(_))));
+        assert!(matches!(panicked, Err(ChartError::Internal(_))));
         assert_eq!(pool.run(|| 2 + 2).await.ok(), Some(4));
     }
 }

@@ -1,0 +1,482 @@
+//! Chart queries: a [`ChartRequest`] is parsed into a `ChartQuery`, looked up in the answer cache,
+//! resolved to what it reads (a source's table, a datamart, or a dataset), run (SQL compiled for
+//! the source, or polars over the dataset's Parquet file), its empty time buckets filled, and
+//! optionally compared with the previous period.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tessera_analytics::aggregate;
+use tessera_domain::chart::{ChartQuery, OutputColumn, TimeRange};
+use tessera_domain::{Clock, DataSource, DatamartId, Dataset, DatasetId, Viewer};
+use tessera_sources::charts::{
+    compile_from, compile_segments, fill_empty_buckets, shape, table_from_sample, Segments,
+};
+use tessera_sources::introspect::TableInfo;
+use tessera_sources::pool::SourcePool;
+use tessera_store::DbPool;
+
+use crate::access::{parse_id, OpenSource};
+use crate::answer::{Change, ChartAnswer, ChartMetadata, Comparison, Origin, Row};
+use crate::cache::{CacheUse, CachedChart, ChartKey};
+use crate::error::{ChartError, ChartResult};
+use crate::request::ChartRequest;
+use crate::runtime::SourceRuntime;
+
+/// The chart engine: everything a chart query needs, shared by every caller (HTTP handlers,
+/// alert checks, dashboards). Cheap to share behind an `Arc`.
+pub struct ChartEngine {
+    db: DbPool,
+    runtime: Arc<SourceRuntime>,
+    upload_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+}
+
+/// A table or datamart in a user's database.
+struct DatabaseTarget {
+    source: DataSource,
+    pool: Arc<SourcePool>,
+    table: TableInfo,
+    from_sql: Option<String>,
+}
+
+/// Where a chart query reads from.
+enum Target {
+    /// Aggregated in the source database as SQL.
+    Database(DatabaseTarget),
+    /// Aggregated from a dataset's Parquet file with polars.
+    Dataset { dataset: Dataset, path: PathBuf },
+}
+
+/// One run of a query: output columns, rows, and the time the engine took.
+struct Run {
+    columns: Vec<OutputColumn>,
+    rows: Vec<Row>,
+    query_ms: f64,
+}
+
+impl Target {
+    fn origin(&self) -> Origin {
+        match self {
+            Target::Database(t) => Origin::Database {
+                source_id: t.source.id.to_string(),
+                source_name: t.source.name.clone(),
+            },
+            Target::Dataset { dataset, .. } => Origin::Dataset {
+                dataset_id: dataset.id.to_string(),
+                dataset_name: dataset.name.clone(),
+            },
+        }
+    }
+}
+
+impl ChartEngine {
+    /// The engine over the app database `db`, users' databases through `runtime`, and datasets
+    /// stored under `upload_dir`; "now" comes from `clock`.
+    pub fn new(
+        db: DbPool,
+        runtime: Arc<SourceRuntime>,
+        upload_dir: PathBuf,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            db,
+            runtime,
+            upload_dir,
+            clock,
+        }
+    }
+
+    /// Pools, caches, limits and the catalogue.
+    pub fn runtime(&self) -> &Arc<SourceRuntime> {
+        &self.runtime
+    }
+
+    /// The app database.
+    pub fn db_pool(&self) -> &DbPool {
+        &self.db
+    }
+
+    /// The current time as the app database stores it.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        tessera_store::stored(self.clock.now())
+    }
+
+    /// Answers a chart query for `viewer`; `metric` names the named metric it stands for.
+    pub async fn query(
+        &self,
+        viewer: &Viewer,
+        req: &ChartRequest,
+        metric: Option<&str>,
+        cache: CacheUse,
+    ) -> ChartResult<ChartAnswer> {
+        self.query_with(viewer, req, metric, cache, None).await
+    }
+
+    /// A chart query grouped by derived segments instead of its dimensions (segment metrics).
+    pub async fn query_segments(
+        &self,
+        viewer: &Viewer,
+        req: &ChartRequest,
+        metric: Option<&str>,
+        cache: CacheUse,
+        segments: &Segments,
+    ) -> ChartResult<ChartAnswer> {
+        self.query_with(viewer, req, metric, cache, Some(segments))
+            .await
+    }
+
+    async fn query_with(
+        &self,
+        viewer: &Viewer,
+        req: &ChartRequest,
+        metric: Option<&str>,
+        cache: CacheUse,
+        segments: Option<&Segments>,
+    ) -> ChartResult<ChartAnswer> {
+        let started = Instant::now();
+        // `charts.cache_ttl_secs = 0` switches the cache off
+        let cache = if self.runtime.charts_ttl.is_zero() {
+            CacheUse::Bypass
+        } else {
+            cache
+        };
+        let mut q = req.parse(self.now())?;
+
+        // The cache is consulted before anything touches a user's database (see ChartKey).
+        // Entries are only ever written after the viewer's organisation was checked to own that
+        // source (or see that dataset), and are dropped when the source, datamart or dataset
+        // changes.
+        let key = ChartKey::new(viewer.org, req, &q, segments);
+        // A dataset may be another organisation's public one: visibility can change at any time
+        // (and in another process), so it is looked up, once, before a cached answer is served.
+        let dataset = match (&req.source_id, &req.datamart_id, &req.dataset_id) {
+            (None, None, Some(id)) => Some(self.dataset(viewer, id).await?),
+            _ => None,
+        };
+        if let Some(hit) = key
+            .as_ref()
+            .filter(|_| cache.reads())
+            .and_then(|k| self.runtime.charts.get(k))
+        {
+            let mut answer = hit.answer.clone();
+            answer.metadata.cached = true;
+            answer.metadata.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            return Ok(answer);
+        }
+        let target = self.resolve(viewer, req, dataset, &mut q).await?;
+        q.validate()?;
+        let answer = self
+            .answer(viewer, &target, &q, metric, segments, started)
+            .await?;
+        if let Some(key) = key.filter(|_| cache.writes()) {
+            let source = match &target {
+                Target::Database(t) => Some(t.source.id),
+                Target::Dataset { .. } => None,
+            };
+            self.runtime.charts.insert(
+                key,
+                Arc::new(CachedChart {
+                    answer: answer.clone(),
+                    source,
+                }),
+            );
+        }
+        Ok(answer)
+    }
+
+    /// Computes the answer of a resolved, validated query: its rows with empty buckets filled,
+    /// the comparison when asked, and the metadata.
+    async fn answer(
+        &self,
+        viewer: &Viewer,
+        target: &Target,
+        q: &ChartQuery,
+        metric: Option<&str>,
+        segments: Option<&Segments>,
+        started: Instant,
+    ) -> ChartResult<ChartAnswer> {
+        let range = q.time.as_ref().and_then(|t| t.range);
+        let run = self.run(viewer, target, q, range, true, segments).await?;
+        let mut rows = run.rows;
+        if let Some(r) = range {
+            fill_empty_buckets(&run.columns, q, r, &mut rows);
+        }
+        let comparison = match (q.compare_previous, range) {
+            (true, Some(r)) => Some(self.compare(viewer, target, q, r).await?),
+            _ => None,
+        };
+        let metadata = ChartMetadata {
+            metric: metric.map(str::to_owned),
+            table: q.table.clone(),
+            period: q
+                .time
+                .as_ref()
+                .and_then(|t| t.period)
+                .map(|p| p.as_str().to_owned()),
+            granularity: q
+                .time
+                .as_ref()
+                .and_then(|t| t.granularity)
+                .map(|g| g.as_str().to_owned()),
+            range,
+            row_count: rows.len(),
+            generated_at: chrono::Utc::now(),
+            cached: false,
+            query_ms: run.query_ms,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            origin: target.origin(),
+            view: None,
+            total: None,
+        };
+        Ok(ChartAnswer {
+            rows,
+            columns: run.columns,
+            metadata,
+            comparison,
+        })
+    }
+
+    /// A dataset the viewer's organisation owns, or another's public one.
+    async fn dataset(&self, viewer: &Viewer, id: &str) -> ChartResult<Dataset> {
+        let (org, id): (_, DatasetId) = (viewer.org, parse_id("dataset", id)?);
+        self.db(move |conn| tessera_store::datasets::find_visible(conn, org, id))
+            .await
+            .map_err(|e| match e {
+                ChartError::NotFound(_) => ChartError::NotFound("no such dataset".into()),
+                other => other,
+            })
+    }
+
+    async fn resolve(
+        &self,
+        viewer: &Viewer,
+        req: &ChartRequest,
+        dataset: Option<Dataset>,
+        q: &mut ChartQuery,
+    ) -> ChartResult<Target> {
+        let only = req.dataset_id.is_none();
+        match (&req.source_id, &req.datamart_id, dataset) {
+            (Some(id), None, None) if only => {
+                self.table_target(viewer, parse_id("data source", id)?, q)
+                    .await
+            }
+            (None, Some(id), None) if only => {
+                let dm_id: DatamartId = parse_id("datamart", id)?;
+                let org = viewer.org;
+                let dm = self
+                    .db(move |conn| tessera_store::datamarts::find(conn, org, dm_id))
+                    .await
+                    .map_err(|e| match e {
+                        ChartError::NotFound(_) => {
+                            ChartError::NotFound(format!("no datamart with id '{dm_id}'"))
+                        }
+                        other => other,
+                    })?;
+                let open = self.open(viewer, dm.source_id).await?;
+                self.datamart_target(viewer, open, dm, q).await
+            }
+            (None, None, Some(dataset)) => {
+                q.table = dataset.name.clone();
+                let path = dataset.file_in(&self.upload_dir);
+                Ok(Target::Dataset { dataset, path })
+            }
+            _ => Err(ChartError::field(
+                "source_id",
+                "give exactly one of source_id, datamart_id or dataset_id",
+            )),
+        }
+    }
+
+    /// A table of a source, or one of the source's datamarts by its name.
+    async fn table_target(
+        &self,
+        viewer: &Viewer,
+        id: tessera_domain::DataSourceId,
+        q: &mut ChartQuery,
+    ) -> ChartResult<Target> {
+        let (open, schema) = self.schema(viewer, id).await?;
+        if q.table.trim().is_empty() {
+            return Err(ChartError::field("table", "is required with source_id"));
+        }
+        if let Some(table) = schema.table(&q.table).cloned() {
+            return Ok(Target::Database(DatabaseTarget {
+                source: open.source,
+                pool: open.pool,
+                table,
+                from_sql: None,
+            }));
+        }
+        // a datamart of this source is usable by its name, like a table
+        let (org, name) = (viewer.org, q.table.clone());
+        let dm = self
+            .db(move |conn| tessera_store::datamarts::find_by_name(conn, org, &name))
+            .await?;
+        match dm.filter(|d| d.source_id == open.source.id) {
+            Some(dm) => self.datamart_target(viewer, open, dm, q).await,
+            None => {
+                let names: Vec<String> = schema.tables.iter().map(|t| t.qualified_name()).collect();
+                Err(ChartError::field(
+                    "table",
+                    format!("unknown table '{}'; tables: {}", q.table, names.join(", ")),
+                ))
+            }
+        }
+    }
+
+    /// A datamart as the table of a chart query: its SQL becomes a subquery, its columns come
+    /// from one sample row.
+    async fn datamart_target(
+        &self,
+        viewer: &Viewer,
+        open: OpenSource,
+        dm: tessera_domain::Datamart,
+        q: &mut ChartQuery,
+    ) -> ChartResult<Target> {
+        let (sub, sample_sql) =
+            tessera_sources::charts::datamart_subquery(open.source.kind, &dm.sql)?;
+        let limits = self.runtime.run_limits;
+        let sample = self
+            .on_source(viewer, &open, move |pool, name| {
+                tessera_sources::execute::run_read_only(pool, name, &sample_sql, &[], limits)
+            })
+            .await?;
+        q.table = dm.name.clone();
+        Ok(Target::Database(DatabaseTarget {
+            table: table_from_sample(&dm.name, &sample),
+            source: open.source,
+            pool: open.pool,
+            from_sql: Some(sub),
+        }))
+    }
+
+    /// Runs `q` over the target for the window `range`; `group = false` computes totals.
+    async fn run(
+        &self,
+        viewer: &Viewer,
+        target: &Target,
+        q: &ChartQuery,
+        range: Option<TimeRange>,
+        group: bool,
+        segments: Option<&Segments>,
+    ) -> ChartResult<Run> {
+        match target {
+            Target::Database(t) => self.run_sql(viewer, t, q, range, group, segments).await,
+            Target::Dataset { .. } if segments.is_some() => Err(ChartError::field(
+                "dataset_id",
+                "segment metrics read a database table",
+            )),
+            Target::Dataset { dataset, path } => {
+                let (path, name, q) = (path.clone(), dataset.name.clone(), q.clone());
+                let started = Instant::now();
+                let answer = self
+                    .blocking(move || aggregate::aggregate(&path, &name, &q, range, group))
+                    .await??;
+                Ok(Run {
+                    columns: answer.columns,
+                    rows: answer.rows,
+                    query_ms: started.elapsed().as_secs_f64() * 1000.0,
+                })
+            }
+        }
+    }
+
+    /// Compiles `q` for the target's database and runs it within the source's budgets.
+    async fn run_sql(
+        &self,
+        viewer: &Viewer,
+        t: &DatabaseTarget,
+        q: &ChartQuery,
+        range: Option<TimeRange>,
+        group: bool,
+        segments: Option<&Segments>,
+    ) -> ChartResult<Run> {
+        let c = match segments {
+            Some(seg) if t.from_sql.is_none() => {
+                compile_segments(t.source.kind, &t.table, q, seg, range)?
+            }
+            Some(_) => {
+                return Err(ChartError::field(
+                    "table",
+                    "segment metrics read a table, not a datamart",
+                ))
+            }
+            None => compile_from(
+                t.source.kind,
+                &t.table,
+                t.from_sql.as_deref(),
+                q,
+                range,
+                group,
+            )?,
+        };
+        let (pool, name, limits) = (
+            t.pool.clone(),
+            t.source.name.clone(),
+            self.runtime.run_limits,
+        );
+        let (sql, params) = (c.sql.clone(), c.params.clone());
+        let rows = self
+            .runtime
+            .executor
+            .run(viewer.org, Some(t.source.id), move || {
+                tessera_sources::execute::run_read_only(&pool, &name, &sql, &params, limits)
+            })
+            .await??;
+        if rows.truncated.is_some() {
+            return Err(ChartError::field(
+                "query",
+                format!(
+                    "the answer exceeds the {} byte budget (sources.max_answer_bytes); add filters, fewer dimensions or a lower limit",
+                    limits.max_bytes
+                ),
+            ));
+        }
+        let query_ms = rows.elapsed.as_secs_f64() * 1000.0;
+        if self.runtime.sql_debug {
+            tracing::info!(source = %t.source.name, sql = %c.sql, params = c.params.len(), ms = query_ms, "chart sql");
+        }
+        Ok(Run {
+            rows: shape(&c, &rows),
+            columns: c.columns,
+            query_ms,
+        })
+    }
+
+    /// The previous period: its rows, and totals of both periods with the change.
+    async fn compare(
+        &self,
+        viewer: &Viewer,
+        target: &Target,
+        q: &ChartQuery,
+        current: TimeRange,
+    ) -> ChartResult<Comparison> {
+        let previous = current.previous();
+        let mut before = self
+            .run(viewer, target, q, Some(previous), true, None)
+            .await?;
+        fill_empty_buckets(&before.columns, q, previous, &mut before.rows);
+        let totals_now = self
+            .run(viewer, target, q, Some(current), false, None)
+            .await?;
+        let totals_before = self
+            .run(viewer, target, q, Some(previous), false, None)
+            .await?;
+        let now = totals_now.rows.into_iter().next().unwrap_or_default();
+        let then = totals_before.rows.into_iter().next().unwrap_or_default();
+        let totals = q
+            .measures
+            .iter()
+            .map(|m| {
+                let total = |row: &Row| row.get(&m.alias).and_then(serde_json::Value::as_f64);
+                (m.alias.clone(), Change::between(total(&now), total(&then)))
+            })
+            .collect();
+        Ok(Comparison {
+            range: Some(previous),
+            data: before.rows,
+            totals,
+        })
+    }
+}
