@@ -102,8 +102,7 @@ fn an_upward_or_sideways_edge_is_caught() {
 fn unscoped_store_functions() -> Vec<String> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/store/src");
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(src).unwrap() {
-        let path = entry.unwrap().path();
+    for path in rust_files(&src) {
         let module = path.file_stem().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
         for (i, _) in text.match_indices("\npub fn ") {
@@ -199,4 +198,169 @@ fn no_file_of_the_http_crate_passes_600_lines() {
         })
         .collect();
     assert!(long.is_empty(), "split these by area: {long:?}");
+}
+
+/// A module's path from its file: `data/dto/mod.rs` and `data/dto.rs` are `data::dto`.
+fn module_of(src: &std::path::Path, file: &std::path::Path) -> String {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|p| p == "mod" || p == "lib" || p == "main")
+    {
+        parts.pop();
+    }
+    parts.join("::")
+}
+
+/// The `crate::a::b` paths a module's code (its tests left out) names, braces expanded one level.
+fn crate_paths(code: &str) -> Vec<String> {
+    let code = code.split("#[cfg(test)]").next().unwrap_or_default();
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '@';
+    let mut paths = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        let after = &rest[at + "crate::".len()..];
+        let head: String = after.chars().take_while(|c| word(*c)).collect();
+        let tail = &after[head.len()..];
+        if head.ends_with("::") && tail.starts_with('{') {
+            let inner = &tail[1..tail.find('}').unwrap_or(tail.len() - 1)];
+            for item in inner.split(',') {
+                let item: String = item.trim().chars().take_while(|c| word(*c)).collect();
+                paths.push(format!("{head}{item}"));
+            }
+        } else if !head.ends_with("::") && tail.starts_with('{') {
+            // `crate::{a, b}`
+            let inner = &tail[1..tail.find('}').unwrap_or(tail.len() - 1)];
+            for item in inner.split(',') {
+                paths.push(item.trim().chars().take_while(|c| word(*c)).collect());
+            }
+        } else {
+            paths.push(head);
+        }
+        rest = after;
+    }
+    paths
+}
+
+/// Edges between the modules of the crate at `src`: a module names another (the longest module
+/// prefix of the path); the crate root, a facade that re-exports, is left out.
+fn module_graph(src: &std::path::Path) -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    let files = rust_files(src);
+    let modules: std::collections::BTreeSet<String> =
+        files.iter().map(|f| module_of(src, f)).collect();
+    let mut graph = BTreeMap::new();
+    for file in &files {
+        let from = module_of(src, file);
+        if from.is_empty() {
+            continue;
+        }
+        let code = std::fs::read_to_string(file).unwrap();
+        let parent = from.rsplit_once("::").map_or("", |(p, _)| p).to_owned();
+        let join = |base: &str, rest: &str| {
+            if base.is_empty() {
+                rest.to_owned()
+            } else {
+                format!("{base}::{rest}")
+            }
+        };
+        // `super::x` is the parent's `x`; `use x::..` of a child module is `self::x`
+        let relative = code
+            .replace("super::", "crate::@super::")
+            .replace("pub use ", "use ")
+            .lines()
+            .map(|l| match l.trim_start().strip_prefix("use ") {
+                Some(rest)
+                    if modules.contains(&join(&from, rest.split("::").next().unwrap_or(""))) =>
+                {
+                    format!("use crate::@self::{rest}")
+                }
+                _ => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let edges: &mut std::collections::BTreeSet<String> = graph.entry(from.clone()).or_default();
+        for path in crate_paths(&relative) {
+            let path = match (path.strip_prefix("@super::"), path.strip_prefix("@self::")) {
+                (Some(rest), _) => join(&parent, rest),
+                (_, Some(rest)) => join(&from, rest),
+                _ => path,
+            };
+            let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+            let target = (1..=parts.len())
+                .rev()
+                .map(|n| parts[..n].join("::"))
+                .find(|m| modules.contains(m));
+            if let Some(to) = target.filter(|t| *t != from) {
+                edges.insert(to);
+            }
+        }
+    }
+    graph
+}
+
+/// The modules of `graph` that reach themselves again, each cycle once (as a sorted list).
+fn cycles(graph: &BTreeMap<String, std::collections::BTreeSet<String>>) -> Vec<Vec<String>> {
+    let reach = |from: &String| {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec![from.clone()];
+        while let Some(m) = todo.pop() {
+            for next in graph.get(&m).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reached: BTreeMap<&String, _> = graph.keys().map(|m| (m, reach(m))).collect();
+    let mut found = std::collections::BTreeSet::new();
+    for (m, r) in &reached {
+        if r.contains(*m) {
+            let cycle: Vec<String> = r
+                .iter()
+                .filter(|o| reached.get(o).is_some_and(|back| back.contains(*m)))
+                .cloned()
+                .collect();
+            found.insert(cycle);
+        }
+    }
+    found.into_iter().collect()
+}
+
+#[test]
+fn no_two_modules_of_a_crate_import_each_other_in_a_circle() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let mut circles = Vec::new();
+    for entry in std::fs::read_dir(crates).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            for cycle in cycles(&module_graph(&src)) {
+                circles.push(format!("{}: {cycle:?}", src.display()));
+            }
+        }
+    }
+    assert!(
+        circles.is_empty(),
+        "modules importing each other in a circle: {circles:#?}"
+    );
+}
+
+#[test]
+fn a_circle_of_imports_is_caught() {
+    let code = "use crate::a::{b::X, c};\nfn f() { crate::d::y(); }\n#[cfg(test)]\nmod tests { use crate::e; }";
+    assert_eq!(crate_paths(code), ["a::b::X", "a::c", "d::y"]);
+    let graph: BTreeMap<String, std::collections::BTreeSet<String>> = [
+        ("a", vec!["b"]),
+        ("b", vec!["c"]),
+        ("c", vec!["a"]),
+        ("d", vec!["a"]),
+    ]
+    .into_iter()
+    .map(|(m, to)| (m.to_owned(), to.into_iter().map(String::from).collect()))
+    .collect();
+    assert_eq!(cycles(&graph), vec![vec!["a", "b", "c"]]);
 }

@@ -769,7 +769,7 @@ pub fn describe_columns(frame: &DataFrame) -> Vec<ColumnInfo> {
                             .fold((0usize, 0usize), |(t, k), v| (t + v.len(), k + 1));
                         total as f64 / count.max(1) as f64
                     });
-                    if crate::profile::is_free_text(distinct, n, mean_len) {
+                    if crate::profile::model::is_free_text(distinct, n, mean_len) {
                         "text"
                     } else {
                         "categorical"

@@ -6,7 +6,8 @@
 pub mod auth;
 pub mod cache_sync;
 pub mod common;
-pub mod dto;
+pub mod core;
+pub mod data;
 pub mod error;
 pub mod extract;
 pub mod ingestion;
@@ -14,10 +15,9 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
-
-pub mod services;
 pub mod settings;
 pub mod state;
+pub mod system;
 
 use actix_cors::Cors;
 use actix_governor::Governor;
@@ -68,7 +68,7 @@ pub fn app(
         )
         .app_data(web::QueryConfig::default().error_handler(middleware::problems::query_error))
         .app_data(web::PathConfig::default().error_handler(middleware::problems::path_error))
-        .service(routes::system::metrics)
+        .service(system::metrics)
         .service(
             scope::scope("/api/v1")
                 .wrap(middleware::api_csp())
@@ -97,7 +97,7 @@ fn build_openapi_document() -> utoipa::openapi::OpenApi {
     let (_, spec) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
-        .service(routes::system::metrics)
+        .service(system::metrics)
         .service(scope::scope("/api/v1").configure(routes::api_v1(&RateLimitSettings::default())))
         .split_for_parts();
     let mut spec = spec;

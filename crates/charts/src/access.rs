@@ -2,32 +2,17 @@
 //! organisation), its sealed connection opened and checked against the policy, its pool, its
 //! introspected schema (cached), and running work on its pool on the source threads.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
-use tessera_domain::{DataSource, DataSourceId, Viewer};
+use tessera_domain::{DataSourceId, Viewer};
 use tessera_sources::introspect::Schema;
 use tessera_sources::pool::SourcePool;
 use tessera_sources::{ConnectionSpec, SourceError};
 use tessera_store::data_sources::{self, StoredSource};
 use tessera_store::{DbConn, StoreError};
 
-use crate::engine::ChartEngine;
+use crate::engine::{ChartEngine, OpenSource};
 use crate::error::{ChartError, ChartResult};
-
-/// A source opened for reading: its record and its pool.
-pub struct OpenSource {
-    /// The record.
-    pub source: DataSource,
-    /// Its pool.
-    pub pool: Arc<SourcePool>,
-}
-
-/// Parses an id from a request; one that does not parse names nothing (404 naming `what`).
-pub fn parse_id<T: FromStr>(what: &str, id: &str) -> ChartResult<T> {
-    id.parse()
-        .map_err(|_| ChartError::NotFound(format!("no {what} with id '{id}'")))
-}
 
 impl ChartEngine {
     /// Runs app database work on the blocking pool with a pooled connection.

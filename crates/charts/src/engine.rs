@@ -4,6 +4,7 @@
 //! optionally compared with the previous period.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,12 +18,25 @@ use tessera_sources::introspect::TableInfo;
 use tessera_sources::pool::SourcePool;
 use tessera_store::DbPool;
 
-use crate::access::{parse_id, OpenSource};
 use crate::answer::{Change, ChartAnswer, ChartMetadata, Comparison, Origin, Row};
 use crate::cache::{CacheUse, CachedChart, ChartKey};
 use crate::error::{ChartError, ChartResult};
 use crate::request::ChartRequest;
 use crate::runtime::SourceRuntime;
+
+/// A source opened for reading: its record and its pool.
+pub struct OpenSource {
+    /// The record.
+    pub source: DataSource,
+    /// Its pool.
+    pub pool: Arc<SourcePool>,
+}
+
+/// Parses an id from a request; one that does not parse names nothing (404 naming `what`).
+pub fn parse_id<T: FromStr>(what: &str, id: &str) -> ChartResult<T> {
+    id.parse()
+        .map_err(|_| ChartError::NotFound(format!("no {what} with id '{id}'")))
+}
 
 /// The chart engine: everything a chart query needs, shared by every caller (HTTP handlers,
 /// alert checks, dashboards). Cheap to share behind an `Arc`.

@@ -20,11 +20,10 @@ pub mod runtime;
 pub mod settings;
 pub mod threads;
 
-pub use access::OpenSource;
 pub use answer::{ChartAnswer, ChartMetadata, Origin};
 pub use cache::CacheUse;
 pub use catalog::{Catalog, MetricDef};
-pub use engine::ChartEngine;
+pub use engine::{ChartEngine, OpenSource};
 pub use error::{ChartError, ChartResult};
 pub use metrics::{Breakdown, MetricAsk};
 pub use request::ChartRequest;

@@ -11,11 +11,10 @@ use tessera_domain::chart::{
 use tessera_domain::{DataSourceId, Viewer};
 use tessera_sources::charts::Segments;
 
-use crate::access::parse_id;
 use crate::answer::{wire_time, ChartAnswer, ChartMetadata, MetricView, Origin, Row};
 use crate::cache::{CacheUse, RealtimeKey};
 use crate::catalog::MetricDef;
-use crate::engine::ChartEngine;
+use crate::engine::{parse_id, ChartEngine};
 use crate::error::{ChartError, ChartResult};
 use crate::request::{
     ChartRequest, FilterRequest, MeasureRequest, RangeRequest, TimeRequest, DEFAULT_LIMIT,

@@ -3,19 +3,18 @@
 //! Inputs become these types at the edge (`Email::parse`, `Password::parse`, `Role::from_str`,
 //! `PageRequest::new`), so past the edge an invalid value cannot exist.
 
-pub mod chart;
 pub mod clock;
-pub mod dataset;
+pub mod core;
+pub mod data;
 pub mod error;
 
 pub mod ids;
-pub mod organization;
 pub mod paging;
-pub mod role;
 pub mod secret;
-pub mod source;
-pub mod user;
-pub mod viewer;
+
+// the areas' modules keep their short paths (`tessera_domain::chart`, `tessera_domain::user`)
+pub use self::core::{organization, role, user, viewer};
+pub use data::{chart, dataset, source};
 
 pub use clock::{Clock, OffsetClock, SystemClock};
 pub use dataset::{Dataset, DatasetColumn, Job, JobKind, JobStatus, Report, ReportShare};

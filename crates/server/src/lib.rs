@@ -139,7 +139,7 @@ impl Application {
                 .map_err(|e| StartError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
         // uploads cut off by a crash; another process's upload in progress is not idle this long
-        let swept = tessera_api::services::datasets::sweep_temporary_files(
+        let swept = tessera_api::data::service::datasets::sweep_temporary_files(
             &settings.datasets.upload_dir,
             std::time::Duration::from_secs(3600),
         );

@@ -1,23 +1,22 @@
 //! Tessera's own database: one diesel connection type over SQLite, PostgreSQL and MySQL/MariaDB,
-//! an r2d2 pool, embedded migrations per backend, and one repository module per table.
+//! an r2d2 pool, embedded migrations per backend, and one repository module per table, grouped by
+//! area (`core/`, `data/`).
 //!
 //! **Tenancy by construction:** every function that reads or writes tenant data takes the
 //! caller's [`OrgId`](tessera_domain::OrgId); there is no unscoped query for tenant rows.
 
 pub mod cache_events;
-pub mod data_sources;
-pub mod datamarts;
-pub mod datasets;
+pub mod core;
+pub mod data;
 pub mod db;
 
 pub mod error;
-pub mod jobs;
 pub mod migrations;
-pub mod organizations;
-pub mod refresh_tokens;
-pub mod reports;
 pub mod schema;
-pub mod users;
+
+// the areas' modules keep their short paths (`tessera_store::users`, `tessera_store::jobs`)
+pub use self::core::{organizations, refresh_tokens, users};
+pub use data::{data_sources, datamarts, datasets, jobs, reports};
 
 pub use db::{atomically, Backend, DbConn, DbPool, PoolOptions, PooledConn};
 pub use error::StoreError;

@@ -5,8 +5,8 @@ use chrono::{DateTime, Datelike, NaiveDate};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::model::{is_free_text, pct, AnalysisMode, ProfileOptions, CARDINALITY_THRESHOLD};
 use super::stats::{self, Bin, MISSING_CODE};
-use super::{pct, AnalysisMode, ProfileOptions};
 use crate::error::Result;
 
 /// What a column holds, as an analyst sees it.
@@ -210,16 +210,6 @@ pub enum ColumnData {
     Text { codes: Vec<u32> },
     /// Not used by correlations.
     None,
-}
-
-/// Categorical columns up to this many distinct values take part in Cramér's V and target
-/// analysis; more is "high cardinality".
-pub const CARDINALITY_THRESHOLD: u64 = 50;
-
-/// Whether text with `distinct` values among `n`, `mean_length` characters long on average, is
-/// free text rather than categories: many values that mostly differ, or long ones.
-pub fn is_free_text(distinct: u64, n: u64, mean_length: f64) -> bool {
-    distinct > CARDINALITY_THRESHOLD && (distinct * 2 > n || mean_length > 40.0)
 }
 
 /// Profiles one column of a frame with `rows` rows.

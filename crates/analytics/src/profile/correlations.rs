@@ -6,8 +6,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::columns::{ColumnData, ColumnKind, ColumnProfile, ValueCount};
+use super::model::{pct, AnalysisMode, ProfileOptions};
 use super::stats::{self, Bin, MISSING_CODE};
-use super::{pct, AnalysisMode, ProfileOptions};
 use crate::error::Result;
 
 /// A square matrix over named columns; `None` where a coefficient is undefined.

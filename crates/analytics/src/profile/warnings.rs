@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::columns::{ColumnKind, ColumnProfile, CARDINALITY_THRESHOLD};
+use super::columns::{ColumnKind, ColumnProfile};
 use super::correlations::{Correlations, Matrix};
-use super::Overview;
+use super::model::Overview;
+use super::model::CARDINALITY_THRESHOLD;
 
 /// Missing values above this percentage of rows are flagged.
 pub const MISSING_PCT: f64 = 5.0;

@@ -1,6 +1,9 @@
-//! What several areas of the HTTP layer share and no lower crate owns.
+//! What several areas of the HTTP layer share and no lower crate owns: path ids, and the wire
+//! forms of times and pages.
 
 use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -9,6 +12,53 @@ use crate::error::{ApiError, ApiResult};
 pub fn path_id<T: FromStr>(what: &str, id: &str) -> ApiResult<T> {
     id.parse()
         .map_err(|_| ApiError::NotFound(format!("no {what} with id '{id}'")))
+}
+
+/// A stored UTC time as it goes on the wire: `DateTime<Utc>` serialises as RFC 3339 with a `Z`
+/// offset (`2026-12-03T09:40:27.123Z`), and utoipa documents it as `date-time`.
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Defines a page DTO `{items, total, page, limit}` of `$out` built from a domain `Page<$dom>`.
+macro_rules! page_dto {
+    ($name:ident, $out:ty, $dom:ty, $doc:literal, $items:literal, $total:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            #[doc = $items]
+            pub items: Vec<$out>,
+            #[doc = $total]
+            pub total: u64,
+            /// Page number, from 1.
+            pub page: u32,
+            /// Page size.
+            pub limit: u32,
+        }
+
+        impl From<Page<$dom>> for $name {
+            fn from(p: Page<$dom>) -> Self {
+                let p = p.map(<$out>::from);
+                Self {
+                    items: p.items,
+                    total: p.total,
+                    page: p.page,
+                    limit: p.limit,
+                }
+            }
+        }
+    };
+}
+pub(crate) use page_dto;
+
+/// Paging parameters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1 (default 1).
+    pub page: Option<i64>,
+    /// Page size, 1 to 200 (default 20).
+    pub limit: Option<i64>,
 }
 
 #[cfg(test)]
