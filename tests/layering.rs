@@ -364,3 +364,28 @@ fn a_circle_of_imports_is_caught() {
     .collect();
     assert_eq!(cycles(&graph), vec![vec!["a", "b", "c"]]);
 }
+
+/// The areas of the HTTP crate (`api/src/<area>/`).
+const API_AREAS: &[&str] = &["core", "data"];
+
+#[test]
+fn an_area_of_the_http_crate_imports_no_other_area_and_no_use_case_sees_a_wire_type() {
+    let api = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/api/src");
+    let mut found = Vec::new();
+    for area in API_AREAS {
+        for file in rust_files(&api.join(area)) {
+            let code = std::fs::read_to_string(&file).unwrap();
+            let paths = crate_paths(&code);
+            for other in API_AREAS.iter().filter(|o| *o != area) {
+                if paths.iter().any(|p| p.starts_with(&format!("{other}::"))) {
+                    found.push(format!("{} imports the {other} area", file.display()));
+                }
+            }
+            let in_service = file.components().any(|c| c.as_os_str() == "service");
+            if in_service && paths.iter().any(|p| p.contains("::dto")) {
+                found.push(format!("{} (a use case) imports wire types", file.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
