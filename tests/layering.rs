@@ -383,7 +383,10 @@ fn an_area_of_the_http_crate_imports_no_other_area_and_no_use_case_sees_a_wire_t
             }
             let in_service = file.components().any(|c| c.as_os_str() == "service");
             if in_service && paths.iter().any(|p| p.contains("::dto")) {
-                found.push(format!("{} (a use case) imports wire types", file.display()));
+                found.push(format!(
+                    "{} (a use case) imports wire types",
+                    file.display()
+                ));
             }
         }
     }

@@ -156,34 +156,7 @@ pub fn aggregate(
     let frame = if keys.is_empty() {
         lf.select(measures)
     } else {
-        let mut sort = q.sort_keys(&out);
-        // ties are broken by the group keys, so that the same query always answers in the same
-        // order (polars groups in no particular order)
-        for c in out.iter().filter(|c| c.role != OutputRole::Measure) {
-            if !sort.iter().any(|(name, _)| *name == c.name) {
-                sort.push((c.name.clone(), false));
-            }
-        }
-        let mut lf = lf.group_by(keys).agg(measures);
-        if !sort.is_empty() {
-            let by: Vec<Expr> = sort.iter().map(|(name, _)| column(name)).collect();
-            let options = SortMultipleOptions::default()
-                .with_order_descending_multi(sort.iter().map(|(_, desc)| *desc))
-                .with_nulls_last(true)
-                .with_maintain_order(true);
-            lf = lf.sort_by_exprs(by, options);
-        }
-        let lf = lf.limit(q.limit as IdxSize);
-        // buckets are grouped and sorted as timestamps; only the answer's few are formatted
-        match &bucket_format {
-            Some((name, g)) => lf.with_column(
-                column(name)
-                    .dt()
-                    .strftime(g.bucket_format())
-                    .alias(name.as_str()),
-            ),
-            None => lf,
-        }
+        grouped(lf, keys, measures, q, &out, bucket_format.as_ref())
     }
     .collect_with_engine(Engine::Streaming)?
     .unwrap_single();
@@ -191,6 +164,47 @@ pub fn aggregate(
         columns: out,
         rows: crate::values::rows(&frame),
     })
+}
+
+/// The grouped, sorted and limited plan: ties are broken by the group keys, so that the same
+/// query always answers in the same order (polars groups in no particular order); time buckets
+/// are grouped and sorted as timestamps, and only the answer's few are formatted.
+fn grouped(
+    lf: LazyFrame,
+    keys: Vec<Expr>,
+    measures: Vec<Expr>,
+    q: &ChartQuery,
+    out: &[OutputColumn],
+    bucket_format: Option<&(String, Granularity)>,
+) -> LazyFrame {
+    let mut sort = q.sort_keys(out);
+    // ties are broken by the group keys, so that the same query always answers in the same
+    // order (polars groups in no particular order)
+    for c in out.iter().filter(|c| c.role != OutputRole::Measure) {
+        if !sort.iter().any(|(name, _)| *name == c.name) {
+            sort.push((c.name.clone(), false));
+        }
+    }
+    let mut lf = lf.group_by(keys).agg(measures);
+    if !sort.is_empty() {
+        let by: Vec<Expr> = sort.iter().map(|(name, _)| column(name)).collect();
+        let options = SortMultipleOptions::default()
+            .with_order_descending_multi(sort.iter().map(|(_, desc)| *desc))
+            .with_nulls_last(true)
+            .with_maintain_order(true);
+        lf = lf.sort_by_exprs(by, options);
+    }
+    let lf = lf.limit(q.limit as IdxSize);
+    // buckets are grouped and sorted as timestamps; only the answer's few are formatted
+    match bucket_format {
+        Some((name, g)) => lf.with_column(
+            column(name)
+                .dt()
+                .strftime(g.bucket_format())
+                .alias(name.as_str()),
+        ),
+        None => lf,
+    }
 }
 
 /// The bucket of each row: the time truncated to its hour, day, week (from Monday), month,

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::profile::{ColumnProfile, Profile};
+use crate::profile::{
+    BooleanStats, CategoricalStats, ColumnProfile, DatetimeStats, NumericStats, Profile,
+};
 use crate::svg::{self, esc, num};
 
 /// Title and description shown at the top of a report.
@@ -287,116 +289,169 @@ fn column(h: &mut String, c: &ColumnProfile, take_plot: &mut dyn FnMut() -> bool
         &format!("{} ({:.2}%)", c.distinct, c.distinct_pct),
     );
     row(h, "Unique", if c.is_unique { "yes" } else { "no" });
-    let mut plot = String::new();
-    if let Some(n) = &c.numeric {
-        row(h, "Mean", &opt(n.mean));
-        row(h, "Std", &opt(n.std));
-        row(h, "Min", &opt(n.min));
-        if let Some(q) = &n.quantiles {
-            row(h, "5%", &num(q.p5));
-            row(h, "25%", &num(q.p25));
-            row(h, "Median", &num(q.p50));
-            row(h, "75%", &num(q.p75));
-            row(h, "95%", &num(q.p95));
-        }
-        row(h, "Max", &opt(n.max));
-        row(h, "IQR", &opt(n.iqr));
-        row(h, "Skewness", &opt(n.skewness));
-        row(h, "Kurtosis", &opt(n.kurtosis));
-        row(h, "Zeros", &format!("{} ({:.2}%)", n.zeros, n.zeros_pct));
-        row(
-            h,
-            "Negatives",
-            &format!("{} ({:.2}%)", n.negatives, n.negatives_pct),
-        );
-        row(h, "Outliers (IQR)", &n.outliers.to_string());
-        if let Some(bins) = n.histogram.as_ref().filter(|b| !b.is_empty()) {
-            if take_plot() {
-                let counts: Vec<u64> = bins.iter().map(|b| b.count).collect();
-                plot = svg::histogram(
-                    &format!("Histogram of {}", c.name),
-                    (bins[0].start, bins[bins.len() - 1].end),
-                    &counts,
-                );
-            }
-        }
-    }
-    if let Some(s) = &c.categorical {
-        row(
-            h,
-            "Length min / mean / max",
-            &format!("{} / {:.1} / {}", s.min_length, s.mean_length, s.max_length),
-        );
-        if let Some(i) = s.imbalance {
-            row(h, "Imbalance", &format!("{i:.2}"));
-        }
-        if let Some(top) = s.top_values.as_ref().filter(|t| !t.is_empty()) {
-            let items: Vec<(String, f64, String)> = top
-                .iter()
-                .map(|v| {
-                    (
-                        v.value.clone(),
-                        v.pct,
-                        format!("{} ({:.1}%)", v.count, v.pct),
-                    )
-                })
-                .collect();
-            if take_plot() {
-                let scale = top.first().map_or(100.0, |v| v.pct);
-                plot = svg::bars(&format!("Top values of {}", c.name), &items, scale);
-            } else {
-                let mut t = String::new();
-                table_of(&mut t, &items);
-                plot = t;
-            }
-        }
-    }
-    if let Some(d) = &c.datetime {
-        row(h, "Min", d.min.as_deref().unwrap_or("–"));
-        row(h, "Max", d.max.as_deref().unwrap_or("–"));
-        row(
-            h,
-            "Range",
-            &d.range_days
-                .map_or_else(|| "–".into(), |r| format!("{r:.1} days")),
-        );
-        if let (Some(months), Some(days)) = (&d.by_month, &d.by_weekday) {
-            if take_plot() {
-                let m: Vec<(String, f64, String)> = months
-                    .iter()
-                    .map(|v| (v.value.clone(), v.pct, v.count.to_string()))
-                    .collect();
-                let w: Vec<(String, f64, String)> = days
-                    .iter()
-                    .map(|v| (v.value.clone(), v.pct, v.count.to_string()))
-                    .collect();
-                let scale = m.iter().chain(&w).map(|v| v.1).fold(0.0, f64::max);
-                plot = svg::bars(&format!("{} by month", c.name), &m, scale)
-                    + &svg::bars(&format!("{} by weekday", c.name), &w, scale);
-            }
-        }
-    }
-    if let Some(b) = &c.boolean {
-        row(h, "True", &format!("{} ({:.1}%)", b.true_count, b.true_pct));
-        row(h, "False", &b.false_count.to_string());
-        if take_plot() {
-            let n = (b.true_count + b.false_count).max(1) as f64;
-            let items = vec![
-                (
-                    "true".to_owned(),
-                    b.true_count as f64 * 100.0 / n,
-                    b.true_count.to_string(),
-                ),
-                (
-                    "false".to_owned(),
-                    b.false_count as f64 * 100.0 / n,
-                    b.false_count.to_string(),
-                ),
-            ];
-            plot = svg::bars(&format!("Values of {}", c.name), &items, 100.0);
-        }
-    }
+    let plots = [
+        c.numeric
+            .as_ref()
+            .and_then(|n| numeric_rows(h, &c.name, n, take_plot)),
+        c.categorical
+            .as_ref()
+            .and_then(|s| categorical_rows(h, &c.name, s, take_plot)),
+        c.datetime
+            .as_ref()
+            .and_then(|d| datetime_rows(h, &c.name, d, take_plot)),
+        c.boolean
+            .as_ref()
+            .and_then(|b| boolean_rows(h, &c.name, b, take_plot)),
+    ];
+    // a column has one kind; were there several, the last plot drawn is shown
+    let plot = plots.into_iter().flatten().last().unwrap_or_default();
     let _ = write!(h, "</table><div>{plot}</div></div></section>");
+}
+
+/// A numeric column's statistics rows and, when plots remain, its histogram.
+fn numeric_rows(
+    h: &mut String,
+    name: &str,
+    n: &NumericStats,
+    take_plot: &mut dyn FnMut() -> bool,
+) -> Option<String> {
+    let mut plot = None;
+    row(h, "Mean", &opt(n.mean));
+    row(h, "Std", &opt(n.std));
+    row(h, "Min", &opt(n.min));
+    if let Some(q) = &n.quantiles {
+        row(h, "5%", &num(q.p5));
+        row(h, "25%", &num(q.p25));
+        row(h, "Median", &num(q.p50));
+        row(h, "75%", &num(q.p75));
+        row(h, "95%", &num(q.p95));
+    }
+    row(h, "Max", &opt(n.max));
+    row(h, "IQR", &opt(n.iqr));
+    row(h, "Skewness", &opt(n.skewness));
+    row(h, "Kurtosis", &opt(n.kurtosis));
+    row(h, "Zeros", &format!("{} ({:.2}%)", n.zeros, n.zeros_pct));
+    row(
+        h,
+        "Negatives",
+        &format!("{} ({:.2}%)", n.negatives, n.negatives_pct),
+    );
+    row(h, "Outliers (IQR)", &n.outliers.to_string());
+    if let Some(bins) = n.histogram.as_ref().filter(|b| !b.is_empty()) {
+        if take_plot() {
+            let counts: Vec<u64> = bins.iter().map(|b| b.count).collect();
+            plot = Some(svg::histogram(
+                &format!("Histogram of {}", name),
+                (bins[0].start, bins[bins.len() - 1].end),
+                &counts,
+            ));
+        }
+    }
+    plot
+}
+
+/// A text column's length and top values (a bar chart when plots remain, else a table).
+fn categorical_rows(
+    h: &mut String,
+    name: &str,
+    s: &CategoricalStats,
+    take_plot: &mut dyn FnMut() -> bool,
+) -> Option<String> {
+    let mut plot = None;
+    row(
+        h,
+        "Length min / mean / max",
+        &format!("{} / {:.1} / {}", s.min_length, s.mean_length, s.max_length),
+    );
+    if let Some(i) = s.imbalance {
+        row(h, "Imbalance", &format!("{i:.2}"));
+    }
+    if let Some(top) = s.top_values.as_ref().filter(|t| !t.is_empty()) {
+        let items: Vec<(String, f64, String)> = top
+            .iter()
+            .map(|v| {
+                (
+                    v.value.clone(),
+                    v.pct,
+                    format!("{} ({:.1}%)", v.count, v.pct),
+                )
+            })
+            .collect();
+        if take_plot() {
+            let scale = top.first().map_or(100.0, |v| v.pct);
+            plot = Some(svg::bars(&format!("Top values of {}", name), &items, scale));
+        } else {
+            let mut t = String::new();
+            table_of(&mut t, &items);
+            plot = Some(t);
+        }
+    }
+    plot
+}
+
+/// A date column's range and, when plots remain, its months and weekdays.
+fn datetime_rows(
+    h: &mut String,
+    name: &str,
+    d: &DatetimeStats,
+    take_plot: &mut dyn FnMut() -> bool,
+) -> Option<String> {
+    let mut plot = None;
+    row(h, "Min", d.min.as_deref().unwrap_or("–"));
+    row(h, "Max", d.max.as_deref().unwrap_or("–"));
+    row(
+        h,
+        "Range",
+        &d.range_days
+            .map_or_else(|| "–".into(), |r| format!("{r:.1} days")),
+    );
+    if let (Some(months), Some(days)) = (&d.by_month, &d.by_weekday) {
+        if take_plot() {
+            let m: Vec<(String, f64, String)> = months
+                .iter()
+                .map(|v| (v.value.clone(), v.pct, v.count.to_string()))
+                .collect();
+            let w: Vec<(String, f64, String)> = days
+                .iter()
+                .map(|v| (v.value.clone(), v.pct, v.count.to_string()))
+                .collect();
+            let scale = m.iter().chain(&w).map(|v| v.1).fold(0.0, f64::max);
+            plot = Some(
+                svg::bars(&format!("{} by month", name), &m, scale)
+                    + &svg::bars(&format!("{} by weekday", name), &w, scale),
+            );
+        }
+    }
+    plot
+}
+
+/// A boolean column's counts and, when plots remain, their bars.
+fn boolean_rows(
+    h: &mut String,
+    name: &str,
+    b: &BooleanStats,
+    take_plot: &mut dyn FnMut() -> bool,
+) -> Option<String> {
+    let mut plot = None;
+    row(h, "True", &format!("{} ({:.1}%)", b.true_count, b.true_pct));
+    row(h, "False", &b.false_count.to_string());
+    if take_plot() {
+        let n = (b.true_count + b.false_count).max(1) as f64;
+        let items = vec![
+            (
+                "true".to_owned(),
+                b.true_count as f64 * 100.0 / n,
+                b.true_count.to_string(),
+            ),
+            (
+                "false".to_owned(),
+                b.false_count as f64 * 100.0 / n,
+                b.false_count.to_string(),
+            ),
+        ];
+        plot = Some(svg::bars(&format!("Values of {}", name), &items, 100.0));
+    }
+    plot
 }
 
 #[cfg(test)]

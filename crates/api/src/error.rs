@@ -153,121 +153,106 @@ pub enum ApiError {
 impl ApiError {
     /// The problem document for this error.
     pub fn problem(&self) -> Problem {
-        use StatusCode as S;
+        let (status, kind, title) = self.kind();
+        let mut p = Problem::new(status, kind, title, Some(self.detail()));
         match self {
             ApiError::Validation(fields) => {
-                let mut p = Problem::new(
-                    S::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    "Validation failed",
-                    Some(
-                        fields
-                            .iter()
-                            .map(|f| format!("{}: {}", f.field, f.message))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    ),
-                );
                 p.errors = Some(fields.iter().cloned().map(ProblemField::from).collect());
-                p
             }
-            ApiError::BadRequest(d) => Problem::new(
-                S::BAD_REQUEST,
-                "bad-request",
-                "Bad request",
-                Some(d.clone()),
-            ),
-            ApiError::Unauthorized(d) => Problem::new(
-                S::UNAUTHORIZED,
-                "unauthorized",
-                "Unauthorized",
-                Some(d.clone()),
-            ),
-            ApiError::Forbidden(d) => {
-                Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", Some(d.clone()))
-            }
-            ApiError::NotFound(d) => {
-                Problem::new(S::NOT_FOUND, "not-found", "Not found", Some(d.clone()))
-            }
-            ApiError::MethodNotAllowed => Problem::new(
-                S::METHOD_NOT_ALLOWED,
-                "method-not-allowed",
-                "Method not allowed",
-                Some("this path does not accept that method".into()),
-            ),
-            ApiError::Conflict(d) => {
-                Problem::new(S::CONFLICT, "conflict", "Conflict", Some(d.clone()))
-            }
-            ApiError::PayloadTooLarge(d) => Problem::new(
-                S::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
-                Some(d.clone()),
-            ),
-            ApiError::UnsupportedMediaType(d) => Problem::new(
-                S::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Unsupported media type",
-                Some(d.clone()),
-            ),
             ApiError::Sql {
                 message,
                 line,
                 column,
             } => {
-                let mut p = Problem::new(
-                    S::UNPROCESSABLE_ENTITY,
-                    "sql-refused",
-                    "SQL refused",
-                    Some(message.clone()),
-                );
                 p.line = *line;
                 p.column = *column;
                 p.errors = Some(vec![ProblemField {
                     field: "sql".into(),
                     message: message.clone(),
                 }]);
-                p
             }
-            ApiError::QueryFailed(d) => Problem::new(
-                S::UNPROCESSABLE_ENTITY,
-                "query-failed",
-                "Query failed",
-                Some(d.clone()),
-            ),
-            ApiError::SourceUnavailable {
-                source_name,
-                detail,
-            } => {
-                let mut p = Problem::new(
-                    S::SERVICE_UNAVAILABLE,
-                    "source-unavailable",
-                    "Data source unavailable",
-                    Some(format!(
-                        "data source '{source_name}' is unavailable: {detail}"
-                    )),
-                );
+            ApiError::SourceUnavailable { source_name, .. } => {
                 p.source = Some(source_name.clone());
-                p
             }
-            ApiError::TooManyRequests(d) => Problem::new(
+            _ => {}
+        }
+        p
+    }
+
+    /// The status, the `type` URN's last part and the title of this kind of error: one row per
+    /// kind, kept forever (clients branch on them).
+    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
+        use StatusCode as S;
+        match self {
+            ApiError::Validation(_) => (S::UNPROCESSABLE_ENTITY, "validation", "Validation failed"),
+            ApiError::BadRequest(_) => (S::BAD_REQUEST, "bad-request", "Bad request"),
+            ApiError::Unauthorized(_) => (S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            ApiError::Forbidden(_) => (S::FORBIDDEN, "forbidden", "Forbidden"),
+            ApiError::NotFound(_) => (S::NOT_FOUND, "not-found", "Not found"),
+            ApiError::MethodNotAllowed => (
+                S::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
+            ApiError::Conflict(_) => (S::CONFLICT, "conflict", "Conflict"),
+            ApiError::PayloadTooLarge(_) => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
+            ApiError::UnsupportedMediaType(_) => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            ApiError::Sql { .. } => (S::UNPROCESSABLE_ENTITY, "sql-refused", "SQL refused"),
+            ApiError::QueryFailed(_) => (S::UNPROCESSABLE_ENTITY, "query-failed", "Query failed"),
+            ApiError::SourceUnavailable { .. } => (
+                S::SERVICE_UNAVAILABLE,
+                "source-unavailable",
+                "Data source unavailable",
+            ),
+            ApiError::TooManyRequests(_) => (
                 S::TOO_MANY_REQUESTS,
                 "too-many-requests",
                 "Too many requests",
-                Some(d.clone()),
             ),
-            ApiError::Unavailable(d) => Problem::new(
-                S::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-                Some(d.clone()),
-            ),
-            ApiError::Internal(_) => Problem::new(
+            ApiError::Unavailable(_) => {
+                (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
+            }
+            ApiError::Internal(_) => (
                 S::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal server error",
-                Some("an unexpected error occurred; it has been logged".into()),
             ),
+        }
+    }
+
+    /// What went wrong in this case, as the problem's `detail` (never an internal cause).
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            ApiError::MethodNotAllowed => "this path does not accept that method".into(),
+            ApiError::Sql { message, .. } => message.clone(),
+            ApiError::SourceUnavailable {
+                source_name,
+                detail,
+            } => format!("data source '{source_name}' is unavailable: {detail}"),
+            ApiError::Internal(_) => "an unexpected error occurred; it has been logged".into(),
+            ApiError::BadRequest(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::PayloadTooLarge(d)
+            | ApiError::UnsupportedMediaType(d)
+            | ApiError::QueryFailed(d)
+            | ApiError::TooManyRequests(d)
+            | ApiError::Unavailable(d) => d.clone(),
         }
     }
 

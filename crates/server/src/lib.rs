@@ -91,26 +91,7 @@ impl Application {
         if generated {
             tracing::info!(file = %settings.auth.secret_key_file.display(), "generated the secret key; keep this file (and back it up): sealed credentials need it");
         }
-        let pool = connect(settings)?;
-        if settings.database.migrate_on_start {
-            let applied = migrate(&pool)?;
-            if !applied.is_empty() {
-                tracing::info!(?applied, "migrations applied");
-            }
-        }
-        let created_admin = {
-            let mut conn = pool.get()?;
-            refresh_tokens::delete_expired(&mut conn, tessera_store::now() - chrono_days(1))?;
-            bootstrap::ensure_demo_admin(
-                &mut conn,
-                &settings.bootstrap,
-                settings
-                    .admin_password
-                    .as_ref()
-                    .map(tessera_domain::Secret::expose),
-                settings.auth.bcrypt_cost,
-            )?
-        };
+        let (pool, created_admin) = prepare_database(settings)?;
         let config = tessera_api::ApiConfig {
             auth: settings.auth.clone(),
             http: settings.http.clone(),
@@ -146,53 +127,10 @@ impl Application {
         if swept > 0 {
             tracing::info!(files = swept, "removed abandoned temporary upload files");
         }
-        let workers = tessera_worker::Workers::start(
-            state.db.clone(),
-            tessera_worker::WorkerConfig {
-                workers: settings.reports.workers,
-                lease_secs: settings.reports.lease_secs,
-                poll_interval_ms: settings.reports.poll_interval_ms,
-                max_running_per_org: settings.reports.max_running_per_org,
-                max_attempts: settings.reports.max_attempts,
-                job_timeout_secs: settings.reports.job_timeout_secs,
-            },
-            state.jobs.clone(),
-            tessera_worker::Handlers::default().register(
-                tessera_domain::JobKind::Profile,
-                tessera_worker::ProfileHandler {
-                    pool: state.db.clone(),
-                    upload_dir: settings.datasets.upload_dir.clone(),
-                    reports_dir: settings.reports.dir.clone(),
-                    memory_limit_mb: settings.reports.memory_limit_mb,
-                    max_rows_profiled: settings.reports.max_rows_profiled,
-                },
-            ),
-        );
+        let workers = start_workers(settings, &state);
         let cache_sync = tessera_api::cache_sync::CacheSync::start(&state);
 
-        let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {
-            addr: bind.to_owned(),
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind {
-                addr: bind.to_owned(),
-                source,
-            })?
-            .port();
-        let mut server = HttpServer::new(move || tessera_api::app(state.clone()));
-        if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
-        }
-        let server = server
-            .listen(listener)
-            .map_err(|source| StartError::Bind {
-                addr: bind.to_owned(),
-                source,
-            })?
-            .shutdown_timeout(SHUTDOWN_GRACE_SECS)
-            .run();
+        let (port, server) = serve(settings, bind, state)?;
         Ok(Self {
             port,
             server,
@@ -259,4 +197,86 @@ fn app_database_file(settings: &Settings) -> Option<std::path::PathBuf> {
     (tessera_store::Backend::from_url(&settings.database.url).ok()?
         == tessera_store::Backend::Sqlite)
         .then(|| std::path::PathBuf::from(tessera_store::db::sqlite_path(&settings.database.url)))
+}
+
+/// Connects to the app database, migrates it when configured, drops expired refresh tokens and
+/// makes sure the demo admin exists (its generated password, when one was made).
+fn prepare_database(
+    settings: &Settings,
+) -> Result<(DbPool, Option<bootstrap::CreatedAdmin>), StartError> {
+    let pool = connect(settings)?;
+    if settings.database.migrate_on_start {
+        let applied = migrate(&pool)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "migrations applied");
+        }
+    }
+    let created_admin = {
+        let mut conn = pool.get()?;
+        refresh_tokens::delete_expired(&mut conn, tessera_store::now() - chrono_days(1))?;
+        bootstrap::ensure_demo_admin(
+            &mut conn,
+            &settings.bootstrap,
+            settings
+                .admin_password
+                .as_ref()
+                .map(tessera_domain::Secret::expose),
+            settings.auth.bcrypt_cost,
+        )?
+    };
+    Ok((pool, created_admin))
+}
+
+/// Starts the job workers with every job kind's handler registered.
+fn start_workers(settings: &Settings, state: &AppState) -> tessera_worker::Workers {
+    tessera_worker::Workers::start(
+        state.db.clone(),
+        tessera_worker::WorkerConfig {
+            workers: settings.reports.workers,
+            lease_secs: settings.reports.lease_secs,
+            poll_interval_ms: settings.reports.poll_interval_ms,
+            max_running_per_org: settings.reports.max_running_per_org,
+            max_attempts: settings.reports.max_attempts,
+            job_timeout_secs: settings.reports.job_timeout_secs,
+        },
+        state.jobs.clone(),
+        tessera_worker::Handlers::default().register(
+            tessera_domain::JobKind::Profile,
+            tessera_worker::ProfileHandler {
+                pool: state.db.clone(),
+                upload_dir: settings.datasets.upload_dir.clone(),
+                reports_dir: settings.reports.dir.clone(),
+                memory_limit_mb: settings.reports.memory_limit_mb,
+                max_rows_profiled: settings.reports.max_rows_profiled,
+            },
+        ),
+    )
+}
+
+/// Binds `bind` and starts the HTTP server over `state`: the port bound and the server.
+fn serve(settings: &Settings, bind: &str, state: AppState) -> Result<(u16, Server), StartError> {
+    let listener = TcpListener::bind(bind).map_err(|source| StartError::Bind {
+        addr: bind.to_owned(),
+        source,
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind {
+            addr: bind.to_owned(),
+            source,
+        })?
+        .port();
+    let mut server = HttpServer::new(move || tessera_api::app(state.clone()));
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            addr: bind.to_owned(),
+            source,
+        })?
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .run();
+    Ok((port, server))
 }

@@ -159,96 +159,30 @@ pub fn generate(
     let mut rng = StdRng::seed_from_u64(0x7e55e7a);
     let users = (size.transactions / 8).max(50);
     let days = size.days.max(1);
-    let fmt = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
     let activities = size.transactions * 3;
     let orders = size.transactions / 2;
 
     conn.batch_execute("BEGIN").map_err(|e| err(&e))?;
-    let mut sql = String::with_capacity(1 << 20);
-    let flush =
-        |sql: &mut String, conn: &mut diesel::SqliteConnection| -> Result<(), SourceError> {
-            if sql.ends_with(',') {
-                sql.pop();
-                sql.push(';');
-                conn.batch_execute(sql).map_err(|e| err(&e))?;
-            }
-            sql.clear();
-            Ok(())
-        };
-    // rows are appended in time order, as a live system writes them
-    let mut tx: Vec<(NaiveDateTime, u64, &str, &str, f64)> = (0..size.transactions)
-        .map(|_| {
-            let (category, _, median) = *pick(&mut rng, &CATEGORIES);
-            let segment = pick2(&mut rng, &SEGMENTS);
-            let boost = if segment == "vip" {
-                2.2
-            } else if segment == "wholesale" {
-                4.0
-            } else {
-                1.0
-            };
-            let amount = lognormal(&mut rng, median * boost, 0.55).max(0.5);
-            (
-                moment(&mut rng, end, days),
-                rng.gen_range(1..=users),
-                category,
-                segment,
-                amount,
-            )
-        })
-        .collect();
-    tx.sort_by_key(|r| r.0);
-    for (i, (t, user, category, segment, amount)) in tx.into_iter().enumerate() {
-        if i % 5_000 == 0 {
-            flush(&mut sql, &mut conn)?;
-            sql.push_str(
-                "INSERT INTO transactions (user_id, amount, category, segment, created_at) VALUES ",
-            );
-        }
-        sql.push_str(&format!(
-            "({user},{amount},'{category}','{segment}','{}'),",
-            fmt(t)
-        ));
-    }
-    flush(&mut sql, &mut conn)?;
-    let mut acts: Vec<(NaiveDateTime, u64, &str, &str)> = (0..activities)
-        .map(|_| {
-            let (a, c) = (pick2(&mut rng, &ACTIVITIES), pick2(&mut rng, &CHANNELS));
-            (moment(&mut rng, end, days), rng.gen_range(1..=users), a, c)
-        })
-        .collect();
-    acts.sort_by_key(|r| r.0);
-    for (i, (t, user, a, c)) in acts.into_iter().enumerate() {
-        if i % 5_000 == 0 {
-            flush(&mut sql, &mut conn)?;
-            sql.push_str(
-                "INSERT INTO user_activities (user_id, activity_type, channel, created_at) VALUES ",
-            );
-        }
-        sql.push_str(&format!("({user},'{a}','{c}','{}'),", fmt(t)));
-    }
-    flush(&mut sql, &mut conn)?;
-    let mut ords: Vec<(NaiveDateTime, u64, &str, f64)> = (0..orders)
-        .map(|_| {
-            let status = pick2(&mut rng, &STATUSES);
-            let total = lognormal(&mut rng, 70.0, 0.7).max(1.0);
-            (
-                moment(&mut rng, end, days),
-                rng.gen_range(1..=users),
-                status,
-                total,
-            )
-        })
-        .collect();
-    ords.sort_by_key(|r| r.0);
-    for (i, (t, user, status, total)) in ords.into_iter().enumerate() {
-        if i % 5_000 == 0 {
-            flush(&mut sql, &mut conn)?;
-            sql.push_str("INSERT INTO orders (user_id, status, total_amount, created_at) VALUES ");
-        }
-        sql.push_str(&format!("({user},'{status}',{total},'{}'),", fmt(t)));
-    }
-    flush(&mut sql, &mut conn)?;
+    // rows are appended in time order, as a live system writes them; one generator, drawn from
+    // in this order, so the data is the same on every run
+    let rows = transaction_rows(&mut rng, size.transactions, users, end, days);
+    insert_rows(
+        &mut conn,
+        "INSERT INTO transactions (user_id, amount, category, segment, created_at) VALUES ",
+        rows,
+    )?;
+    let rows = activity_rows(&mut rng, activities, users, end, days);
+    insert_rows(
+        &mut conn,
+        "INSERT INTO user_activities (user_id, activity_type, channel, created_at) VALUES ",
+        rows,
+    )?;
+    let rows = order_rows(&mut rng, orders, users, end, days);
+    insert_rows(
+        &mut conn,
+        "INSERT INTO orders (user_id, status, total_amount, created_at) VALUES ",
+        rows,
+    )?;
     conn.batch_execute(
         "COMMIT;
          CREATE INDEX transactions_created_at ON transactions (created_at);
@@ -265,6 +199,107 @@ pub fn generate(
         orders,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// How demo rows write their times.
+fn fmt(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Appends value tuples with `insert` (`INSERT INTO t (..) VALUES `) in statements of 5,000 rows.
+fn insert_rows(
+    conn: &mut diesel::SqliteConnection,
+    insert: &str,
+    rows: impl Iterator<Item = String>,
+) -> Result<(), SourceError> {
+    let mut rows = rows.peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<String> = rows.by_ref().take(5_000).collect();
+        let sql = format!("{insert}{};", chunk.join(","));
+        conn.batch_execute(&sql)
+            .map_err(|e| SourceError::Database(format!("demo data: {e}")))?;
+    }
+    Ok(())
+}
+
+/// `n` purchases over `days` days before `end`, in time order: amounts log-normal around the
+/// category's median, larger for VIP and wholesale customers.
+fn transaction_rows(
+    rng: &mut StdRng,
+    n: u64,
+    users: u64,
+    end: NaiveDateTime,
+    days: i64,
+) -> impl Iterator<Item = String> {
+    let mut tx: Vec<(NaiveDateTime, u64, &str, &str, f64)> = (0..n)
+        .map(|_| {
+            let (category, _, median) = *pick(rng, &CATEGORIES);
+            let segment = pick2(rng, &SEGMENTS);
+            let boost = if segment == "vip" {
+                2.2
+            } else if segment == "wholesale" {
+                4.0
+            } else {
+                1.0
+            };
+            let amount = lognormal(rng, median * boost, 0.55).max(0.5);
+            (
+                moment(rng, end, days),
+                rng.gen_range(1..=users),
+                category,
+                segment,
+                amount,
+            )
+        })
+        .collect();
+    tx.sort_by_key(|r| r.0);
+    tx.into_iter().map(|(t, user, category, segment, amount)| {
+        format!("({user},{amount},'{category}','{segment}','{}')", fmt(t))
+    })
+}
+
+/// `n` user activities (type and channel) in time order.
+fn activity_rows(
+    rng: &mut StdRng,
+    n: u64,
+    users: u64,
+    end: NaiveDateTime,
+    days: i64,
+) -> impl Iterator<Item = String> {
+    let mut acts: Vec<(NaiveDateTime, u64, &str, &str)> = (0..n)
+        .map(|_| {
+            let (a, c) = (pick2(rng, &ACTIVITIES), pick2(rng, &CHANNELS));
+            (moment(rng, end, days), rng.gen_range(1..=users), a, c)
+        })
+        .collect();
+    acts.sort_by_key(|r| r.0);
+    acts.into_iter()
+        .map(|(t, user, a, c)| format!("({user},'{a}','{c}','{}')", fmt(t)))
+}
+
+/// `n` orders (status and total) in time order.
+fn order_rows(
+    rng: &mut StdRng,
+    n: u64,
+    users: u64,
+    end: NaiveDateTime,
+    days: i64,
+) -> impl Iterator<Item = String> {
+    let mut ords: Vec<(NaiveDateTime, u64, &str, f64)> = (0..n)
+        .map(|_| {
+            let status = pick2(rng, &STATUSES);
+            let total = lognormal(rng, 70.0, 0.7).max(1.0);
+            (
+                moment(rng, end, days),
+                rng.gen_range(1..=users),
+                status,
+                total,
+            )
+        })
+        .collect();
+    ords.sort_by_key(|r| r.0);
+    ords.into_iter()
+        .map(|(t, user, status, total)| format!("({user},'{status}',{total},'{}')", fmt(t)))
 }
 
 #[cfg(test)]

@@ -136,141 +136,163 @@ fn int(v: Option<&Value>) -> Option<i64> {
 /// Reads the whole schema of a source.
 pub fn schema(pool: &SourcePool, name: &str, timeout: Duration) -> Result<Schema, SourceError> {
     let q = |sql: &str| run_read_only(pool, name, sql, &[], timeout).map(|r| r.rows);
-    let mut tables: BTreeMap<Key, TableInfo> = BTreeMap::new();
-    let new_table =
-        |schema: Option<String>, name: String, kind: String, rows: Option<i64>| TableInfo {
-            schema,
-            name,
-            kind,
-            row_estimate: rows,
-            columns: vec![],
-            primary_key: vec![],
-            foreign_keys: vec![],
-        };
-    let kind_of = |t: &str| {
-        if t.to_ascii_lowercase().contains("view") {
-            "view".to_owned()
-        } else {
-            "table".to_owned()
-        }
+    let tables = match pool.kind() {
+        SourceKind::Postgres => postgres_tables(&q)?,
+        SourceKind::Mysql => mysql_tables(&q)?,
+        SourceKind::Sqlite => sqlite_tables(&q)?,
     };
-    match pool.kind() {
-        SourceKind::Postgres => {
-            for r in q(PG_TABLES)? {
-                let (s, n) = (text(r.first()), text(r.get(1)));
-                let rows = int(r.get(3)).filter(|n| *n >= 0);
-                tables.insert(
-                    (s.clone(), n.clone()),
-                    new_table(Some(s), n, kind_of(&text(r.get(2))), rows),
-                );
-            }
-            let pk_cols: Vec<(Key, String)> = q(PG_PRIMARY_KEYS)?
-                .iter()
-                .map(|r| ((text(r.first()), text(r.get(1))), text(r.get(2))))
-                .collect();
-            for r in q(PG_COLUMNS)? {
-                let key = (text(r.first()), text(r.get(1)));
-                let col = text(r.get(2));
-                let primary_key = pk_cols.iter().any(|(k, c)| *k == key && *c == col);
-                if let Some(t) = tables.get_mut(&key) {
-                    let data_type = text(r.get(3));
-                    t.columns.push(ColumnInfo {
-                        family: column_type_of(&data_type),
-                        name: col,
-                        data_type,
-                        nullable: text(r.get(4)) == "YES",
-                        primary_key,
-                    });
-                }
-            }
-            for (key, col) in pk_cols {
-                if let Some(t) = tables.get_mut(&key) {
-                    t.primary_key.push(col);
-                }
-            }
-            add_foreign_keys(&mut tables, q(PG_FOREIGN_KEYS)?);
-        }
-        SourceKind::Mysql => {
-            for r in q(MYSQL_TABLES)? {
-                let (s, n) = (text(r.first()), text(r.get(1)));
-                tables.insert(
-                    (s.clone(), n.clone()),
-                    new_table(Some(s), n, kind_of(&text(r.get(2))), int(r.get(3))),
-                );
-            }
-            for r in q(MYSQL_COLUMNS)? {
-                let key = (text(r.first()), text(r.get(1)));
-                if let Some(t) = tables.get_mut(&key) {
-                    let col = text(r.get(2));
-                    let data_type = text(r.get(6));
-                    let primary_key = text(r.get(5)) == "PRI";
-                    if primary_key {
-                        t.primary_key.push(col.clone());
-                    }
-                    t.columns.push(ColumnInfo {
-                        family: column_type_of(&data_type),
-                        name: col,
-                        data_type,
-                        nullable: text(r.get(4)) == "YES",
-                        primary_key,
-                    });
-                }
-            }
-            add_foreign_keys(&mut tables, q(MYSQL_FOREIGN_KEYS)?);
-        }
-        SourceKind::Sqlite => {
-            for r in q(SQLITE_TABLES)? {
-                let n = text(r.first());
-                tables.insert(
-                    (String::new(), n.clone()),
-                    new_table(None, n, text(r.get(1)), None),
-                );
-            }
-            for r in q(SQLITE_COLUMNS)? {
-                if let Some(t) = tables.get_mut(&(String::new(), text(r.first()))) {
-                    let data_type = text(r.get(2));
-                    let pk_position = int(r.get(4)).unwrap_or(0);
-                    let col = text(r.get(1));
-                    if pk_position > 0 {
-                        t.primary_key.push(col.clone());
-                    }
-                    t.columns.push(ColumnInfo {
-                        family: column_type_of(&data_type),
-                        name: col,
-                        data_type,
-                        nullable: int(r.get(3)) == Some(0) && pk_position == 0,
-                        primary_key: pk_position > 0,
-                    });
-                }
-            }
-            let fks = q(SQLITE_FOREIGN_KEYS)?
-                .into_iter()
-                .map(|r| {
-                    let at = |i: usize| r.get(i).cloned().unwrap_or(Value::Null);
-                    vec![
-                        Value::Text(String::new()),
-                        at(0),
-                        Value::Text(text(r.get(1))),
-                        at(2),
-                        Value::Text(String::new()),
-                        at(3),
-                        at(4),
-                    ]
-                })
-                .collect();
-            add_foreign_keys(&mut tables, fks);
-            for t in tables.values_mut().filter(|t| t.kind == "table") {
-                let sql = format!(
-                    "SELECT count(*) FROM {}",
-                    crate::dialect::quote(SourceKind::Sqlite, &t.name)
-                );
-                t.row_estimate = q(&sql)?.first().and_then(|r| int(r.first()));
-            }
-        }
-    }
     Ok(Schema {
         tables: tables.into_values().collect(),
     })
+}
+
+/// Runs one catalogue query and answers its rows.
+type Catalog<'a> = dyn Fn(&str) -> Result<Vec<Vec<Value>>, SourceError> + 'a;
+
+/// A table (or view) before its columns and keys are added.
+fn new_table(schema: Option<String>, name: String, kind: String, rows: Option<i64>) -> TableInfo {
+    TableInfo {
+        schema,
+        name,
+        kind,
+        row_estimate: rows,
+        columns: vec![],
+        primary_key: vec![],
+        foreign_keys: vec![],
+    }
+}
+
+/// `view` for any kind of view, else `table`.
+fn kind_of(t: &str) -> String {
+    if t.to_ascii_lowercase().contains("view") {
+        "view".to_owned()
+    } else {
+        "table".to_owned()
+    }
+}
+
+/// PostgreSQL's tables, columns, primary and foreign keys, from the catalogue.
+fn postgres_tables(q: &Catalog) -> Result<BTreeMap<Key, TableInfo>, SourceError> {
+    let mut tables: BTreeMap<Key, TableInfo> = BTreeMap::new();
+    for r in q(PG_TABLES)? {
+        let (s, n) = (text(r.first()), text(r.get(1)));
+        let rows = int(r.get(3)).filter(|n| *n >= 0);
+        tables.insert(
+            (s.clone(), n.clone()),
+            new_table(Some(s), n, kind_of(&text(r.get(2))), rows),
+        );
+    }
+    let pk_cols: Vec<(Key, String)> = q(PG_PRIMARY_KEYS)?
+        .iter()
+        .map(|r| ((text(r.first()), text(r.get(1))), text(r.get(2))))
+        .collect();
+    for r in q(PG_COLUMNS)? {
+        let key = (text(r.first()), text(r.get(1)));
+        let col = text(r.get(2));
+        let primary_key = pk_cols.iter().any(|(k, c)| *k == key && *c == col);
+        if let Some(t) = tables.get_mut(&key) {
+            let data_type = text(r.get(3));
+            t.columns.push(ColumnInfo {
+                family: column_type_of(&data_type),
+                name: col,
+                data_type,
+                nullable: text(r.get(4)) == "YES",
+                primary_key,
+            });
+        }
+    }
+    for (key, col) in pk_cols {
+        if let Some(t) = tables.get_mut(&key) {
+            t.primary_key.push(col);
+        }
+    }
+    add_foreign_keys(&mut tables, q(PG_FOREIGN_KEYS)?);
+    Ok(tables)
+}
+
+/// MySQL's tables, columns, primary and foreign keys, from `information_schema`.
+fn mysql_tables(q: &Catalog) -> Result<BTreeMap<Key, TableInfo>, SourceError> {
+    let mut tables: BTreeMap<Key, TableInfo> = BTreeMap::new();
+    for r in q(MYSQL_TABLES)? {
+        let (s, n) = (text(r.first()), text(r.get(1)));
+        tables.insert(
+            (s.clone(), n.clone()),
+            new_table(Some(s), n, kind_of(&text(r.get(2))), int(r.get(3))),
+        );
+    }
+    for r in q(MYSQL_COLUMNS)? {
+        let key = (text(r.first()), text(r.get(1)));
+        if let Some(t) = tables.get_mut(&key) {
+            let col = text(r.get(2));
+            let data_type = text(r.get(6));
+            let primary_key = text(r.get(5)) == "PRI";
+            if primary_key {
+                t.primary_key.push(col.clone());
+            }
+            t.columns.push(ColumnInfo {
+                family: column_type_of(&data_type),
+                name: col,
+                data_type,
+                nullable: text(r.get(4)) == "YES",
+                primary_key,
+            });
+        }
+    }
+    add_foreign_keys(&mut tables, q(MYSQL_FOREIGN_KEYS)?);
+    Ok(tables)
+}
+
+/// SQLite's tables, columns, keys and exact row counts (a count is cheap there).
+fn sqlite_tables(q: &Catalog) -> Result<BTreeMap<Key, TableInfo>, SourceError> {
+    let mut tables: BTreeMap<Key, TableInfo> = BTreeMap::new();
+    for r in q(SQLITE_TABLES)? {
+        let n = text(r.first());
+        tables.insert(
+            (String::new(), n.clone()),
+            new_table(None, n, text(r.get(1)), None),
+        );
+    }
+    for r in q(SQLITE_COLUMNS)? {
+        if let Some(t) = tables.get_mut(&(String::new(), text(r.first()))) {
+            let data_type = text(r.get(2));
+            let pk_position = int(r.get(4)).unwrap_or(0);
+            let col = text(r.get(1));
+            if pk_position > 0 {
+                t.primary_key.push(col.clone());
+            }
+            t.columns.push(ColumnInfo {
+                family: column_type_of(&data_type),
+                name: col,
+                data_type,
+                nullable: int(r.get(3)) == Some(0) && pk_position == 0,
+                primary_key: pk_position > 0,
+            });
+        }
+    }
+    let fks = q(SQLITE_FOREIGN_KEYS)?
+        .into_iter()
+        .map(|r| {
+            let at = |i: usize| r.get(i).cloned().unwrap_or(Value::Null);
+            vec![
+                Value::Text(String::new()),
+                at(0),
+                Value::Text(text(r.get(1))),
+                at(2),
+                Value::Text(String::new()),
+                at(3),
+                at(4),
+            ]
+        })
+        .collect();
+    add_foreign_keys(&mut tables, fks);
+    for t in tables.values_mut().filter(|t| t.kind == "table") {
+        let sql = format!(
+            "SELECT count(*) FROM {}",
+            crate::dialect::quote(SourceKind::Sqlite, &t.name)
+        );
+        t.row_estimate = q(&sql)?.first().and_then(|r| int(r.first()));
+    }
+    Ok(tables)
 }
 
 /// Rows of (schema, table, constraint, column, ref schema, ref table, ref column), ordered.

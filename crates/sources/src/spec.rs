@@ -85,91 +85,107 @@ impl ConnectionSpec {
         policy: &SpecPolicy,
     ) -> Result<Self, SourceError> {
         match kind {
-            SourceKind::Sqlite => {
-                let raw = match (url, fields.database.as_deref()) {
-                    (Some(u), _) => u
-                        .strip_prefix("sqlite://")
-                        .or_else(|| u.strip_prefix("sqlite:"))
-                        .ok_or_else(|| invalid("a SQLite url starts with sqlite://"))?
-                        .to_owned(),
-                    (None, Some(db)) => db.to_owned(),
-                    (None, None) => {
-                        return Err(invalid("give a url (sqlite://FILE) or database (the file)"))
-                    }
-                };
-                let (path, relative) = sqlite_file(&raw, policy)?;
-                Ok(Self {
-                    kind,
-                    url: format!("sqlite://{}", path.display()),
-                    host: None,
-                    port: None,
-                    // what clients see: the file within the sources directory, never the
-                    // server's absolute path
-                    database: Some(relative),
-                    username: None,
-                })
+            SourceKind::Sqlite => Self::sqlite(url, fields, policy),
+            SourceKind::Postgres | SourceKind::Mysql => Self::network(kind, url, fields, policy),
+        }
+    }
+
+    /// A SQLite file inside the organisation's sources directory.
+    fn sqlite(
+        url: Option<&str>,
+        fields: &SpecFields,
+        policy: &SpecPolicy,
+    ) -> Result<Self, SourceError> {
+        let kind = SourceKind::Sqlite;
+        let raw = match (url, fields.database.as_deref()) {
+            (Some(u), _) => u
+                .strip_prefix("sqlite://")
+                .or_else(|| u.strip_prefix("sqlite:"))
+                .ok_or_else(|| invalid("a SQLite url starts with sqlite://"))?
+                .to_owned(),
+            (None, Some(db)) => db.to_owned(),
+            (None, None) => {
+                return Err(invalid("give a url (sqlite://FILE) or database (the file)"))
             }
-            SourceKind::Postgres | SourceKind::Mysql => {
-                let url = match url {
-                    Some(u) => Url::parse(u).map_err(|e| invalid(format!("invalid url: {e}")))?,
-                    None => url_from_fields(kind, fields)?,
-                };
-                let scheme_ok = match kind {
-                    SourceKind::Postgres => matches!(url.scheme(), "postgres" | "postgresql"),
-                    _ => matches!(url.scheme(), "mysql" | "mariadb"),
-                };
-                if !scheme_ok {
-                    return Err(invalid(format!(
-                        "a {kind} url must start with {}://",
-                        kind.as_str()
-                    )));
-                }
-                let host = url
-                    .host_str()
-                    .filter(|h| !h.is_empty())
-                    .ok_or_else(|| invalid("the url has no host"))?
-                    .to_owned();
-                if !policy.allowed_hosts.is_empty()
-                    && !policy
-                        .allowed_hosts
-                        .iter()
-                        .any(|h| h.eq_ignore_ascii_case(&host))
-                {
-                    return Err(invalid(format!(
-                        "host '{host}' is not in sources.allowed_hosts"
-                    )));
-                }
-                // Driver parameters can redirect the connection (host=, hostaddr=, unix_socket=) or
-                // read local files (passfile=, sslkey=): only harmless ones pass.
-                for (key, _) in url.query_pairs() {
-                    if !ALLOWED_URL_PARAMETERS.contains(&key.as_ref()) {
-                        return Err(invalid(format!(
-                            "URL parameter '{key}' is not allowed; allowed: {}",
-                            ALLOWED_URL_PARAMETERS.join(", ")
-                        )));
-                    }
-                }
-                let database = url.path().trim_start_matches('/').to_owned();
-                if database.is_empty() {
-                    return Err(invalid("the url names no database"));
-                }
-                let mut normalized = url.clone();
-                clamp_connect_timeout(&mut normalized, policy.max_connect_timeout_secs)?;
-                if kind == SourceKind::Mysql && url.scheme() == "mariadb" {
-                    let rest = &url.as_str()["mariadb".len()..];
-                    normalized =
-                        Url::parse(&format!("mysql{rest}")).map_err(|e| invalid(e.to_string()))?;
-                }
-                Ok(Self {
-                    kind,
-                    host: Some(host),
-                    port: url.port(),
-                    database: Some(database),
-                    username: Some(url.username().to_owned()).filter(|u| !u.is_empty()),
-                    url: normalized.to_string(),
-                })
+        };
+        let (path, relative) = sqlite_file(&raw, policy)?;
+        Ok(Self {
+            kind,
+            url: format!("sqlite://{}", path.display()),
+            host: None,
+            port: None,
+            // what clients see: the file within the sources directory, never the
+            // server's absolute path
+            database: Some(relative),
+            username: None,
+        })
+    }
+
+    /// A PostgreSQL or MySQL server: an allowed host, harmless URL parameters only, a database,
+    /// a clamped connect timeout.
+    fn network(
+        kind: SourceKind,
+        url: Option<&str>,
+        fields: &SpecFields,
+        policy: &SpecPolicy,
+    ) -> Result<Self, SourceError> {
+        let url = match url {
+            Some(u) => Url::parse(u).map_err(|e| invalid(format!("invalid url: {e}")))?,
+            None => url_from_fields(kind, fields)?,
+        };
+        let scheme_ok = match kind {
+            SourceKind::Postgres => matches!(url.scheme(), "postgres" | "postgresql"),
+            _ => matches!(url.scheme(), "mysql" | "mariadb"),
+        };
+        if !scheme_ok {
+            return Err(invalid(format!(
+                "a {kind} url must start with {}://",
+                kind.as_str()
+            )));
+        }
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| invalid("the url has no host"))?
+            .to_owned();
+        if !policy.allowed_hosts.is_empty()
+            && !policy
+                .allowed_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&host))
+        {
+            return Err(invalid(format!(
+                "host '{host}' is not in sources.allowed_hosts"
+            )));
+        }
+        // Driver parameters can redirect the connection (host=, hostaddr=, unix_socket=) or
+        // read local files (passfile=, sslkey=): only harmless ones pass.
+        for (key, _) in url.query_pairs() {
+            if !ALLOWED_URL_PARAMETERS.contains(&key.as_ref()) {
+                return Err(invalid(format!(
+                    "URL parameter '{key}' is not allowed; allowed: {}",
+                    ALLOWED_URL_PARAMETERS.join(", ")
+                )));
             }
         }
+        let database = url.path().trim_start_matches('/').to_owned();
+        if database.is_empty() {
+            return Err(invalid("the url names no database"));
+        }
+        let mut normalized = url.clone();
+        clamp_connect_timeout(&mut normalized, policy.max_connect_timeout_secs)?;
+        if kind == SourceKind::Mysql && url.scheme() == "mariadb" {
+            let rest = &url.as_str()["mariadb".len()..];
+            normalized = Url::parse(&format!("mysql{rest}")).map_err(|e| invalid(e.to_string()))?;
+        }
+        Ok(Self {
+            kind,
+            host: Some(host),
+            port: url.port(),
+            database: Some(database),
+            username: Some(url.username().to_owned()).filter(|u| !u.is_empty()),
+            url: normalized.to_string(),
+        })
     }
 
     /// This spec with some connection fields replaced (the password is kept unless given).

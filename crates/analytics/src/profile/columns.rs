@@ -263,71 +263,15 @@ fn numeric(
     let floats = series.cast(&DataType::Float64)?;
     let ca = floats.f64()?;
     let full = opts.mode == AnalysisMode::All;
-    let mut all = Vec::with_capacity(rows);
-    let mut infinite = 0u64;
-    let mut nan_missing = 0u64;
-    for v in ca.iter() {
-        match v {
-            Some(v) if v.is_finite() => all.push(v),
-            Some(v) if v.is_nan() => {
-                nan_missing += 1;
-                all.push(f64::NAN);
-            }
-            Some(_) => {
-                infinite += 1;
-                all.push(f64::NAN);
-            }
-            None => all.push(f64::NAN),
-        }
-    }
+    let (all, infinite, nan_missing) = finite_values(ca, rows);
     // NaN in a float column is missing, as in pandas
     out.missing += nan_missing;
     out.count -= nan_missing;
     out.missing_pct = pct(out.missing, rows as u64);
-    let (sorted, ranks) = if full {
-        // sorting (value, row) pairs is faster than sorting rows by an indirect key; only the
-        // rows are kept
-        let mut pairs: Vec<(f64, u32)> = all
-            .iter()
-            .copied()
-            .zip(0u32..)
-            .filter(|(v, _)| !v.is_nan())
-            .collect();
-        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let sorted: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-        let order: Vec<u32> = pairs.iter().map(|p| p.1).collect();
-        drop(pairs);
-        let ranks = stats::ranks_from_order(&order, &all);
-        (sorted, Some((order, ranks)))
-    } else {
-        let mut s: Vec<f64> = all.iter().copied().filter(|v| !v.is_nan()).collect();
-        s.sort_unstable_by(f64::total_cmp);
-        (s, None)
-    };
+    let (sorted, ranks) = sorted_values(&all, full);
     out.distinct = stats::distinct_sorted(&sorted) as u64 + u64::from(infinite > 0);
     let m = stats::moments(&sorted);
-    let q = |p| stats::quantile_sorted(&sorted, p);
-    let quantiles = match (q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)) {
-        (Some(p5), Some(p25), Some(p50), Some(p75), Some(p95)) => Some(Quantiles {
-            p5,
-            p25,
-            p50,
-            p75,
-            p95,
-        }),
-        _ => None,
-    };
-    let iqr = quantiles.as_ref().map(|q| q.p75 - q.p25);
-    let outliers = match (&quantiles, iqr) {
-        (Some(q), Some(iqr)) => {
-            let (lo, hi) = (q.p25 - 1.5 * iqr, q.p75 + 1.5 * iqr);
-            // sorted: count below lo and above hi by binary search
-            let below = sorted.partition_point(|v| *v < lo);
-            let above = sorted.len() - sorted.partition_point(|v| *v <= hi);
-            (below + above) as u64
-        }
-        _ => 0,
-    };
+    let (quantiles, iqr, outliers) = spread(&sorted);
     let zeros = sorted.iter().filter(|v| **v == 0.0).count() as u64;
     let negatives = sorted.partition_point(|v| *v < 0.0) as u64;
     let std = m.and_then(|m| m.variance).map(f64::sqrt);
@@ -363,6 +307,82 @@ fn numeric(
         order,
         ranks,
     })
+}
+
+/// The column's values as floats, one per row (missing, NaN and infinite values as NaN), with
+/// how many were infinite and how many NaN.
+fn finite_values(ca: &Float64Chunked, rows: usize) -> (Vec<f64>, u64, u64) {
+    let mut all = Vec::with_capacity(rows);
+    let mut infinite = 0u64;
+    let mut nan_missing = 0u64;
+    for v in ca.iter() {
+        match v {
+            Some(v) if v.is_finite() => all.push(v),
+            Some(v) if v.is_nan() => {
+                nan_missing += 1;
+                all.push(f64::NAN);
+            }
+            Some(_) => {
+                infinite += 1;
+                all.push(f64::NAN);
+            }
+            None => all.push(f64::NAN),
+        }
+    }
+    (all, infinite, nan_missing)
+}
+
+/// The present values sorted and, for a full analysis, the rows in that order with their ranks
+/// (for Spearman correlations).
+#[allow(clippy::type_complexity)]
+fn sorted_values(all: &[f64], full: bool) -> (Vec<f64>, Option<(Vec<u32>, Vec<f64>)>) {
+    if full {
+        // sorting (value, row) pairs is faster than sorting rows by an indirect key; only the
+        // rows are kept
+        let mut pairs: Vec<(f64, u32)> = all
+            .iter()
+            .copied()
+            .zip(0u32..)
+            .filter(|(v, _)| !v.is_nan())
+            .collect();
+        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let sorted: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+        let order: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        drop(pairs);
+        let ranks = stats::ranks_from_order(&order, all);
+        (sorted, Some((order, ranks)))
+    } else {
+        let mut s: Vec<f64> = all.iter().copied().filter(|v| !v.is_nan()).collect();
+        s.sort_unstable_by(f64::total_cmp);
+        (s, None)
+    }
+}
+
+/// Quantiles, the interquartile range and the count of values beyond 1.5 IQR of the quartiles.
+fn spread(sorted: &[f64]) -> (Option<Quantiles>, Option<f64>, u64) {
+    let q = |p| stats::quantile_sorted(sorted, p);
+    let quantiles = match (q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)) {
+        (Some(p5), Some(p25), Some(p50), Some(p75), Some(p95)) => Some(Quantiles {
+            p5,
+            p25,
+            p50,
+            p75,
+            p95,
+        }),
+        _ => None,
+    };
+    let iqr = quantiles.as_ref().map(|q| q.p75 - q.p25);
+    let outliers = match (&quantiles, iqr) {
+        (Some(q), Some(iqr)) => {
+            let (lo, hi) = (q.p25 - 1.5 * iqr, q.p75 + 1.5 * iqr);
+            // sorted: count below lo and above hi by binary search
+            let below = sorted.partition_point(|v| *v < lo);
+            let above = sorted.len() - sorted.partition_point(|v| *v <= hi);
+            (below + above) as u64
+        }
+        _ => 0,
+    };
+    (quantiles, iqr, outliers)
 }
 
 fn boolean(series: &Series, out: &mut ColumnProfile) -> Result<ColumnData> {

@@ -88,107 +88,121 @@ pub fn collect(
         ));
     }
     for c in columns {
-        let name = c.name.as_str();
-        if c.count > 0 && c.distinct == 1 {
+        column_warnings(c, &mut out);
+    }
+    if let Some(corr) = correlations {
+        correlation_warnings(corr, &mut out);
+    }
+    out.sort_by_key(|w| w.kind);
+    out
+}
+
+/// One column's warnings: constant, missing, unique, high cardinality, skewed, zeros, infinite,
+/// imbalanced.
+fn column_warnings(c: &ColumnProfile, out: &mut Vec<Warning>) {
+    use WarningKind::*;
+    let name = c.name.as_str();
+    if c.count > 0 && c.distinct == 1 {
+        out.push(warn(
+            Constant,
+            &[name],
+            None,
+            format!("{name} has one value only"),
+        ));
+    }
+    if c.missing_pct > MISSING_PCT {
+        out.push(warn(
+            Missing,
+            &[name],
+            Some(c.missing_pct),
+            format!("{name} is {:.1}% missing", c.missing_pct),
+        ));
+    }
+    if c.is_unique && c.count > 1 {
+        out.push(warn(
+            Unique,
+            &[name],
+            Some(100.0),
+            format!("every value of {name} is different"),
+        ));
+    }
+    if matches!(c.kind, ColumnKind::Categorical | ColumnKind::Text)
+        && c.distinct > CARDINALITY_THRESHOLD
+        && !c.is_unique
+    {
+        out.push(warn(
+            HighCardinality,
+            &[name],
+            Some(c.distinct as f64),
+            format!("{name} has {} distinct values", c.distinct),
+        ));
+    }
+    if let Some(n) = &c.numeric {
+        if let Some(s) = n.skewness.filter(|s| s.abs() > SKEWNESS) {
             out.push(warn(
-                Constant,
+                Skewed,
                 &[name],
-                None,
-                format!("{name} has one value only"),
+                Some(s),
+                format!("{name} is highly skewed (γ1 = {s:.2})"),
             ));
         }
-        if c.missing_pct > MISSING_PCT {
+        if n.zeros_pct > ZEROS_PCT {
             out.push(warn(
-                Missing,
+                Zeros,
                 &[name],
-                Some(c.missing_pct),
-                format!("{name} is {:.1}% missing", c.missing_pct),
+                Some(n.zeros_pct),
+                format!("{name} is {:.1}% zeros", n.zeros_pct),
             ));
         }
-        if c.is_unique && c.count > 1 {
+        if n.infinite > 0 {
             out.push(warn(
-                Unique,
+                Infinite,
                 &[name],
-                Some(100.0),
-                format!("every value of {name} is different"),
-            ));
-        }
-        if matches!(c.kind, ColumnKind::Categorical | ColumnKind::Text)
-            && c.distinct > CARDINALITY_THRESHOLD
-            && !c.is_unique
-        {
-            out.push(warn(
-                HighCardinality,
-                &[name],
-                Some(c.distinct as f64),
-                format!("{name} has {} distinct values", c.distinct),
-            ));
-        }
-        if let Some(n) = &c.numeric {
-            if let Some(s) = n.skewness.filter(|s| s.abs() > SKEWNESS) {
-                out.push(warn(
-                    Skewed,
-                    &[name],
-                    Some(s),
-                    format!("{name} is highly skewed (γ1 = {s:.2})"),
-                ));
-            }
-            if n.zeros_pct > ZEROS_PCT {
-                out.push(warn(
-                    Zeros,
-                    &[name],
-                    Some(n.zeros_pct),
-                    format!("{name} is {:.1}% zeros", n.zeros_pct),
-                ));
-            }
-            if n.infinite > 0 {
-                out.push(warn(
-                    Infinite,
-                    &[name],
-                    Some(n.infinite as f64),
-                    format!("{name} has {} infinite values", n.infinite),
-                ));
-            }
-        }
-        let imbalance = c
-            .categorical
-            .as_ref()
-            .and_then(|s| s.imbalance)
-            .or(c.boolean.as_ref().and_then(|b| b.imbalance));
-        if let Some(i) = imbalance.filter(|i| *i > IMBALANCE && c.distinct > 1) {
-            out.push(warn(
-                Imbalance,
-                &[name],
-                Some(i),
-                format!("{name} is highly imbalanced ({:.0}%)", i * 100.0),
+                Some(n.infinite as f64),
+                format!("{name} has {} infinite values", n.infinite),
             ));
         }
     }
-    if let Some(corr) = correlations {
-        let mut seen = std::collections::HashSet::new();
-        for (label, m) in [("Pearson", &corr.pearson), ("Cramér's V", &corr.cramers_v)] {
-            let Some(Matrix { columns, values }) = m else {
-                continue;
-            };
-            for i in 0..columns.len() {
-                for j in i + 1..columns.len() {
-                    if let Some(v) = values[i][j].filter(|v| v.abs() > CORRELATION) {
-                        if seen.insert((columns[i].clone(), columns[j].clone())) {
-                            out.push(warn(
-                                HighCorrelation,
-                                &[&columns[i], &columns[j]],
-                                Some(v),
-                                format!(
-                                    "{} is highly correlated with {} ({label} {v:.2})",
-                                    columns[i], columns[j]
-                                ),
-                            ));
-                        }
+    let imbalance = c
+        .categorical
+        .as_ref()
+        .and_then(|s| s.imbalance)
+        .or(c.boolean.as_ref().and_then(|b| b.imbalance));
+    if let Some(i) = imbalance.filter(|i| *i > IMBALANCE && c.distinct > 1) {
+        out.push(warn(
+            Imbalance,
+            &[name],
+            Some(i),
+            format!("{name} is highly imbalanced ({:.0}%)", i * 100.0),
+        ));
+    }
+}
+
+/// Pairs of columns correlated above the threshold (each pair once, by the first measure that
+/// flags it).
+fn correlation_warnings(corr: &Correlations, out: &mut Vec<Warning>) {
+    use WarningKind::*;
+    let mut seen = std::collections::HashSet::new();
+    for (label, m) in [("Pearson", &corr.pearson), ("Cramér's V", &corr.cramers_v)] {
+        let Some(Matrix { columns, values }) = m else {
+            continue;
+        };
+        for i in 0..columns.len() {
+            for j in i + 1..columns.len() {
+                if let Some(v) = values[i][j].filter(|v| v.abs() > CORRELATION) {
+                    if seen.insert((columns[i].clone(), columns[j].clone())) {
+                        out.push(warn(
+                            HighCorrelation,
+                            &[&columns[i], &columns[j]],
+                            Some(v),
+                            format!(
+                                "{} is highly correlated with {} ({label} {v:.2})",
+                                columns[i], columns[j]
+                            ),
+                        ));
                     }
                 }
             }
         }
     }
-    out.sort_by_key(|w| w.kind);
-    out
 }

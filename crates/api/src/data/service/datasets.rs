@@ -232,6 +232,39 @@ pub async fn upload(
     };
     // measured first (caps, memory), then read within the memory budget on the ingestion
     // threads; the temporary file goes when `tmp` drops
+    let (format, columns, rows, size) = ingest_file(state, tmp, opts, stored.clone()).await?;
+    let dataset = Dataset {
+        id,
+        org_id: caller.org_id,
+        owner_id: Some(caller.user_id),
+        name,
+        description,
+        is_public,
+        format: format.as_str().to_owned(),
+        file_name: file_name.chars().take(255).collect(),
+        storage_path: format!("{}/{id}.parquet", caller.org_id),
+        ..described(&columns, rows, size)
+    };
+    let saved = dataset.clone();
+    let inserted = state
+        .db(move |conn| Ok(datasets::insert(conn, &saved)?))
+        .await;
+    if let Err(e) = inserted {
+        let _ = std::fs::remove_file(&stored);
+        return Err(e);
+    }
+    Ok(dataset)
+}
+
+/// Reads an upload within the ingestion budget (measured first, then read on the ingestion
+/// threads) and writes it as Parquet to `target`: its format, columns, rows and bytes on disk. The
+/// temporary file goes when `tmp` drops; a half-written Parquet file is removed.
+async fn ingest_file(
+    state: &AppState,
+    tmp: tempfile::NamedTempFile,
+    opts: IngestOptions,
+    target: PathBuf,
+) -> ApiResult<(ingest::FileFormat, Vec<ingest::ColumnInfo>, usize, u64)> {
     let limits = state.datasets.ingest_limits();
     let (path, inspect_opts) = (tmp.path().to_path_buf(), opts.clone());
     let inspection = state
@@ -240,8 +273,7 @@ pub async fn upload(
         .await?
         .map_err(file_error)?;
     let reserved = state.ingestion.reserve(inspection.estimated_bytes).await?;
-    let target = stored.clone();
-    let (format, columns, rows, size) = state
+    state
         .ingestion
         .run(move || -> ApiResult<_> {
             let _reserved = reserved;
@@ -260,42 +292,37 @@ pub async fn upload(
             drop(tmp);
             Ok((read.format, columns, frame.height(), size))
         })
-        .await??;
+        .await?
+}
+
+/// A dataset row's numbers and schema from what ingestion found (ids, names and times to fill).
+fn described(columns: &[ingest::ColumnInfo], rows: usize, size: u64) -> Dataset {
     let now = tessera_store::now();
-    let dataset = Dataset {
-        id,
-        org_id: caller.org_id,
-        owner_id: Some(caller.user_id),
-        name,
-        description,
-        is_public,
-        format: format.as_str().to_owned(),
-        file_name: file_name.chars().take(255).collect(),
-        storage_path: format!("{}/{id}.parquet", caller.org_id),
+    Dataset {
+        id: DatasetId::new(),
+        org_id: tessera_domain::OrgId::new(),
+        owner_id: None,
+        name: String::new(),
+        description: None,
+        is_public: false,
+        format: String::new(),
+        file_name: String::new(),
+        storage_path: String::new(),
         size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
         row_count: i64::try_from(rows).unwrap_or(i64::MAX),
         column_count: i32::try_from(columns.len()).unwrap_or(i32::MAX),
         schema: columns
-            .into_iter()
+            .iter()
             .map(|c| DatasetColumn {
-                name: c.name,
-                dtype: c.dtype,
+                name: c.name.clone(),
+                dtype: c.dtype.clone(),
                 kind: c.kind.to_owned(),
                 nulls: c.nulls,
             })
             .collect(),
         created_at: now,
         updated_at: now,
-    };
-    let saved = dataset.clone();
-    let inserted = state
-        .db(move |conn| Ok(datasets::insert(conn, &saved)?))
-        .await;
-    if let Err(e) = inserted {
-        let _ = std::fs::remove_file(&stored);
-        return Err(e);
     }
-    Ok(dataset)
 }
 
 /// Datasets the caller can see: their organisation's and public ones.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use tessera_analytics::ReportOptions;
 use tessera_domain::{
-    Dataset, Job, JobKind, JobStatus, Page, PageRequest, Report, ReportId, ReportShare,
+    Dataset, FieldError, Job, JobKind, JobStatus, Page, PageRequest, Report, ReportId, ReportShare,
 };
 use tessera_store::{datasets, jobs, reports, StoreError};
 
@@ -71,47 +71,49 @@ fn not_found(e: StoreError) -> ApiError {
 /// admins; a report can be public only when its dataset is).
 pub async fn analyze(state: &AppState, caller: &Caller, req: ReportOrder) -> ApiResult<ReportView> {
     caller.require_editor("reports")?;
+    let dataset = checked(state, caller, &req).await?;
+    let report = report_of(caller, &dataset, req)?;
+    let job = enqueue(state, report.clone()).await?;
+    state.jobs.notify();
+    Ok(ReportView {
+        report,
+        job: Some(job),
+    })
+}
+
+/// The order's dataset, once every field of the order is valid (all field errors at once).
+async fn checked(state: &AppState, caller: &Caller, req: &ReportOrder) -> ApiResult<Dataset> {
     let mut errors = Vec::new();
-    let title = req.report_title.trim().to_owned();
+    let title = req.report_title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        errors.push(tessera_domain::FieldError::new(
+        errors.push(FieldError::new(
             "report_title",
             "give a title of 1 to 200 characters",
         ));
     }
-    if let Some(n) = req.sample_size {
-        if n <= 0 {
-            errors.push(tessera_domain::FieldError::new(
-                "sample_size",
-                "must be a positive number of rows",
-            ));
-        }
+    if req.sample_size.is_some_and(|n| n <= 0) {
+        errors.push(FieldError::new(
+            "sample_size",
+            "must be a positive number of rows",
+        ));
     }
-    if let Some(n) = req.max_plots {
-        if !(0..=MAX_PLOTS).contains(&n) {
-            errors.push(tessera_domain::FieldError::new(
-                "max_plots",
-                format!("must be between 0 and {MAX_PLOTS}"),
-            ));
-        }
+    if req.max_plots.is_some_and(|n| !(0..=MAX_PLOTS).contains(&n)) {
+        errors.push(FieldError::new(
+            "max_plots",
+            format!("must be between 0 and {MAX_PLOTS}"),
+        ));
     }
-    let dataset = dataset_service::get(state, caller, &req.dataset_id)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::field("dataset_id", "no such dataset"),
-            other => other,
-        });
-    let dataset = match dataset {
+    let dataset = match dataset_service::get(state, caller, &req.dataset_id).await {
         Ok(d) => Some(d),
-        Err(ApiError::Validation(mut f)) => {
-            errors.append(&mut f);
+        Err(ApiError::NotFound(_)) => {
+            errors.push(FieldError::new("dataset_id", "no such dataset"));
             None
         }
         Err(e) => return Err(e),
     };
     if let (Some(d), Some(t)) = (&dataset, &req.target_column) {
         if !d.schema.iter().any(|c| &c.name == t) {
-            errors.push(tessera_domain::FieldError::new(
+            errors.push(FieldError::new(
                 "target_column",
                 format!("'{t}' is not a column of dataset '{}'", d.name),
             ));
@@ -119,7 +121,7 @@ pub async fn analyze(state: &AppState, caller: &Caller, req: ReportOrder) -> Api
     }
     if let Some(d) = dataset.as_ref().filter(|d| !d.is_public) {
         if req.is_public == Some(true) {
-            errors.push(tessera_domain::FieldError::new(
+            errors.push(FieldError::new(
                 "is_public",
                 format!(
                     "dataset '{}' is private, so a report of it cannot be public; share it with a link instead",
@@ -129,10 +131,14 @@ pub async fn analyze(state: &AppState, caller: &Caller, req: ReportOrder) -> Api
         }
     }
     // no dataset means its error is among `errors`
-    let dataset = match dataset {
-        Some(d) if errors.is_empty() => d,
-        _ => return Err(ApiError::Validation(errors)),
-    };
+    match dataset {
+        Some(d) if errors.is_empty() => Ok(d),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// The report a checked order asks for, with its analysis options.
+fn report_of(caller: &Caller, dataset: &Dataset, req: ReportOrder) -> ApiResult<Report> {
     let options = ReportOptions {
         analysis_mode: req.analysis_mode.unwrap_or_default(),
         target_column: req.target_column,
@@ -142,12 +148,12 @@ pub async fn analyze(state: &AppState, caller: &Caller, req: ReportOrder) -> Api
             .map_or(tessera_analytics::DEFAULT_MAX_PLOTS as u64, |n| n as u64),
     };
     let now = tessera_store::now();
-    let report = Report {
+    Ok(Report {
         id: ReportId::new(),
         org_id: caller.org_id,
         dataset_id: Some(dataset.id),
         owner_id: Some(caller.user_id),
-        title,
+        title: req.report_title.trim().to_owned(),
         description: req
             .report_description
             .map(|d| d.trim().to_owned())
@@ -160,17 +166,22 @@ pub async fn analyze(state: &AppState, caller: &Caller, req: ReportOrder) -> Api
         size_bytes: 0,
         created_at: now,
         updated_at: now,
-    };
-    let saved = report.clone();
+    })
+}
+
+/// Saves the report and queues its job in one transaction, unless the organisation already has
+/// `reports.max_queued_per_org` queued or running (429).
+async fn enqueue(state: &AppState, report: Report) -> ApiResult<Job> {
     let max_queued = state.reports.max_queued_per_org.max(1);
-    let job = state
+    state
         .db(move |conn| {
             Ok(tessera_store::atomically(conn, |conn| {
-                if jobs::active_count(conn, saved.org_id, JobKind::Profile)? >= max_queued {
+                if jobs::active_count(conn, report.org_id, JobKind::Profile)? >= max_queued {
                     return Ok(None);
                 }
-                reports::insert(conn, &saved)?;
-                jobs::enqueue(conn, saved.org_id, JobKind::Profile, &saved.id.to_string()).map(Some)
+                reports::insert(conn, &report)?;
+                jobs::enqueue(conn, report.org_id, JobKind::Profile, &report.id.to_string())
+                    .map(Some)
             })?)
         })
         .await?
@@ -178,12 +189,7 @@ pub async fn analyze(state: &AppState, caller: &Caller, req: ReportOrder) -> Api
             ApiError::TooManyRequests(format!(
                 "your organisation already has {max_queued} reports queued or computing; queue more when they finish"
             ))
-        })?;
-    state.jobs.notify();
-    Ok(ReportView {
-        report,
-        job: Some(job),
-    })
+        })
 }
 
 async fn view(state: &AppState, report: Report) -> ApiResult<ReportView> {
