@@ -580,27 +580,42 @@ pub fn fill_empty_buckets(
             if present.contains(&format!("{}|{skey}", Json::from(k.clone()))) {
                 continue;
             }
-            let mut row = Map::new();
-            row.insert(time.name.clone(), Json::from(k.clone()));
-            for (d, v) in dims.iter().zip(s) {
-                row.insert(d.name.clone(), v.clone());
-            }
-            for m in columns.iter().filter(|c| c.role == OutputRole::Measure) {
-                row.insert(
-                    m.name.clone(),
-                    if m.data_type == "integer" {
-                        Json::from(0)
-                    } else {
-                        Json::from(0.0)
-                    },
-                );
-            }
+            let row = zero_row(columns, &time.name, k, &dims, s);
             data.push(row);
         }
     }
-    let sort = q.sort_keys(columns);
+    sort_rows(data, &q.sort_keys(columns));
+    data.truncate(q.limit as usize);
+}
+
+/// A bucket `key` of series `values` (one per dimension) with every measure at zero.
+fn zero_row(
+    columns: &[OutputColumn],
+    time: &str,
+    key: &str,
+    dims: &[&OutputColumn],
+    values: &[Json],
+) -> Map<String, Json> {
+    let mut row = Map::new();
+    row.insert(time.to_owned(), Json::from(key.to_owned()));
+    for (d, v) in dims.iter().zip(values) {
+        row.insert(d.name.clone(), v.clone());
+    }
+    for m in columns.iter().filter(|c| c.role == OutputRole::Measure) {
+        let zero = if m.data_type == "integer" {
+            Json::from(0)
+        } else {
+            Json::from(0.0)
+        };
+        row.insert(m.name.clone(), zero);
+    }
+    row
+}
+
+/// Sorts rows by `(column, descending)` keys, in order.
+fn sort_rows(data: &mut [Map<String, Json>], sort: &[(String, bool)]) {
     data.sort_by(|a, b| {
-        for (key, desc) in &sort {
+        for (key, desc) in sort {
             let o = compare_json(a.get(key), b.get(key));
             if o != Ordering::Equal {
                 return if *desc { o.reverse() } else { o };
@@ -608,7 +623,6 @@ pub fn fill_empty_buckets(
         }
         Ordering::Equal
     });
-    data.truncate(q.limit as usize);
 }
 
 fn compare_json(a: Option<&Json>, b: Option<&Json>) -> Ordering {

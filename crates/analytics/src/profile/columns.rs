@@ -423,8 +423,44 @@ const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 fn datetime(series: &Series, out: &mut ColumnProfile, full: bool) -> Result<()> {
     out.kind = ColumnKind::Datetime;
-    // everything as milliseconds since the epoch
-    let millis: Vec<i64> = match series.dtype() {
+    let millis = epoch_millis(series)?;
+    let mut sorted = millis;
+    sorted.sort_unstable();
+    out.distinct = if sorted.is_empty() {
+        0
+    } else {
+        1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
+    };
+    let is_date = matches!(series.dtype(), DataType::Date);
+    let show = |ms: i64| {
+        DateTime::from_timestamp_millis(ms).map(|d| {
+            if is_date {
+                d.date_naive().to_string()
+            } else {
+                d.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+            }
+        })
+    };
+    let (min, max) = (sorted.first().copied(), sorted.last().copied());
+    let (by_month, by_weekday) = if full {
+        let (months, days) = calendar(&sorted);
+        (Some(months), Some(days))
+    } else {
+        (None, None)
+    };
+    out.datetime = Some(DatetimeStats {
+        min: min.and_then(show),
+        max: max.and_then(show),
+        range_days: min.zip(max).map(|(a, b)| (b - a) as f64 / 86_400_000.0),
+        by_month,
+        by_weekday,
+    });
+    Ok(())
+}
+
+/// A date or timestamp column's present values as milliseconds since the epoch.
+fn epoch_millis(series: &Series) -> Result<Vec<i64>> {
+    Ok(match series.dtype() {
         DataType::Date => series
             .cast(&DataType::Int32)?
             .i32()?
@@ -447,69 +483,40 @@ fn datetime(series: &Series, out: &mut ColumnProfile, full: bool) -> Result<()> 
                 .collect()
         }
         _ => Vec::new(),
-    };
-    let mut sorted = millis;
-    sorted.sort_unstable();
-    out.distinct = if sorted.is_empty() {
-        0
-    } else {
-        1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
-    };
-    let is_date = matches!(series.dtype(), DataType::Date);
-    let show = |ms: i64| {
-        DateTime::from_timestamp_millis(ms).map(|d| {
-            if is_date {
-                d.date_naive().to_string()
-            } else {
-                d.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
-            }
-        })
-    };
-    let (min, max) = (sorted.first().copied(), sorted.last().copied());
-    let (by_month, by_weekday) = if full {
-        let (mut months, mut days) = ([0u64; 12], [0u64; 7]);
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-        // counting per day first keeps the calendar arithmetic to distinct days
-        let mut i = 0;
-        while i < sorted.len() {
-            let day = sorted[i].div_euclid(86_400_000);
-            let mut j = i;
-            while j < sorted.len() && sorted[j].div_euclid(86_400_000) == day {
-                j += 1;
-            }
-            if let Some(date) = epoch.checked_add_signed(chrono::Duration::days(day)) {
-                months[date.month0() as usize] += (j - i) as u64;
-                days[date.weekday().num_days_from_monday() as usize] += (j - i) as u64;
-            }
-            i = j;
+    })
+}
+
+/// How many values fall in each month and on each weekday (values sorted).
+fn calendar(sorted: &[i64]) -> (Vec<ValueCount>, Vec<ValueCount>) {
+    let (mut months, mut days) = ([0u64; 12], [0u64; 7]);
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    // counting per day first keeps the calendar arithmetic to distinct days
+    let mut i = 0;
+    while i < sorted.len() {
+        let day = sorted[i].div_euclid(86_400_000);
+        let mut j = i;
+        while j < sorted.len() && sorted[j].div_euclid(86_400_000) == day {
+            j += 1;
         }
-        let n = sorted.len() as u64;
-        let counts = |labels: &[&str], counts: &[u64]| {
-            labels
-                .iter()
-                .zip(counts)
-                .map(|(l, &c)| ValueCount {
-                    value: (*l).to_owned(),
-                    count: c,
-                    pct: pct(c, n),
-                })
-                .collect()
-        };
-        (
-            Some(counts(&MONTHS, &months)),
-            Some(counts(&WEEKDAYS, &days)),
-        )
-    } else {
-        (None, None)
+        if let Some(date) = epoch.checked_add_signed(chrono::Duration::days(day)) {
+            months[date.month0() as usize] += (j - i) as u64;
+            days[date.weekday().num_days_from_monday() as usize] += (j - i) as u64;
+        }
+        i = j;
+    }
+    let n = sorted.len() as u64;
+    let counts = |labels: &[&str], counts: &[u64]| {
+        labels
+            .iter()
+            .zip(counts)
+            .map(|(l, &c)| ValueCount {
+                value: (*l).to_owned(),
+                count: c,
+                pct: pct(c, n),
+            })
+            .collect()
     };
-    out.datetime = Some(DatetimeStats {
-        min: min.and_then(show),
-        max: max.and_then(show),
-        range_days: min.zip(max).map(|(a, b)| (b - a) as f64 / 86_400_000.0),
-        by_month,
-        by_weekday,
-    });
-    Ok(())
+    (counts(&MONTHS, &months), counts(&WEEKDAYS, &days))
 }
 
 fn text(ca: &StringChunked, out: &mut ColumnProfile, opts: &ProfileOptions) -> ColumnData {

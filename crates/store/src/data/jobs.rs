@@ -167,37 +167,7 @@ pub fn claim(
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     for _ in 0..5 {
         let now = crate::now();
-        let active: Vec<(String, String, Option<NaiveDateTime>, NaiveDateTime)> = jobs::table
-            .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
-            .filter(jobs::kind.eq_any(&kinds))
-            .select((
-                jobs::org_id,
-                jobs::status,
-                jobs::lease_expires_at,
-                jobs::created_at,
-            ))
-            .load(conn)?;
-        let mut orgs: std::collections::HashMap<&str, (i64, Option<NaiveDateTime>)> =
-            std::collections::HashMap::new();
-        for (org, status, lease_end, created) in &active {
-            let entry = orgs.entry(org.as_str()).or_insert((0, None));
-            let live = status == JobStatus::Running.as_str() && lease_end.is_some_and(|t| t >= now);
-            if live {
-                entry.0 += 1;
-            } else {
-                entry.1 = Some(entry.1.map_or(*created, |t: NaiveDateTime| t.min(*created)));
-            }
-        }
-        let Some(org) = orgs
-            .into_iter()
-            .filter_map(|(org, (live, oldest))| {
-                oldest
-                    .filter(|_| live < max_running_per_org.max(1))
-                    .map(|o| (live, o, org))
-            })
-            .min()
-            .map(|(_, _, org)| org.to_owned())
-        else {
+        let Some(org) = fairest_org(conn, &kinds, now, max_running_per_org)? else {
             return Ok(None);
         };
         let claimable = jobs::status.eq(JobStatus::Queued.as_str()).or(jobs::status
@@ -240,6 +210,46 @@ pub fn claim(
         }
     }
     Ok(None)
+}
+
+/// The organisation whose claimable job goes next: the one with the fewest live jobs (under
+/// `max_running_per_org`), then the oldest waiting job; none when nothing is claimable.
+fn fairest_org(
+    conn: &mut DbConn,
+    kinds: &[&str],
+    now: NaiveDateTime,
+    max_running_per_org: i64,
+) -> Result<Option<String>, StoreError> {
+    let active: Vec<(String, String, Option<NaiveDateTime>, NaiveDateTime)> = jobs::table
+        .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .filter(jobs::kind.eq_any(kinds))
+        .select((
+            jobs::org_id,
+            jobs::status,
+            jobs::lease_expires_at,
+            jobs::created_at,
+        ))
+        .load(conn)?;
+    let mut orgs: std::collections::HashMap<&str, (i64, Option<NaiveDateTime>)> =
+        std::collections::HashMap::new();
+    for (org, status, lease_end, created) in &active {
+        let entry = orgs.entry(org.as_str()).or_insert((0, None));
+        let live = status == JobStatus::Running.as_str() && lease_end.is_some_and(|t| t >= now);
+        if live {
+            entry.0 += 1;
+        } else {
+            entry.1 = Some(entry.1.map_or(*created, |t: NaiveDateTime| t.min(*created)));
+        }
+    }
+    Ok(orgs
+        .into_iter()
+        .filter_map(|(org, (live, oldest))| {
+            oldest
+                .filter(|_| live < max_running_per_org.max(1))
+                .map(|o| (live, o, org))
+        })
+        .min()
+        .map(|(_, _, org)| org.to_owned()))
 }
 
 /// The organisation's queued and running jobs of a kind.
