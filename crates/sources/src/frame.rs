@@ -46,52 +46,33 @@ pub fn unique_names(columns: &[String]) -> Vec<String> {
 fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Series {
     let name = PlSmallStr::from(name);
     use tessera_domain::chart::ColumnType as T;
-    let kinds: Vec<T> = {
-        let mut k: Vec<T> = values
-            .clone()
-            .filter(|v| **v != Value::Null)
-            .map(Value::column_type)
-            .collect();
-        k.sort_unstable();
-        k.dedup();
-        k
-    };
-    match kinds.as_slice() {
-        [T::Integer] => Series::new(
-            name,
-            values
-                .map(|v| {
-                    if let Value::Int(i) = v {
-                        Some(*i)
-                    } else {
-                        None
-                    }
+    match column_types(values.clone()).as_slice() {
+        [T::Integer] => {
+            let ints: Vec<Option<i64>> = values
+                .map(|v| match v {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
                 })
-                .collect::<Vec<_>>(),
-        ),
+                .collect();
+            Series::new(name, ints)
+        }
         [T::Float] | [T::Integer, T::Float] => {
             Series::new(name, values.map(Value::as_f64).collect::<Vec<_>>())
         }
-        [T::Boolean] => Series::new(
-            name,
-            values
-                .map(|v| {
-                    if let Value::Bool(b) = v {
-                        Some(*b)
-                    } else {
-                        None
-                    }
+        [T::Boolean] => {
+            let bools: Vec<Option<bool>> = values
+                .map(|v| match v {
+                    Value::Bool(b) => Some(*b),
+                    _ => None,
                 })
-                .collect::<Vec<_>>(),
-        ),
+                .collect();
+            Series::new(name, bools)
+        }
         [T::Date] => {
             let days: Vec<Option<i32>> = values
-                .map(|v| {
-                    if let Value::Date(d) = v {
-                        Some(d.signed_duration_since(epoch_date()).num_days() as i32)
-                    } else {
-                        None
-                    }
+                .map(|v| match v {
+                    Value::Date(d) => Some(d.signed_duration_since(epoch_date()).num_days() as i32),
+                    _ => None,
                 })
                 .collect();
             Series::new(name, days)
@@ -100,31 +81,35 @@ fn series<'a>(name: &str, values: impl Iterator<Item = &'a Value> + Clone) -> Se
         }
         [T::Timestamp] => {
             let micros: Vec<Option<i64>> = values
-                .map(|v| {
-                    if let Value::Timestamp(t) = v {
-                        Some(t.and_utc().timestamp_micros())
-                    } else {
-                        None
-                    }
+                .map(|v| match v {
+                    Value::Timestamp(t) => Some(t.and_utc().timestamp_micros()),
+                    _ => None,
                 })
                 .collect();
             Series::new(name, micros)
                 .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
                 .unwrap_or_else(|_| Series::new_empty(PlSmallStr::EMPTY, &DataType::Null))
         }
-        _ => Series::new(
-            name,
-            values
-                .map(|v| {
-                    if *v == Value::Null {
-                        None
-                    } else {
-                        Some(v.to_text())
-                    }
-                })
-                .collect::<Vec<_>>(),
-        ),
+        _ => {
+            let texts: Vec<Option<String>> = values
+                .map(|v| (*v != Value::Null).then(|| v.to_text()))
+                .collect();
+            Series::new(name, texts)
+        }
     }
+}
+
+/// The distinct column types of the present (non-null) values, sorted.
+fn column_types<'a>(
+    values: impl Iterator<Item = &'a Value>,
+) -> Vec<tessera_domain::chart::ColumnType> {
+    let mut kinds: Vec<_> = values
+        .filter(|v| **v != Value::Null)
+        .map(Value::column_type)
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
 }
 
 fn epoch_date() -> chrono::NaiveDate {

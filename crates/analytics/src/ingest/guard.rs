@@ -173,101 +173,119 @@ pub fn ods_sheets(path: &Path) -> Result<Vec<(String, SheetSize)>> {
         .by_name("content.xml")
         .map_err(|_| AnalyticsError::Malformed("the OpenDocument file has no content".into()))?;
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
-    let malformed = |e: quick_xml::Error| {
-        AnalyticsError::Malformed(format!("the workbook cannot be read: {e}"))
-    };
-    let attr = |e: &quick_xml::events::BytesStart<'_>, key: &[u8]| -> Option<u64> {
-        e.attributes()
-            .flatten()
-            .find(|a| a.key.as_ref() == key)
-            .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
-    };
-    let has_value = |e: &quick_xml::events::BytesStart<'_>| {
-        e.attributes().flatten().any(|a| {
-            matches!(
-                a.key.as_ref(),
-                b"office:value-type" | b"table:formula" | b"calcext:value-type"
-            )
-        })
-    };
-    let mut sheets = Vec::new();
+    let mut scan = OdsScan::default();
     let mut buf = Vec::new();
-    // per sheet: rows up to the last filled one, the widest filled row, cells pushed
-    let mut name = String::new();
-    let mut size = SheetSize::default();
-    let (mut rows_seen, mut row_repeat) = (0u64, 1u64);
-    // per row: columns up to the last filled cell, pending empty columns, whether it has text
-    let (mut width, mut pending, mut filled) = (0u64, 0u64, false);
-    let mut cell_repeat = 1u64;
-    let mut cell_filled = false;
-    let mut in_cell = false;
     loop {
-        let event = xml.read_event_into(&mut buf).map_err(malformed)?;
+        let event = xml
+            .read_event_into(&mut buf)
+            .map_err(|e| AnalyticsError::Malformed(format!("the workbook cannot be read: {e}")))?;
         match &event {
-            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
-                b"table:table" => {
-                    name = e
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == b"table:name")
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                        .unwrap_or_default();
-                    size = SheetSize::default();
-                    rows_seen = 0;
-                }
-                b"table:table-row" => {
-                    row_repeat = attr(e, b"table:number-rows-repeated").unwrap_or(1).max(1);
-                    (width, pending, filled) = (0, 0, false);
-                    if matches!(event, Event::Empty(_)) {
-                        rows_seen = rows_seen.saturating_add(row_repeat);
-                    }
-                }
-                b"table:table-cell" | b"table:covered-table-cell" => {
-                    cell_repeat = attr(e, b"table:number-columns-repeated")
-                        .unwrap_or(1)
-                        .max(1);
-                    cell_filled = has_value(e);
-                    in_cell = matches!(event, Event::Start(_));
-                    if !in_cell {
-                        close_cell(
-                            cell_filled,
-                            cell_repeat,
-                            &mut width,
-                            &mut pending,
-                            &mut filled,
-                        );
-                    }
-                }
-                b"text:p" if in_cell => cell_filled = true,
-                _ => {}
-            },
-            Event::Text(t) if in_cell && !t.is_empty() => cell_filled = true,
-            Event::End(e) => match e.name().as_ref() {
-                b"table:table-cell" | b"table:covered-table-cell" => {
-                    in_cell = false;
-                    close_cell(
-                        cell_filled,
-                        cell_repeat,
-                        &mut width,
-                        &mut pending,
-                        &mut filled,
-                    );
-                }
-                b"table:table-row" => {
-                    rows_seen = rows_seen.saturating_add(row_repeat);
-                    if filled {
-                        size.rows = rows_seen;
-                        size.columns = size.columns.max(width);
-                        size.parsed_cells = size.parsed_cells.saturating_add(width);
-                    }
-                }
-                b"table:table" => sheets.push((std::mem::take(&mut name), size)),
-                _ => {}
-            },
-            Event::Eof => return Ok(sheets),
+            Event::Start(e) => scan.start(e, false),
+            Event::Empty(e) => scan.start(e, true),
+            Event::Text(t) if scan.in_cell && !t.is_empty() => scan.cell_filled = true,
+            Event::End(e) => scan.end(e.name().as_ref()),
+            Event::Eof => return Ok(scan.sheets),
             _ => {}
         }
         buf.clear();
+    }
+}
+
+/// The state of one pass over an OpenDocument spreadsheet's `content.xml`.
+#[derive(Default)]
+struct OdsScan {
+    /// Every sheet closed so far.
+    sheets: Vec<(String, SheetSize)>,
+    // per sheet: rows up to the last filled one, the widest filled row, cells pushed
+    name: String,
+    size: SheetSize,
+    rows_seen: u64,
+    row_repeat: u64,
+    // per row: columns up to the last filled cell, pending empty columns, whether it has text
+    width: u64,
+    pending: u64,
+    filled: bool,
+    // per cell
+    cell_repeat: u64,
+    cell_filled: bool,
+    in_cell: bool,
+}
+
+impl OdsScan {
+    /// An opening (or, when `empty`, self-closing) element.
+    fn start(&mut self, e: &quick_xml::events::BytesStart<'_>, empty: bool) {
+        let attr = |key: &[u8]| -> Option<u64> {
+            e.attributes()
+                .flatten()
+                .find(|a| a.key.as_ref() == key)
+                .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
+        };
+        match e.name().as_ref() {
+            b"table:table" => {
+                self.name = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == b"table:name")
+                    .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                    .unwrap_or_default();
+                self.size = SheetSize::default();
+                self.rows_seen = 0;
+            }
+            b"table:table-row" => {
+                self.row_repeat = attr(b"table:number-rows-repeated").unwrap_or(1).max(1);
+                (self.width, self.pending, self.filled) = (0, 0, false);
+                if empty {
+                    self.rows_seen = self.rows_seen.saturating_add(self.row_repeat);
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                self.cell_repeat = attr(b"table:number-columns-repeated").unwrap_or(1).max(1);
+                self.cell_filled = e.attributes().flatten().any(|a| {
+                    matches!(
+                        a.key.as_ref(),
+                        b"office:value-type" | b"table:formula" | b"calcext:value-type"
+                    )
+                });
+                self.in_cell = !empty;
+                if empty {
+                    self.close_cell();
+                }
+            }
+            b"text:p" if self.in_cell => self.cell_filled = true,
+            _ => {}
+        }
+    }
+
+    /// A closing element.
+    fn end(&mut self, name: &[u8]) {
+        match name {
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                self.in_cell = false;
+                self.close_cell();
+            }
+            b"table:table-row" => {
+                self.rows_seen = self.rows_seen.saturating_add(self.row_repeat);
+                if self.filled {
+                    self.size.rows = self.rows_seen;
+                    self.size.columns = self.size.columns.max(self.width);
+                    self.size.parsed_cells = self.size.parsed_cells.saturating_add(self.width);
+                }
+            }
+            b"table:table" => self
+                .sheets
+                .push((std::mem::take(&mut self.name), self.size)),
+            _ => {}
+        }
+    }
+
+    fn close_cell(&mut self) {
+        close_cell(
+            self.cell_filled,
+            self.cell_repeat,
+            &mut self.width,
+            &mut self.pending,
+            &mut self.filled,
+        );
     }
 }
 
@@ -373,6 +391,51 @@ pub fn xls_sheets<R: Read + Seek>(reader: R) -> Result<Vec<SheetSize>> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// An OpenDocument spreadsheet whose `content.xml` holds `tables`.
+    fn ods(tables: &str) -> tempfile::NamedTempFile {
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
+        );
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = ::zip::ZipWriter::new(&mut out);
+            let stored = ::zip::write::SimpleFileOptions::default()
+                .compression_method(::zip::CompressionMethod::Stored);
+            z.start_file("content.xml", stored).unwrap();
+            z.write_all(content.as_bytes()).unwrap();
+            z.finish().unwrap();
+        }
+        file(&out.into_inner())
+    }
+
+    #[test]
+    fn ods_sheets_measure_the_used_range_with_repeats_expanded() {
+        let f = ods(concat!(
+            r#"<table:table table:name="A">"#,
+            // a header of three cells, then two filled rows of which the second repeats 3 times
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell><table:table-cell table:number-columns-repeated="2" office:value-type="string"><text:p>y</text:p></table:table-cell></table:table-row>"#,
+            r#"<table:table-row table:number-rows-repeated="3"><table:table-cell/><table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#,
+            // trailing empty rows and cells are not part of the used range
+            r#"<table:table-row table:number-rows-repeated="1000"><table:table-cell table:number-columns-repeated="50"/></table:table-row>"#,
+            r#"</table:table><table:table table:name="Empty"><table:table-row/></table:table>"#
+        ));
+        let sheets = ods_sheets(f.path()).unwrap();
+        assert_eq!(
+            sheets,
+            vec![
+                (
+                    "A".to_owned(),
+                    SheetSize {
+                        rows: 4,
+                        columns: 3,
+                        parsed_cells: 3 + 2,
+                    }
+                ),
+                ("Empty".to_owned(), SheetSize::default()),
+            ]
+        );
+    }
 
     fn file(bytes: &[u8]) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
