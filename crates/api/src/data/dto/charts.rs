@@ -99,20 +99,37 @@ pub struct ChartQueryRequest {
 }
 
 /// A chart answer: `data` holds one object per row keyed by dimension and measure names.
-#[derive(Debug, Serialize, ToSchema)]
+// Serialised with its keys in sorted order at every level, as the chart endpoints have always
+// answered (clients and the snapshot test compare bytes).
+#[derive(Debug, ToSchema)]
 pub struct ChartEnvelope {
     /// Always true (failures are problem answers).
     pub success: bool,
     /// Rows.
     #[schema(value_type = Vec<Object>)]
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<tessera_charts::answer::Row>,
     /// metric, period, generated_at, cached, columns (with types), range, row_count, ...
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     /// With `compare=previous_period`: the previous period's range, data and totals with changes.
-    #[schema(value_type = Object)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object, required = false)]
     pub comparison: Option<serde_json::Value>,
+}
+
+impl Serialize for ChartEnvelope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        // rows and the metadata are maps with sorted keys already; the envelope's own keys go
+        // in sorted order too
+        let mut map = s.serialize_map(None)?;
+        if let Some(c) = &self.comparison {
+            map.serialize_entry("comparison", c)?;
+        }
+        map.serialize_entry("data", &self.data)?;
+        map.serialize_entry("metadata", &self.metadata)?;
+        map.serialize_entry("success", &self.success)?;
+        map.end()
+    }
 }
 
 impl From<ChartAnswer> for ChartEnvelope {
@@ -121,18 +138,10 @@ impl From<ChartAnswer> for ChartEnvelope {
         metadata["columns"] = serde_json::to_value(&a.columns).unwrap_or_default();
         Self {
             success: true,
-            data: a.rows.into_iter().map(serde_json::Value::Object).collect(),
+            data: a.rows,
             metadata,
             comparison: a.comparison.and_then(|c| serde_json::to_value(c).ok()),
         }
-    }
-}
-
-impl ChartEnvelope {
-    /// The envelope as JSON with its keys in sorted order at every level, as the chart
-    /// endpoints have always answered (clients and the snapshot test compare bytes).
-    pub fn into_json(self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
     }
 }
 

@@ -10,10 +10,10 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::CacheHeader;
 use crate::state::AppState;
 
-type Envelope = ApiResult<web::Json<serde_json::Value>>;
+type Envelope = ApiResult<web::Json<ChartEnvelope>>;
 
-fn envelope(answer: tessera_charts::ChartAnswer) -> web::Json<serde_json::Value> {
-    web::Json(ChartEnvelope::from(answer).into_json())
+fn envelope(answer: tessera_charts::ChartAnswer) -> web::Json<ChartEnvelope> {
+    web::Json(ChartEnvelope::from(answer))
 }
 
 /// Aggregates in the source (or over a datamart), or over an uploaded dataset's Parquet file
