@@ -1,11 +1,13 @@
 //! Tessera's analytics on polars, usable without the server: reading uploaded files into typed
 //! frames ([`ingest`]), exploratory profiling ([`profile`]), chart queries over stored datasets
-//! ([`aggregate`]) and rendering profiles as self-contained HTML with inline SVG ([`report`]).
+//! ([`aggregate`]), rendering profiles as self-contained HTML with inline SVG ([`report`]) and
+//! commerce rules such as fraud scoring ([`commerce`]).
 //!
 //! **Architecture invariant:** no database, no HTTP; the only IO is reading and writing files it
 //! is given.
 
 pub mod aggregate;
+pub mod commerce;
 pub mod error;
 pub mod ingest;
 pub mod profile;
