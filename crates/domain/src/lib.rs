@@ -3,7 +3,11 @@
 //! Inputs become these types at the edge (`Email::parse`, `Password::parse`, `Role::from_str`,
 //! `PageRequest::new`), so past the edge an invalid value cannot exist.
 
+#[macro_use]
+mod named;
+
 pub mod clock;
+pub mod commerce;
 pub mod core;
 pub mod data;
 pub mod error;
