@@ -42,6 +42,37 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// The window of the commerce overview (`time_range`), anchored at the latest transaction.
+    OverviewWindow, "time_range" {
+        /// The last 24 hours, hourly.
+        Day = "24h",
+        /// The last 7 days, hourly.
+        Week = "7d",
+        /// The last 30 days, daily.
+        Month = "30d",
+        /// The last 90 days, daily.
+        Quarter = "90d",
+    }
+);
+
+impl OverviewWindow {
+    /// The window's length in hours.
+    pub fn hours(self) -> i64 {
+        match self {
+            Self::Day => 24,
+            Self::Week => 7 * 24,
+            Self::Month => 30 * 24,
+            Self::Quarter => 90 * 24,
+        }
+    }
+
+    /// Whether its series has one point per day (30d, 90d) rather than per hour.
+    pub fn daily(self) -> bool {
+        self.hours() > 7 * 24
+    }
+}
+
 impl TransactionStatus {
     /// Whether a transaction in this status counts toward the customer's total spent.
     pub fn counts_toward_total(self) -> bool {
