@@ -6,6 +6,7 @@
 #[macro_use]
 mod named;
 
+pub mod alerts;
 pub mod clock;
 pub mod commerce;
 pub mod core;

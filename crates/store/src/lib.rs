@@ -5,6 +5,7 @@
 //! **Tenancy by construction:** every function that reads or writes tenant data takes the
 //! caller's [`OrgId`](tessera_domain::OrgId); there is no unscoped query for tenant rows.
 
+pub mod alerts;
 pub mod cache_events;
 pub mod core;
 pub mod data;

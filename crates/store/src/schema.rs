@@ -166,3 +166,20 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// The system alerts feed: one open row per condition until it is resolved.
+    alerts (id) {
+        id -> BigInt,
+        org_id -> Text,
+        alert_type -> Text,
+        message -> Text,
+        severity -> Text,
+        metadata -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(alerts, organizations);

@@ -439,3 +439,88 @@ on_every_backend!(jobs_are_claimed_fairly_between_organisations, |db| {
         ]
     );
 });
+
+fn minute(m: u32) -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+        .and_then(|d| d.and_hms_opt(12, m, 0))
+        .unwrap()
+}
+
+on_every_backend!(
+    an_alert_condition_is_one_open_row_until_it_is_resolved,
+    |db| {
+        use tessera_domain::alerts::{AlertKind, Severity};
+        use tessera_store::alerts::system_alerts::{open, raise, resolve};
+        let mut conn = migrated(db);
+        let org = organizations::insert(&mut conn, &OrgName::parse("Shop").unwrap())
+            .unwrap()
+            .id;
+        let other = organizations::insert(&mut conn, &OrgName::parse("Other").unwrap())
+            .unwrap()
+            .id;
+        let low = |conn: &mut tessera_store::DbConn, org, severity, message: &str, m| {
+            raise(
+                conn,
+                org,
+                AlertKind::LowStock,
+                severity,
+                message,
+                r#"{"products":[]}"#,
+                minute(m),
+            )
+            .unwrap()
+        };
+        let first = low(
+            &mut conn,
+            org,
+            Severity::Warning,
+            "2 products are running low on stock",
+            0,
+        );
+        // raised again by the next poll: the same row, updated
+        let again = low(
+            &mut conn,
+            org,
+            Severity::Error,
+            "3 products are running low on stock",
+            1,
+        );
+        assert_eq!(again.id, first.id);
+        assert_eq!(again.created_at, minute(0));
+        assert_eq!(again.updated_at, minute(1));
+        assert_eq!(again.message, "3 products are running low on stock");
+        assert_eq!(again.severity, Severity::Error);
+        raise(
+            &mut conn,
+            org,
+            AlertKind::SuspiciousTransaction,
+            Severity::Warning,
+            "1 suspicious transaction",
+            "{}",
+            minute(2),
+        )
+        .unwrap();
+        low(&mut conn, other, Severity::Info, "other", 3);
+        let open_now = open(&mut conn, org).unwrap();
+        assert_eq!(open_now.len(), 2);
+        assert_eq!(
+            open_now[0].kind,
+            AlertKind::SuspiciousTransaction,
+            "newest first"
+        );
+        assert_eq!(
+            resolve(&mut conn, org, AlertKind::LowStock, minute(4)).unwrap(),
+            1
+        );
+        assert_eq!(
+            resolve(&mut conn, org, AlertKind::LowStock, minute(5)).unwrap(),
+            0
+        );
+        assert_eq!(open(&mut conn, org).unwrap().len(), 1);
+        // the other organisation's condition is untouched
+        assert_eq!(open(&mut conn, other).unwrap().len(), 1);
+        // a condition that comes back opens a new row
+        let back = low(&mut conn, org, Severity::Warning, "1 product", 6);
+        assert_ne!(back.id, first.id);
+    }
+);

@@ -1,0 +1,15 @@
+-- The system alerts feed (low stock, suspicious transactions, system notices) of each
+-- organisation: an open condition is one row, updated while it lasts and resolved when it ends
+-- (never a row per poll). The alerting rules build on the same table.
+CREATE TABLE alerts (
+    id           BIGSERIAL    PRIMARY KEY,
+    org_id       VARCHAR(36)  NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    alert_type   VARCHAR(40)  NOT NULL,
+    message      TEXT         NOT NULL,
+    severity     VARCHAR(10)  NOT NULL,
+    metadata     TEXT         NOT NULL,
+    created_at   TIMESTAMP    NOT NULL,
+    updated_at   TIMESTAMP    NOT NULL,
+    resolved_at  TIMESTAMP
+);
+CREATE INDEX alerts_org_type_idx ON alerts (org_id, alert_type, resolved_at);

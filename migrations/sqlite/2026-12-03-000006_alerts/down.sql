@@ -1,0 +1,2 @@
+-- Undo 000006.
+DROP TABLE alerts;
