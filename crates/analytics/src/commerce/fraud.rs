@@ -201,19 +201,18 @@ pub fn score(
     candidate: &Candidate,
 ) -> FraudCheck {
     let velocity = history.in_window >= rules.velocity_max;
+    // enough history: the customer's own amounts are the baseline, and they have habits to break
     let own = history.amounts.count >= rules.min_history.max(1);
     let baseline = if own { &history.amounts } else { global };
     let z = baseline.z_score(candidate.amount);
     let unusual_amount = baseline.count >= 2 && z > rules.z_threshold;
-    // a first purchase has no habits to break
-    let known = history.amounts.count >= rules.min_history.max(1);
-    let new_method = known
+    let new_method = own
         && !history
             .payment_methods
             .iter()
             .any(|m| m == &candidate.payment_method);
     let hour = candidate.at.hour();
-    let unusual_hour = known && !history.hours.contains(&hour);
+    let unusual_hour = own && !history.hours.contains(&hour);
 
     let signals = [
         (velocity, rules.velocity_weight, "High transaction velocity"),
