@@ -233,6 +233,7 @@ pub async fn upload(
     // measured first (caps, memory), then read within the memory budget on the ingestion
     // threads; the temporary file goes when `tmp` drops
     let (format, columns, rows, size) = ingest_file(state, tmp, opts, stored.clone()).await?;
+    let now = tessera_store::now();
     let dataset = Dataset {
         id,
         org_id: caller.org_id,
@@ -243,7 +244,12 @@ pub async fn upload(
         format: format.as_str().to_owned(),
         file_name: file_name.chars().take(255).collect(),
         storage_path: format!("{}/{id}.parquet", caller.org_id),
-        ..described(&columns, rows, size)
+        size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+        row_count: i64::try_from(rows).unwrap_or(i64::MAX),
+        column_count: i32::try_from(columns.len()).unwrap_or(i32::MAX),
+        schema: schema_of(columns),
+        created_at: now,
+        updated_at: now,
     };
     let saved = dataset.clone();
     let inserted = state
@@ -295,34 +301,17 @@ async fn ingest_file(
         .await?
 }
 
-/// A dataset row's numbers and schema from what ingestion found (ids, names and times to fill).
-fn described(columns: &[ingest::ColumnInfo], rows: usize, size: u64) -> Dataset {
-    let now = tessera_store::now();
-    Dataset {
-        id: DatasetId::new(),
-        org_id: tessera_domain::OrgId::new(),
-        owner_id: None,
-        name: String::new(),
-        description: None,
-        is_public: false,
-        format: String::new(),
-        file_name: String::new(),
-        storage_path: String::new(),
-        size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
-        row_count: i64::try_from(rows).unwrap_or(i64::MAX),
-        column_count: i32::try_from(columns.len()).unwrap_or(i32::MAX),
-        schema: columns
-            .iter()
-            .map(|c| DatasetColumn {
-                name: c.name.clone(),
-                dtype: c.dtype.clone(),
-                kind: c.kind.to_owned(),
-                nulls: c.nulls,
-            })
-            .collect(),
-        created_at: now,
-        updated_at: now,
-    }
+/// A dataset's schema as its row stores it, from the columns ingestion described.
+fn schema_of(columns: Vec<ingest::ColumnInfo>) -> Vec<DatasetColumn> {
+    columns
+        .into_iter()
+        .map(|c| DatasetColumn {
+            name: c.name,
+            dtype: c.dtype,
+            kind: c.kind.to_owned(),
+            nulls: c.nulls,
+        })
+        .collect()
 }
 
 /// Datasets the caller can see: their organisation's and public ones.
