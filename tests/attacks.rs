@@ -943,6 +943,11 @@ async fn two_processes(
     Some((first, second, db))
 }
 
+/// How soon a change through one process is seen by another: they poll every 100 ms
+/// (`charts.sync_interval_ms`); the bound leaves room for a loaded two-core machine running the
+/// whole suite (1 s failed there once) and is still far below the answer cache's 300 s.
+const PROPAGATION: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[tokio::test]
 async fn a_source_deleted_through_one_process_is_refused_by_the_other_at_once() {
     for engine in [
@@ -990,7 +995,7 @@ async fn a_source_deleted_through_one_process_is_refused_by_the_other_at_once() 
                 break;
             }
             assert!(
-                started.elapsed() < std::time::Duration::from_secs(1),
+                started.elapsed() < PROPAGATION,
                 "{engine:?}: the other process still answers {} for a deleted source",
                 r.status()
             );
@@ -1012,10 +1017,7 @@ async fn a_source_deleted_through_one_process_is_refused_by_the_other_at_once() 
         );
         let started = std::time::Instant::now();
         while b.get("/users/me", Some(&member.access)).await.status() != 401 {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(1),
-                "{engine:?}"
-            );
+            assert!(started.elapsed() < PROPAGATION, "{engine:?}");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         a.handle.stop().await;
