@@ -6,6 +6,7 @@
 mod attacks;
 mod auth;
 mod charts;
+mod commerce;
 mod contract;
 mod datasets;
 mod docs;

@@ -78,6 +78,8 @@ pub async fn spawn_app_in(
         format!("{}/sources", dir.path().display()),
     );
     env.insert("TESSERA_BOOTSTRAP__DEMO_ROWS".into(), "2000".into());
+    // the demo shop only where a test asks for it (tests/commerce.rs)
+    env.insert("TESSERA_BOOTSTRAP__DEMO_CUSTOMERS".into(), "0".into());
     env.insert(
         "UPLOAD_DIR".into(),
         format!("{}/uploads", dir.path().display()),

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod cache_sync;
+pub mod commerce;
 pub mod common;
 pub mod core;
 pub mod data;
@@ -31,8 +32,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, Problem};
 pub use settings::{
-    AuthSettings, ChartSettings, DatasetSettings, HttpSettings, RateLimitSettings, ReportSettings,
-    SourcesSettings,
+    AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings,
+    RateLimitSettings, ReportSettings, SourcesSettings,
 };
 pub use state::{ApiConfig, AppState};
 

@@ -27,6 +27,7 @@ use crate::error::{Problem, ProblemField};
         (name = "datamarts", description = "Saved virtual tables: a read-only query over a source"),
         (name = "datasets", description = "Uploaded files (CSV, Excel, JSON, NDJSON, Parquet) stored as Parquet"),
         (name = "reports", description = "EDA reports computed in the background, their HTML and JSON, share links"),
+        (name = "commerce", description = "TechMart commerce: customers, products, transactions scored for fraud as they arrive, overview, behaviour and sales analytics, system alerts"),
 
     )
 )]

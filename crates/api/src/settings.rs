@@ -210,3 +210,29 @@ impl Default for ReportSettings {
         }
     }
 }
+
+/// The commerce area (`[commerce]`, fraud rules under `[commerce.fraud]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommerceSettings {
+    /// A product with at most this many units in stock is low on stock.
+    pub low_stock_threshold: i64,
+    /// A customer whose risk score is at least this counts as high risk.
+    pub high_risk_threshold: f64,
+    /// Seconds the global amount baseline (every customer's amounts, the comparison for a
+    /// customer with little history) is reused before it is read again.
+    pub baseline_cache_secs: u64,
+    /// The fraud rules scoring every posted transaction.
+    pub fraud: tessera_analytics::commerce::fraud::FraudRules,
+}
+
+impl Default for CommerceSettings {
+    fn default() -> Self {
+        Self {
+            low_stock_threshold: 10,
+            high_risk_threshold: 0.7,
+            baseline_cache_secs: 30,
+            fraud: Default::default(),
+        }
+    }
+}

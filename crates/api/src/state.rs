@@ -9,7 +9,8 @@ use crate::auth::TokenService;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::settings::{
-    AuthSettings, ChartSettings, DatasetSettings, HttpSettings, ReportSettings, SourcesSettings,
+    AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings, ReportSettings,
+    SourcesSettings,
 };
 use tessera_charts::{ChartEngine, SourceRuntime};
 
@@ -28,6 +29,8 @@ pub struct ApiConfig {
     pub datasets: DatasetSettings,
     /// EDA reports and their jobs.
     pub reports: ReportSettings,
+    /// The commerce area.
+    pub commerce: CommerceSettings,
     /// The app database's SQLite file, which no source may name.
     pub app_database: Option<std::path::PathBuf>,
 }
@@ -51,6 +54,8 @@ pub struct AppState {
     pub datasets: Arc<DatasetSettings>,
     /// Report storage and job settings.
     pub reports: Arc<ReportSettings>,
+    /// The commerce area's settings and caches.
+    pub commerce: Arc<CommerceRuntime>,
     /// Wakes this process's job workers when a job is queued.
     pub jobs: Arc<tessera_store::jobs::JobSignal>,
     /// The threads and memory budget uploads are read within.
@@ -59,6 +64,30 @@ pub struct AppState {
     pub members: moka::sync::Cache<UserId, Arc<User>>,
     /// Where "now" comes from (the system clock; tests move an offset clock).
     pub clock: Arc<dyn Clock>,
+}
+
+/// The commerce settings and the per-organisation global amount baseline (every customer's
+/// amounts merged), read at most every `baseline_cache_secs`.
+pub struct CommerceRuntime {
+    /// `[commerce]`.
+    pub settings: CommerceSettings,
+    /// The baseline of each organisation.
+    pub baselines:
+        moka::sync::Cache<tessera_domain::OrgId, tessera_analytics::commerce::fraud::AmountStats>,
+}
+
+impl CommerceRuntime {
+    /// A runtime over `settings`.
+    pub fn new(settings: CommerceSettings) -> Self {
+        let ttl = std::time::Duration::from_secs(settings.baseline_cache_secs);
+        Self {
+            settings,
+            baselines: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(ttl)
+                .build(),
+        }
+    }
 }
 
 impl AppState {
@@ -88,6 +117,7 @@ impl AppState {
             charts: Arc::new(charts),
             datasets: Arc::new(config.datasets.clone()),
             reports: Arc::new(config.reports.clone()),
+            commerce: Arc::new(CommerceRuntime::new(config.commerce.clone())),
             jobs: Arc::new(tessera_store::jobs::JobSignal::default()),
             ingestion: Arc::new(crate::ingestion::Ingestion::new(&config.datasets)?),
             members: moka::sync::Cache::builder()

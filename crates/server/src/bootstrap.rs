@@ -213,6 +213,38 @@ pub fn ensure_demo_source(
     Ok(summary)
 }
 
+/// Gives the demo organisation its demo shop (commerce area) when it has no customers yet, or
+/// regenerates it with `customers` customers when given. Does nothing when demo bootstrap is
+/// off or its organisation is gone.
+pub fn ensure_demo_commerce(
+    conn: &mut DbConn,
+    settings: &crate::Settings,
+    customers: Option<usize>,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<tessera_api::commerce::service::demo::DemoCounts>, BootstrapError> {
+    if !settings.bootstrap.demo {
+        return Ok(None);
+    }
+    let Some(org) = organizations::find_by_name(conn, &settings.bootstrap.organization_name)?
+    else {
+        return Ok(None);
+    };
+    let wanted = customers.unwrap_or(settings.bootstrap.demo_customers);
+    let existing = tessera_store::commerce::customers::counts(conn, org.id, 1.0)?.total;
+    if wanted == 0 || (customers.is_none() && existing > 0) {
+        return Ok(None);
+    }
+    let counts = tessera_api::commerce::service::demo::generate(
+        conn,
+        org.id,
+        wanted,
+        now,
+        &settings.commerce.fraud,
+        rand::random(),
+    )?;
+    Ok(Some(counts))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,6 +99,7 @@ impl Application {
             charts: settings.charts.clone(),
             datasets: settings.datasets.clone(),
             reports: settings.reports.clone(),
+            commerce: settings.commerce.clone(),
             app_database: app_database_file(settings),
         };
         {
@@ -109,6 +110,15 @@ impl Application {
                     transactions = s.transactions,
                     seconds = s.seconds,
                     "generated the demo data source"
+                );
+            }
+            let now = tessera_store::stored(clock.now());
+            if let Some(c) = bootstrap::ensure_demo_commerce(&mut conn, settings, None, now)? {
+                tracing::info!(
+                    customers = c.customers,
+                    transactions = c.transactions,
+                    flagged = c.flagged,
+                    "generated the demo shop"
                 );
             }
         }

@@ -34,6 +34,9 @@ enum Command {
         /// Transactions to generate; activities are three times as many, orders half.
         #[arg(long, default_value_t = 40_000)]
         rows: u64,
+        /// Customers of the demo shop to regenerate (commerce area; 0 leaves it alone).
+        #[arg(long, default_value_t = 2_000)]
+        customers: usize,
     },
 }
 
@@ -68,7 +71,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Serve { bind } => serve(settings, bind),
-        Command::DemoData { rows } => {
+        Command::DemoData { rows, customers } => {
             // the demo source's URL is sealed with the server's key
             let (settings, _) = tessera_server::secrets::resolve(&settings)?;
             let pool = tessera_server::connect(&settings)?;
@@ -96,6 +99,20 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 None => println!(
                     "demo bootstrap is off (bootstrap.demo = false) or its organisation is gone"
                 ),
+            }
+            if customers > 0 {
+                let now = tessera_store::now();
+                if let Some(c) = tessera_server::bootstrap::ensure_demo_commerce(
+                    &mut conn,
+                    &settings,
+                    Some(customers),
+                    now,
+                )? {
+                    println!(
+                        "wrote the demo shop: {} customers, {} products, {} transactions ({} flagged)",
+                        c.customers, c.products, c.transactions, c.flagged
+                    );
+                }
             }
             Ok(())
         }

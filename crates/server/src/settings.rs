@@ -41,6 +41,9 @@ pub struct Settings {
     /// EDA reports and their jobs.
     #[serde(default)]
     pub reports: ReportSettings,
+    /// The commerce area and its fraud rules.
+    #[serde(default)]
+    pub commerce: tessera_api::CommerceSettings,
     /// Logging.
     pub log: LogSettings,
     /// First-start demo organisation and admin.
@@ -115,12 +118,19 @@ pub struct BootstrapSettings {
     /// Transactions in the generated demo source (activities are 3x, orders 0.5x).
     #[serde(default = "default_demo_rows")]
     pub demo_rows: u64,
+    /// Customers of the demo shop (commerce area) generated on first start; 0: none.
+    #[serde(default = "default_demo_customers")]
+    pub demo_customers: usize,
     /// Registered as the data source `analytics` at start-up (env: ANALYTICS_DATABASE_URL).
     #[serde(default)]
     pub analytics_database_url: Option<String>,
     /// Registered as the data source `warehouse` at start-up (env: WAREHOUSE_DATABASE_URL).
     #[serde(default)]
     pub warehouse_database_url: Option<String>,
+}
+
+fn default_demo_customers() -> usize {
+    2000
 }
 
 /// Why configuration could not be loaded.
@@ -238,6 +248,17 @@ impl Settings {
         {
             return Err(SettingsError::Invalid(
                 "reports.lease_secs, reports.max_attempts and reports.memory_limit_mb must be positive".into(),
+            ));
+        }
+        self.commerce
+            .fraud
+            .check()
+            .map_err(|e| SettingsError::Invalid(format!("commerce.fraud.{e}")))?;
+        if self.commerce.low_stock_threshold < 0
+            || !(0.0..=1.0).contains(&self.commerce.high_risk_threshold)
+        {
+            return Err(SettingsError::Invalid(
+                "commerce.low_stock_threshold must be at least 0 and commerce.high_risk_threshold within 0..1".into(),
             ));
         }
         if let Some(p) = &self.admin_password {

@@ -19,6 +19,19 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Inserts many rows in one statement on the connection's own backend (diesel's multi-backend
+/// connection has no batch insert): `insert_batch!(conn, table, &rows)`.
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::DbConn::Postgres(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::DbConn::Mysql(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::DbConn::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+        }
+    };
+}
+pub(crate) use insert_batch;
+
 /// SQL for the sum of a BIGINT column as a BIGINT (0 over no rows) on every backend: `SUM`
 /// widens to NUMERIC on PostgreSQL and MySQL, and MySQL casts to `SIGNED`, not `BIGINT`.
 pub(crate) fn sum_bigint(conn: &DbConn, column: &str) -> String {
@@ -267,6 +280,31 @@ pub fn atomically<T>(
             }
             other => return other,
         }
+    }
+}
+
+/// [`atomically`] for a write a business rule may refuse: `f` answers `Ok(Err(refusal))` to
+/// roll everything back and hand the refusal to the caller, so a refused write changes nothing.
+pub fn atomically_unless<T, R>(
+    conn: &mut DbConn,
+    mut f: impl FnMut(&mut DbConn) -> Result<Result<T, R>, StoreError>,
+) -> Result<Result<T, R>, StoreError> {
+    let mut refused = None;
+    let outcome = atomically(conn, |conn| {
+        refused = None;
+        match f(conn)? {
+            Ok(v) => Ok(v),
+            Err(r) => {
+                refused = Some(r);
+                // any error rolls back; the refusal is what the caller sees
+                Err(StoreError::NotFound)
+            }
+        }
+    });
+    match (outcome, refused) {
+        (Ok(v), _) => Ok(Ok(v)),
+        (Err(_), Some(r)) => Ok(Err(r)),
+        (Err(e), None) => Err(e),
     }
 }
 

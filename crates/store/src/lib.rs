@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod cache_events;
+pub mod commerce;
 pub mod core;
 pub mod data;
 pub mod db;
@@ -19,7 +20,7 @@ pub mod schema;
 pub use self::core::{organizations, refresh_tokens, users};
 pub use data::{data_sources, datamarts, datasets, jobs, reports};
 
-pub use db::{atomically, Backend, DbConn, DbPool, PoolOptions, PooledConn};
+pub use db::{atomically, atomically_unless, Backend, DbConn, DbPool, PoolOptions, PooledConn};
 pub use error::StoreError;
 
 /// `Ok` when a statement changed rows, [`StoreError::NotFound`] when it matched none.
@@ -29,6 +30,17 @@ pub(crate) fn affected(rows: usize) -> Result<(), StoreError> {
     } else {
         Ok(())
     }
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on all three backends (visible to every module of the crate).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A stored organisation id read back, or a corrupt-row error naming `what`.
+pub(crate) fn parse_org(text: &str, what: &str) -> Result<tessera_domain::OrgId, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what}: org_id {text:?}")))
 }
 
 /// The current time as stored in the database: UTC, microsecond precision (all three backends keep microseconds).

@@ -179,7 +179,87 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+        /// The alert's type while it is open, NULL once resolved (unique per organisation).
+        open_key -> Nullable<Text>,
     }
 }
 
+diesel::table! {
+    /// Suppliers of commerce products.
+    commerce_suppliers (id) {
+        id -> BigInt,
+        org_id -> Text,
+        name -> Text,
+        reliability_score -> Double,
+        country -> Text,
+    }
+}
+
+diesel::table! {
+    /// Products on sale, with their stock.
+    commerce_products (id) {
+        id -> BigInt,
+        org_id -> Text,
+        name -> Text,
+        category -> Text,
+        price_cents -> BigInt,
+        stock_quantity -> BigInt,
+        supplier_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Customers with their running totals, amount statistics, habits and risk.
+    commerce_customers (id) {
+        id -> BigInt,
+        org_id -> Text,
+        email -> Text,
+        registration_date -> Timestamp,
+        region -> Text,
+        total_spent_cents -> BigInt,
+        amount_count -> BigInt,
+        amount_mean -> Double,
+        amount_m2 -> Double,
+        payment_methods -> BigInt,
+        purchase_hours -> BigInt,
+        risk_score -> Double,
+        risk_updated_at -> Nullable<Timestamp>,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Transactions, each with its stored fraud check.
+    commerce_transactions (id) {
+        id -> BigInt,
+        org_id -> Text,
+        customer_id -> BigInt,
+        product_id -> BigInt,
+        quantity -> BigInt,
+        price_cents -> BigInt,
+        amount_cents -> BigInt,
+        payment_method -> Text,
+        status -> Text,
+        occurred_at -> Timestamp,
+        occurred_hour -> BigInt,
+        risk_score -> Nullable<Double>,
+        fraud_check -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(commerce_transactions -> commerce_customers (customer_id));
+diesel::joinable!(commerce_transactions -> commerce_products (product_id));
+diesel::joinable!(commerce_products -> commerce_suppliers (supplier_id));
+
 diesel::allow_tables_to_appear_in_same_query!(alerts, organizations);
+diesel::allow_tables_to_appear_in_same_query!(
+    commerce_customers,
+    commerce_products,
+    commerce_suppliers,
+    commerce_transactions
+);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    commerce_customers::region,
+    commerce_transactions::product_id,
+);

@@ -60,6 +60,43 @@ impl Default for FraudRules {
     }
 }
 
+impl FraudRules {
+    /// Checks the settings: positive window and history, weights and threshold within 0..1,
+    /// smoothing within 0..1, a non-negative half-life. The error names the field.
+    pub fn check(&self) -> Result<(), String> {
+        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        if self.velocity_window_minutes < 1 || self.velocity_window_minutes > 7 * 24 * 60 {
+            return Err("velocity_window_minutes must be between 1 and 10080".into());
+        }
+        if self.velocity_max < 1 {
+            return Err("velocity_max must be at least 1".into());
+        }
+        if self.min_history < 2 {
+            return Err(
+                "min_history must be at least 2 (a standard deviation needs two amounts)".into(),
+            );
+        }
+        if !(self.z_threshold.is_finite() && self.z_threshold > 0.0) {
+            return Err("z_threshold must be above 0".into());
+        }
+        let weights = [
+            ("velocity_weight", self.velocity_weight),
+            ("amount_weight", self.amount_weight),
+            ("new_payment_method_weight", self.new_payment_method_weight),
+            ("unusual_hour_weight", self.unusual_hour_weight),
+            ("suspicious_threshold", self.suspicious_threshold),
+            ("risk_smoothing", self.risk_smoothing),
+        ];
+        if let Some((name, _)) = weights.iter().find(|(_, w)| !unit(*w)) {
+            return Err(format!("{name} must be within 0..1"));
+        }
+        if !(self.risk_half_life_days.is_finite() && self.risk_half_life_days >= 0.0) {
+            return Err("risk_half_life_days must be at least 0".into());
+        }
+        Ok(())
+    }
+}
+
 /// Running statistics of amounts (Welford): count, mean and the sum of squared deviations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct AmountStats {

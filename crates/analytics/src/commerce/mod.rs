@@ -3,4 +3,6 @@
 
 pub mod behaviour;
 pub mod fraud;
+pub mod ledger;
 pub mod overview;
+pub mod performance;

@@ -149,6 +149,85 @@ pub struct Product {
     pub supplier_id: Option<i64>,
 }
 
+/// A recorded transaction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transaction {
+    /// The id the app sees.
+    pub id: i64,
+    /// The owning organisation.
+    pub org_id: OrgId,
+    /// The buyer.
+    pub customer_id: i64,
+    /// What was bought.
+    pub product_id: i64,
+    /// How many.
+    pub quantity: i64,
+    /// The unit price, in cents.
+    pub price_cents: i64,
+    /// Price × quantity, in cents.
+    pub amount_cents: i64,
+    /// How it was paid.
+    pub payment_method: PaymentMethod,
+    /// Where it stands.
+    pub status: TransactionStatus,
+    /// When it happened (UTC).
+    pub timestamp: NaiveDateTime,
+    /// The risk its fraud check gave it, 0..1 (absent on rows that were never scored).
+    pub risk_score: Option<f64>,
+    /// The stored fraud check result (JSON), as the POST answered it.
+    pub fraud_check_json: Option<String>,
+    /// When a reviewer settled it (flagged → completed or refunded).
+    pub reviewed_at: Option<NaiveDateTime>,
+}
+
+impl Transaction {
+    /// Price × quantity in dollars.
+    pub fn amount(&self) -> f64 {
+        self.amount_cents as f64 / 100.0
+    }
+
+    /// The unit price in dollars.
+    pub fn price(&self) -> f64 {
+        self.price_cents as f64 / 100.0
+    }
+}
+
+/// A customer's running figures, moved by every transaction in id order and recomputed from the
+/// rows by `tessera admin recalculate-totals`; the same arithmetic both ways, so the two agree
+/// exactly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// The sum of completed amounts, in cents (exact).
+    pub total_spent_cents: i64,
+    /// Amounts seen (every status): the Welford count.
+    pub amount_count: i64,
+    /// Their mean, in dollars.
+    pub amount_mean: f64,
+    /// Their sum of squared deviations from the mean.
+    pub amount_m2: f64,
+    /// Bit `i` set: the customer paid with `PaymentMethod::ALL[i]`.
+    pub payment_methods: i64,
+    /// Bit `h` set: the customer bought in UTC hour `h`.
+    pub purchase_hours: i64,
+    /// 0..1, moved toward every transaction's score and decaying with time.
+    pub risk_score: f64,
+    /// When the risk score last moved.
+    pub risk_updated_at: Option<NaiveDateTime>,
+}
+
+impl PaymentMethod {
+    /// The method's bit in [`Ledger::payment_methods`].
+    pub fn bit(self) -> i64 {
+        let i = Self::ALL.iter().position(|m| *m == self).unwrap_or(0);
+        1 << i
+    }
+}
+
+/// Money in cents from dollars, rounded to the cent.
+pub fn to_cents(dollars: f64) -> i64 {
+    (dollars * 100.0).round() as i64
+}
+
 /// A transaction as posted, checked: a known customer and product are the store's to check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransactionDraft {
@@ -183,10 +262,10 @@ impl TransactionDraft {
                 format!("must be between 1 and {MAX_QUANTITY}"),
             )));
         }
-        if price.is_some_and(|p| !(p.is_finite() && p > 0.0 && p <= MAX_PRICE)) {
+        if price.is_some_and(|p| !(p.is_finite() && p <= MAX_PRICE && to_cents(p) >= 1)) {
             v.check::<()>(Err(DomainError::field(
                 "price",
-                "must be above 0 and at most 1,000,000",
+                "must be at least 0.01 and at most 1,000,000",
             )));
         }
         let payment_method = v.check(payment_method.parse::<PaymentMethod>());
@@ -204,6 +283,11 @@ impl TransactionDraft {
     /// price × quantity at `unit_price`, to cents.
     pub fn amount(&self, unit_price: f64) -> f64 {
         cents(unit_price * self.quantity as f64)
+    }
+
+    /// The unit price in cents: the posted one, else the product's.
+    pub fn price_cents(&self, product_price_cents: i64) -> i64 {
+        self.price.map_or(product_price_cents, to_cents)
     }
 }
 

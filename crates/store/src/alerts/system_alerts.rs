@@ -46,16 +46,16 @@ impl AlertRow {
 fn open_of(conn: &mut DbConn, org: OrgId, kind: AlertKind) -> Result<Option<AlertRow>, StoreError> {
     Ok(alerts::table
         .filter(alerts::org_id.eq(org.to_string()))
-        .filter(alerts::alert_type.eq(kind.as_str()))
-        .filter(alerts::resolved_at.is_null())
-        .order(alerts::id.desc())
+        .filter(alerts::open_key.eq(kind.as_str()))
         .select(AlertRow::as_select())
         .first(conn)
         .optional()?)
 }
 
 /// Raises the condition `kind` at `at`: its open alert takes the new message, severity and
-/// metadata, or a new alert opens when none is.
+/// metadata, or a new alert opens when none is. Two callers raising one condition at once open
+/// it once (the unique open key); call it outside a transaction, since on PostgreSQL the losing
+/// insert's conflict would abort one.
 pub fn raise(
     conn: &mut DbConn,
     org: OrgId,
@@ -65,36 +65,46 @@ pub fn raise(
     metadata_json: &str,
     at: NaiveDateTime,
 ) -> Result<SystemAlert, StoreError> {
-    crate::atomically(conn, |conn| {
-        match open_of(conn, org, kind)? {
-            Some(row) => {
-                diesel::update(alerts::table.filter(alerts::id.eq(row.id)))
-                    .set((
-                        alerts::message.eq(message),
-                        alerts::severity.eq(severity.as_str()),
-                        alerts::metadata.eq(metadata_json),
-                        alerts::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-            }
-            None => {
-                diesel::insert_into(alerts::table)
-                    .values((
-                        alerts::org_id.eq(org.to_string()),
-                        alerts::alert_type.eq(kind.as_str()),
-                        alerts::message.eq(message),
-                        alerts::severity.eq(severity.as_str()),
-                        alerts::metadata.eq(metadata_json),
-                        alerts::created_at.eq(at),
-                        alerts::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
+    for _ in 0..3 {
+        let updated = diesel::update(
+            alerts::table
+                .filter(alerts::org_id.eq(org.to_string()))
+                .filter(alerts::open_key.eq(kind.as_str())),
+        )
+        .set((
+            alerts::message.eq(message),
+            alerts::severity.eq(severity.as_str()),
+            alerts::metadata.eq(metadata_json),
+            alerts::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            let inserted = diesel::insert_into(alerts::table)
+                .values((
+                    alerts::org_id.eq(org.to_string()),
+                    alerts::alert_type.eq(kind.as_str()),
+                    alerts::message.eq(message),
+                    alerts::severity.eq(severity.as_str()),
+                    alerts::metadata.eq(metadata_json),
+                    alerts::created_at.eq(at),
+                    alerts::updated_at.eq(at),
+                    alerts::open_key.eq(Some(kind.as_str())),
+                ))
+                .execute(conn);
+            match inserted.map_err(StoreError::from) {
+                // another caller opened it in between: update theirs
+                Err(StoreError::Conflict(_)) => continue,
+                other => other.map(drop)?,
             }
         }
-        open_of(conn, org, kind)?
-            .ok_or(StoreError::NotFound)?
-            .into_domain()
-    })
+        if let Some(row) = open_of(conn, org, kind)? {
+            return row.into_domain();
+        }
+    }
+    Err(StoreError::Busy(format!(
+        "the {} alert kept changing while it was raised",
+        kind.as_str()
+    )))
 }
 
 /// Resolves the open alert of `kind` at `at`; how many were open (0 or 1).
@@ -110,7 +120,11 @@ pub fn resolve(
             .filter(alerts::alert_type.eq(kind.as_str()))
             .filter(alerts::resolved_at.is_null()),
     )
-    .set((alerts::resolved_at.eq(Some(at)), alerts::updated_at.eq(at)))
+    .set((
+        alerts::resolved_at.eq(Some(at)),
+        alerts::updated_at.eq(at),
+        alerts::open_key.eq(None::<String>),
+    ))
     .execute(conn)?)
 }
 

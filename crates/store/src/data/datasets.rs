@@ -6,12 +6,7 @@ use diesel::prelude::*;
 use tessera_domain::{Dataset, DatasetColumn, DatasetId, OrgId, Page, PageRequest};
 
 use crate::schema::datasets;
-use crate::{DbConn, StoreError};
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, the same on all three backends.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
+use crate::{lower, DbConn, StoreError};
 
 /// A row of `datasets`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

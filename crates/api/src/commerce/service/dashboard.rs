@@ -1,0 +1,250 @@
+//! The dashboard overview (contract §4.1) and the system alerts feed (§4.5). Alert conditions
+//! are kept in the `alerts` table: one open row per condition, updated while it lasts and
+//! resolved when it ends, never a row per poll (the original inserted one on every call).
+
+use chrono::{DateTime, Duration, NaiveDateTime};
+use serde_json::json;
+use tessera_analytics::commerce::overview::{self, HourSales, SalesPoint};
+use tessera_domain::alerts::{AlertKind, Severity, SystemAlert};
+use tessera_domain::commerce::{OverviewWindow, Product, Transaction, TransactionStatus};
+use tessera_domain::OrgId;
+use tessera_store::alerts::system_alerts;
+use tessera_store::commerce::catalog::{self, ProductFilter};
+use tessera_store::commerce::customers::{self, CustomerCounts};
+use tessera_store::commerce::transactions::{self as store, hour_of, TransactionFilter};
+use tessera_store::DbConn;
+
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// Most rows of a list.
+pub const MAX_LIST: i64 = 500;
+
+/// Transactions of the window ending at the latest one whose amount is at least three times
+/// the mean amount of every transaction (contract §6.2), newest first, at most [`MAX_LIST`].
+pub(crate) fn three_times_mean(
+    conn: &mut tessera_store::DbConn,
+    org: OrgId,
+    since: Option<NaiveDateTime>,
+) -> ApiResult<Vec<Transaction>> {
+    let (count, sum) = store::totals(conn, org, None)?;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    // amount ≥ 3 × mean  ⇔  amount × count ≥ 3 × sum, in exact integer cents
+    let min_cents = (3 * sum + count - 1) / count;
+    let filter = TransactionFilter {
+        since,
+        min_amount_cents: Some(min_cents),
+        ..TransactionFilter::default()
+    };
+    Ok(store::list(conn, org, &filter, MAX_LIST)?)
+}
+
+/// Low-stock products listed at most.
+const MAX_LOW_STOCK: i64 = 100;
+
+/// The overview of one window.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// Σ amount in the window (every status), dollars.
+    pub total: f64,
+    /// Σ amount of all time.
+    pub total_lifetime: f64,
+    /// The zero-filled series.
+    pub series: Vec<SalesPoint>,
+    /// Customer head counts (not windowed).
+    pub customers: CustomerCounts,
+    /// Transactions in the window.
+    pub transaction_count: i64,
+    /// Products at or below the low-stock threshold.
+    pub low_stock: Vec<Product>,
+    /// Window transactions at three times the mean amount.
+    pub suspicious: Vec<Transaction>,
+}
+
+fn dollars(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+fn hour_start(hour: i64) -> NaiveDateTime {
+    DateTime::from_timestamp(hour * 3600, 0)
+        .map(|t| t.naive_utc())
+        .unwrap_or_default()
+}
+
+/// The overview of `window`, anchored at the organisation's latest transaction.
+pub async fn overview(
+    state: &AppState,
+    caller: &Caller,
+    window: OverviewWindow,
+) -> ApiResult<Overview> {
+    let org = caller.org_id;
+    let settings = state.commerce.settings.clone();
+    state
+        .db(move |conn| {
+            let customers = customers::counts(conn, org, settings.high_risk_threshold)?;
+            let low_stock = low_stock(conn, org, settings.low_stock_threshold)?;
+            let (_, lifetime) = store::totals(conn, org, None)?;
+            let Some(latest) = store::latest(conn, org)? else {
+                return Ok(Overview {
+                    total: 0.0,
+                    total_lifetime: 0.0,
+                    series: Vec::new(),
+                    customers,
+                    transaction_count: 0,
+                    low_stock,
+                    suspicious: Vec::new(),
+                });
+            };
+            let start = overview::window_start(latest, window);
+            let (count, total) = store::totals(conn, org, Some(start))?;
+            let cutoff = overview::floor_hour(latest) - Duration::hours(window.hours());
+            let hours: Vec<HourSales> = tessera_store::commerce::insights::hourly(
+                conn,
+                org,
+                hour_of(cutoff),
+                hour_of(latest),
+            )?
+            .into_iter()
+            .map(|(hour, cents, n)| HourSales {
+                hour: hour_start(hour),
+                total: dollars(cents),
+                count: n.max(0) as u64,
+            })
+            .collect();
+            Ok(Overview {
+                total: dollars(total),
+                total_lifetime: dollars(lifetime),
+                series: overview::sales_series(latest, window, &hours),
+                customers,
+                transaction_count: count,
+                low_stock,
+                suspicious: three_times_mean(conn, org, Some(start))?,
+            })
+        })
+        .await
+}
+
+fn low_stock(conn: &mut DbConn, org: OrgId, threshold: i64) -> ApiResult<Vec<Product>> {
+    let filter = ProductFilter {
+        max_stock: Some(threshold),
+        ..ProductFilter::default()
+    };
+    Ok(catalog::products(conn, org, &filter, 0, MAX_LOW_STOCK)?)
+}
+
+/// Suspicious transactions as the alert lists them: flagged ones awaiting review, then those of
+/// the last 24 hours before the latest transaction at three times the mean amount.
+fn suspicious_now(conn: &mut DbConn, org: OrgId) -> ApiResult<(Vec<Transaction>, usize)> {
+    let flagged = store::list(
+        conn,
+        org,
+        &TransactionFilter {
+            status: Some(TransactionStatus::Flagged),
+            ..TransactionFilter::default()
+        },
+        MAX_LIST,
+    )?;
+    let waiting = flagged.len();
+    let mut all = flagged;
+    if let Some(latest) = store::latest(conn, org)? {
+        for t in three_times_mean(conn, org, Some(latest - Duration::hours(24)))? {
+            if !all.iter().any(|f| f.id == t.id) && all.len() < MAX_LIST as usize {
+                all.push(t);
+            }
+        }
+    }
+    Ok((all, waiting))
+}
+
+/// Raises or resolves the suspicious-transaction alert from what is suspicious now.
+fn refresh_suspicious(conn: &mut DbConn, org: OrgId, at: NaiveDateTime) -> ApiResult<()> {
+    let (found, waiting) = suspicious_now(conn, org)?;
+    if found.is_empty() {
+        system_alerts::resolve(conn, org, AlertKind::SuspiciousTransaction, at)?;
+        return Ok(());
+    }
+    let transactions: Vec<_> = found
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "amount": t.amount(), "timestamp": crate::common::utc(t.timestamp),
+                   "status": t.status.as_str(), "customer_id": t.customer_id})
+        })
+        .collect();
+    let message = format!(
+        "{} suspicious transactions detected ({} flagged awaiting review)",
+        found.len(),
+        waiting
+    );
+    let severity = if waiting > 0 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let metadata = json!({ "transactions": transactions }).to_string();
+    system_alerts::raise(
+        conn,
+        org,
+        AlertKind::SuspiciousTransaction,
+        severity,
+        &message,
+        &metadata,
+        at,
+    )?;
+    Ok(())
+}
+
+/// Raises or resolves the low-stock alert.
+fn refresh_low_stock(
+    conn: &mut DbConn,
+    org: OrgId,
+    threshold: i64,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let low = low_stock(conn, org, threshold)?;
+    if low.is_empty() {
+        system_alerts::resolve(conn, org, AlertKind::LowStock, at)?;
+        return Ok(());
+    }
+    let products: Vec<_> = low
+        .iter()
+        .map(|p| json!({"id": p.id, "name": p.name, "stock_quantity": p.stock_quantity, "category": p.category}))
+        .collect();
+    let metadata = json!({ "products": products }).to_string();
+    system_alerts::raise(
+        conn,
+        org,
+        AlertKind::LowStock,
+        Severity::Warning,
+        &format!("{} products are running low on stock", low.len()),
+        &metadata,
+        at,
+    )?;
+    Ok(())
+}
+
+/// Brings the suspicious-transaction alert up to date (after a post or a review).
+pub(crate) async fn refresh_suspicious_alert(state: &AppState, org: OrgId) -> ApiResult<()> {
+    let at = state.now();
+    state
+        .db(move |conn| refresh_suspicious(conn, org, at))
+        .await
+}
+
+/// The system status: every condition refreshed, then the open alerts, newest first.
+pub async fn system_status(
+    state: &AppState,
+    caller: &Caller,
+) -> ApiResult<(Vec<SystemAlert>, NaiveDateTime)> {
+    let (org, at) = (caller.org_id, state.now());
+    let threshold = state.commerce.settings.low_stock_threshold;
+    state
+        .db(move |conn| {
+            refresh_low_stock(conn, org, threshold, at)?;
+            refresh_suspicious(conn, org, at)?;
+            Ok((system_alerts::open(conn, org)?, at))
+        })
+        .await
+}

@@ -1,0 +1,483 @@
+//! Transactions and their write path: a post locks the customer's row, reads what the fraud
+//! rules need, takes the stock, inserts the scored row and moves the customer's ledger, all in
+//! one database transaction; a review settles a flagged transaction the same way.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use tessera_domain::commerce::{
+    Customer, Ledger, Product, Transaction, TransactionDraft, TransactionStatus,
+};
+use tessera_domain::OrgId;
+
+use super::catalog::ProductRow;
+use super::customers::{self, CustomerRow};
+use crate::schema::{commerce_customers as c, commerce_products as p, commerce_transactions as t};
+use crate::{DbConn, StoreError};
+
+/// A row of `commerce_transactions`.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = t)]
+pub(crate) struct TransactionRow {
+    id: i64,
+    org_id: String,
+    customer_id: i64,
+    product_id: i64,
+    quantity: i64,
+    price_cents: i64,
+    amount_cents: i64,
+    payment_method: String,
+    status: String,
+    occurred_at: NaiveDateTime,
+    risk_score: Option<f64>,
+    fraud_check: Option<String>,
+    reviewed_at: Option<NaiveDateTime>,
+}
+
+impl TransactionRow {
+    pub(crate) fn into_domain(self) -> Result<Transaction, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("transaction {}: {what}", self.id));
+        Ok(Transaction {
+            id: self.id,
+            org_id: crate::parse_org(&self.org_id, "transaction")?,
+            customer_id: self.customer_id,
+            product_id: self.product_id,
+            quantity: self.quantity,
+            price_cents: self.price_cents,
+            amount_cents: self.amount_cents,
+            payment_method: self
+                .payment_method
+                .parse()
+                .map_err(|_| corrupt("payment_method"))?,
+            status: self.status.parse().map_err(|_| corrupt("status"))?,
+            timestamp: self.occurred_at,
+            risk_score: self.risk_score,
+            fraud_check_json: self.fraud_check,
+            reviewed_at: self.reviewed_at,
+        })
+    }
+}
+
+/// A transaction to insert as it is (demo data, imports): no scoring, no stock, no ledger.
+#[derive(Debug, Clone)]
+pub struct NewTransaction {
+    /// The buyer.
+    pub customer_id: i64,
+    /// What is bought.
+    pub product_id: i64,
+    /// How many.
+    pub quantity: i64,
+    /// The unit price in cents.
+    pub price_cents: i64,
+    /// How it was paid.
+    pub payment_method: tessera_domain::commerce::PaymentMethod,
+    /// Where it stands.
+    pub status: TransactionStatus,
+    /// When it happened (UTC).
+    pub at: NaiveDateTime,
+    /// Its fraud score.
+    pub risk_score: Option<f64>,
+    /// Its fraud check (JSON).
+    pub fraud_check_json: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = t)]
+struct TransactionInsert<'a> {
+    org_id: String,
+    customer_id: i64,
+    product_id: i64,
+    quantity: i64,
+    price_cents: i64,
+    amount_cents: i64,
+    payment_method: &'a str,
+    status: &'a str,
+    occurred_at: NaiveDateTime,
+    occurred_hour: i64,
+    risk_score: Option<f64>,
+    fraud_check: Option<&'a str>,
+}
+
+impl<'a> TransactionInsert<'a> {
+    fn of(org: OrgId, n: &'a NewTransaction) -> Self {
+        Self {
+            org_id: org.to_string(),
+            customer_id: n.customer_id,
+            product_id: n.product_id,
+            quantity: n.quantity,
+            price_cents: n.price_cents,
+            amount_cents: n.price_cents * n.quantity,
+            payment_method: n.payment_method.as_str(),
+            status: n.status.as_str(),
+            occurred_at: n.at,
+            occurred_hour: hour_of(n.at),
+            risk_score: n.risk_score,
+            fraud_check: n.fraud_check_json.as_deref(),
+        }
+    }
+}
+
+/// Hours since the Unix epoch of `at`: the hourly bucket every engine groups by alike.
+pub fn hour_of(at: NaiveDateTime) -> i64 {
+    at.and_utc().timestamp().div_euclid(3600)
+}
+
+/// Inserts rows as they are (demo data), in batches; the customers' ledgers are the caller's.
+pub fn insert_many(
+    conn: &mut DbConn,
+    org: OrgId,
+    rows: &[NewTransaction],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(500) {
+        let values: Vec<TransactionInsert<'_>> = chunk
+            .iter()
+            .map(|n| TransactionInsert::of(org, n))
+            .collect();
+        crate::db::insert_batch!(conn, t::table, &values)?;
+    }
+    Ok(())
+}
+
+/// What the scorer sees, read under the customer's row lock.
+#[derive(Debug)]
+pub struct PostContext<'a> {
+    /// The buyer.
+    pub customer: &'a Customer,
+    /// The buyer's ledger before this transaction.
+    pub ledger: &'a Ledger,
+    /// What is bought.
+    pub product: &'a Product,
+    /// The buyer's transactions in the velocity window ending at `at`.
+    pub in_window: u64,
+    /// The unit price in cents.
+    pub price_cents: i64,
+    /// Price × quantity in cents.
+    pub amount_cents: i64,
+    /// When it happens.
+    pub at: NaiveDateTime,
+}
+
+/// The scorer's verdict on a post.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// `completed`, or `flagged` at or above the suspicious threshold.
+    pub status: TransactionStatus,
+    /// The transaction's risk, 0..1.
+    pub risk_score: f64,
+    /// The fraud check to store (JSON).
+    pub fraud_check_json: String,
+    /// The buyer's ledger after this transaction.
+    pub ledger: Ledger,
+}
+
+/// Why a post or review was refused (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No such customer in the organisation.
+    #[error("customer {0} does not exist")]
+    UnknownCustomer(i64),
+    /// No such product in the organisation.
+    #[error("product {0} does not exist")]
+    UnknownProduct(i64),
+    /// Fewer units in stock than asked for.
+    #[error("product {product_id} has {available} in stock, {requested} asked for")]
+    OutOfStock {
+        /// The product.
+        product_id: i64,
+        /// Units in stock.
+        available: i64,
+        /// Units asked for.
+        requested: i64,
+    },
+    /// No such transaction in the organisation.
+    #[error("transaction {0} does not exist")]
+    UnknownTransaction(i64),
+    /// The transaction is not waiting for review.
+    #[error("transaction {id} is {status}; only a flagged transaction is reviewed")]
+    NotReviewable {
+        /// The transaction.
+        id: i64,
+        /// Its status.
+        status: TransactionStatus,
+    },
+}
+
+/// Records a transaction: locks the customer's row (the first statement, so every engine reads
+/// the latest committed ledger after it), reads the product and the velocity window, takes the
+/// stock, asks `score` for the verdict, inserts the row and writes the new ledger, in one
+/// database transaction. A refusal writes nothing.
+pub fn post(
+    conn: &mut DbConn,
+    org: OrgId,
+    draft: &TransactionDraft,
+    at: NaiveDateTime,
+    velocity_window: Duration,
+    mut score: impl FnMut(&PostContext<'_>) -> Verdict,
+) -> Result<Result<Transaction, Refusal>, StoreError> {
+    crate::atomically_unless(conn, |conn| {
+        let locked = diesel::update(
+            c::table
+                .filter(c::org_id.eq(org.to_string()))
+                .filter(c::id.eq(draft.customer_id)),
+        )
+        .set(c::revision.eq(c::revision + 1))
+        .execute(conn)?;
+        if locked == 0 {
+            return Ok(Err(Refusal::UnknownCustomer(draft.customer_id)));
+        }
+        let row: CustomerRow = c::table
+            .filter(c::id.eq(draft.customer_id))
+            .select(CustomerRow::as_select())
+            .first(conn)?;
+        let ledger = row.ledger();
+        let customer = row.into_domain()?;
+        let product = match p::table
+            .filter(p::org_id.eq(org.to_string()))
+            .filter(p::id.eq(draft.product_id))
+            .select(ProductRow::as_select())
+            .first(conn)
+            .optional()?
+        {
+            Some(row) => row.into_domain()?,
+            None => return Ok(Err(Refusal::UnknownProduct(draft.product_id))),
+        };
+        let taken = diesel::update(
+            p::table
+                .filter(p::id.eq(product.id))
+                .filter(p::stock_quantity.ge(draft.quantity)),
+        )
+        .set(p::stock_quantity.eq(p::stock_quantity - draft.quantity))
+        .execute(conn)?;
+        if taken == 0 {
+            return Ok(Err(Refusal::OutOfStock {
+                product_id: product.id,
+                available: product.stock_quantity,
+                requested: draft.quantity,
+            }));
+        }
+        let in_window: i64 = t::table
+            .filter(t::customer_id.eq(customer.id))
+            .filter(t::occurred_at.ge(at - velocity_window))
+            .filter(t::occurred_at.le(at))
+            .count()
+            .get_result(conn)?;
+        let price_cents = draft.price_cents(to_cents_of(&product));
+        let context = PostContext {
+            customer: &customer,
+            ledger: &ledger,
+            product: &product,
+            in_window: in_window.max(0) as u64,
+            price_cents,
+            amount_cents: price_cents * draft.quantity,
+            at,
+        };
+        let verdict = score(&context);
+        let row = NewTransaction {
+            customer_id: customer.id,
+            product_id: product.id,
+            quantity: draft.quantity,
+            price_cents,
+            payment_method: draft.payment_method,
+            status: verdict.status,
+            at,
+            risk_score: Some(verdict.risk_score),
+            fraud_check_json: Some(verdict.fraud_check_json.clone()),
+        };
+        diesel::insert_into(t::table)
+            .values(TransactionInsert::of(org, &row))
+            .execute(conn)?;
+        // the customer's row is locked: their newest transaction is the one just inserted
+        let inserted: TransactionRow = t::table
+            .filter(t::customer_id.eq(customer.id))
+            .order(t::id.desc())
+            .select(TransactionRow::as_select())
+            .first(conn)?;
+        customers::set_ledger(conn, org, customer.id, &verdict.ledger)?;
+        Ok(Ok(inserted.into_domain()?))
+    })
+}
+
+fn to_cents_of(product: &Product) -> i64 {
+    tessera_domain::commerce::to_cents(product.price)
+}
+
+/// Settles a flagged transaction as `to` (`completed` or `refunded`): a completed one joins the
+/// customer's total, a refunded one returns its units to stock; in one database transaction.
+pub fn review(
+    conn: &mut DbConn,
+    org: OrgId,
+    id: i64,
+    to: TransactionStatus,
+    at: NaiveDateTime,
+) -> Result<Result<Transaction, Refusal>, StoreError> {
+    crate::atomically_unless(conn, |conn| {
+        let target_ok = TransactionStatus::Flagged.can_review_to(to);
+        let moved = if !target_ok {
+            0
+        } else {
+            diesel::update(
+                t::table
+                    .filter(t::org_id.eq(org.to_string()))
+                    .filter(t::id.eq(id))
+                    .filter(t::status.eq(TransactionStatus::Flagged.as_str())),
+            )
+            .set((t::status.eq(to.as_str()), t::reviewed_at.eq(Some(at))))
+            .execute(conn)?
+        };
+        let current = match find_row(conn, org, id)? {
+            Some(row) => row.into_domain()?,
+            None => return Ok(Err(Refusal::UnknownTransaction(id))),
+        };
+        if moved == 0 {
+            return Ok(Err(Refusal::NotReviewable {
+                id,
+                status: current.status,
+            }));
+        }
+        if to.counts_toward_total() {
+            diesel::update(c::table.filter(c::id.eq(current.customer_id)))
+                .set((
+                    c::total_spent_cents.eq(c::total_spent_cents + current.amount_cents),
+                    c::revision.eq(c::revision + 1),
+                ))
+                .execute(conn)?;
+        }
+        if to == TransactionStatus::Refunded {
+            diesel::update(p::table.filter(p::id.eq(current.product_id)))
+                .set(p::stock_quantity.eq(p::stock_quantity + current.quantity))
+                .execute(conn)?;
+        }
+        Ok(Ok(current))
+    })
+}
+
+fn find_row(conn: &mut DbConn, org: OrgId, id: i64) -> Result<Option<TransactionRow>, StoreError> {
+    Ok(t::table
+        .filter(t::org_id.eq(org.to_string()))
+        .filter(t::id.eq(id))
+        .select(TransactionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The organisation's transaction `id`.
+pub fn find(conn: &mut DbConn, org: OrgId, id: i64) -> Result<Transaction, StoreError> {
+    find_row(conn, org, id)?
+        .ok_or(StoreError::NotFound)?
+        .into_domain()
+}
+
+/// The organisation's newest `limit` transactions with their customers' emails, newest first.
+pub fn recent(
+    conn: &mut DbConn,
+    org: OrgId,
+    limit: i64,
+) -> Result<Vec<(Transaction, String)>, StoreError> {
+    t::table
+        .inner_join(c::table)
+        .filter(t::org_id.eq(org.to_string()))
+        .order((t::occurred_at.desc(), t::id.desc()))
+        .limit(limit)
+        .select((TransactionRow::as_select(), c::email))
+        .load::<(TransactionRow, String)>(conn)?
+        .into_iter()
+        .map(|(row, email)| Ok((row.into_domain()?, email)))
+        .collect()
+}
+
+/// Filters of a transaction list.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionFilter {
+    /// Only this customer's.
+    pub customer_id: Option<i64>,
+    /// Only in this status.
+    pub status: Option<TransactionStatus>,
+    /// Only at or after this time.
+    pub since: Option<NaiveDateTime>,
+    /// Only with at least this amount, in cents.
+    pub min_amount_cents: Option<i64>,
+}
+
+/// The organisation's transactions matching `filter`, newest first, at most `limit`.
+pub fn list(
+    conn: &mut DbConn,
+    org: OrgId,
+    filter: &TransactionFilter,
+    limit: i64,
+) -> Result<Vec<Transaction>, StoreError> {
+    let mut q = t::table.filter(t::org_id.eq(org.to_string())).into_boxed();
+    if let Some(id) = filter.customer_id {
+        q = q.filter(t::customer_id.eq(id));
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(t::status.eq(s.as_str()));
+    }
+    if let Some(since) = filter.since {
+        q = q.filter(t::occurred_at.ge(since));
+    }
+    if let Some(min) = filter.min_amount_cents {
+        q = q.filter(t::amount_cents.ge(min));
+    }
+    q.order((t::occurred_at.desc(), t::id.desc()))
+        .limit(limit)
+        .select(TransactionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(TransactionRow::into_domain)
+        .collect()
+}
+
+/// The customer's transactions in id order (the order their ledger moved in).
+pub fn of_customer(
+    conn: &mut DbConn,
+    org: OrgId,
+    customer_id: i64,
+) -> Result<Vec<Transaction>, StoreError> {
+    t::table
+        .filter(t::org_id.eq(org.to_string()))
+        .filter(t::customer_id.eq(customer_id))
+        .order(t::id.asc())
+        .select(TransactionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(TransactionRow::into_domain)
+        .collect()
+}
+
+/// The time of the organisation's latest transaction, if any.
+pub fn latest(conn: &mut DbConn, org: OrgId) -> Result<Option<NaiveDateTime>, StoreError> {
+    Ok(t::table
+        .filter(t::org_id.eq(org.to_string()))
+        .select(diesel::dsl::max(t::occurred_at))
+        .first(conn)?)
+}
+
+/// Count and sum (cents) of the organisation's transactions at or after `since` (all when
+/// `None`), of every status.
+pub fn totals(
+    conn: &mut DbConn,
+    org: OrgId,
+    since: Option<NaiveDateTime>,
+) -> Result<(i64, i64), StoreError> {
+    let sum = crate::db::sum_bigint(conn, "amount_cents");
+    let mut q = t::table.filter(t::org_id.eq(org.to_string())).into_boxed();
+    if let Some(since) = since {
+        q = q.filter(t::occurred_at.ge(since));
+    }
+    Ok(q.select((
+        diesel::dsl::count_star(),
+        diesel::dsl::sql::<diesel::sql_types::BigInt>(&sum),
+    ))
+    .first(conn)?)
+}
+
+/// Deletes every commerce row of the organisation (demo data regeneration).
+pub fn clear_all(conn: &mut DbConn, org: OrgId) -> Result<(), StoreError> {
+    use crate::schema::commerce_suppliers as s;
+    crate::atomically(conn, |conn| {
+        diesel::delete(t::table.filter(t::org_id.eq(org.to_string()))).execute(conn)?;
+        diesel::delete(c::table.filter(c::org_id.eq(org.to_string()))).execute(conn)?;
+        diesel::delete(p::table.filter(p::org_id.eq(org.to_string()))).execute(conn)?;
+        diesel::delete(s::table.filter(s::org_id.eq(org.to_string()))).execute(conn)?;
+        Ok(())
+    })
+}
