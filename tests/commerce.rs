@@ -616,3 +616,48 @@ async fn concurrent_posts_lose_no_update_on_every_engine() {
         assert_eq!(first.changed, 0, "{engine:?}: a ledger lost an update");
     }
 }
+
+#[tokio::test]
+async fn recalculate_totals_restores_corrupted_ledgers_and_a_second_run_changes_nothing() {
+    use tessera_store::commerce::customers;
+    let app = shop("30").await;
+    let admin = app.admin().await;
+    let t = admin.access.as_str();
+    let before = json_ok(&app, "/commerce/customers?page_size=100", t).await;
+    let url = format!("sqlite://{}", app.app_database().display());
+    let pool =
+        tessera_store::DbPool::connect(&url, &tessera_store::PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    let org = tessera_store::organizations::find_by_name(&mut conn, "Demo")
+        .unwrap()
+        .unwrap()
+        .id;
+    let ids: Vec<i64> = before["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    for (n, id) in ids.iter().take(3).enumerate() {
+        let mut l = customers::ledger(&mut conn, org, *id).unwrap();
+        match n {
+            0 => l.total_spent_cents += 12_345,
+            1 => l.amount_mean += 1.0,
+            _ => l.risk_score = 0.99,
+        }
+        customers::set_ledger(&mut conn, org, *id, &l).unwrap();
+    }
+    let env = std::collections::HashMap::from([("DATABASE_URL".to_owned(), url.clone())]);
+    let settings = tessera_server::Settings::load_from(None, env).unwrap();
+    let first = tessera_server::bootstrap::recalculate_totals(&mut conn, &settings, 7).unwrap();
+    let demo = first.iter().find(|(name, _)| name == "Demo").unwrap().1;
+    assert_eq!(demo.customers, 30);
+    assert_eq!(demo.changed, 3);
+    let after = json_ok(&app, "/commerce/customers?page_size=100", t).await;
+    assert_eq!(
+        after, before,
+        "recalculation restores what the write path had"
+    );
+    let second = tessera_server::bootstrap::recalculate_totals(&mut conn, &settings, 7).unwrap();
+    assert!(second.iter().all(|(_, d)| d.changed == 0), "{second:?}");
+}

@@ -245,6 +245,32 @@ pub fn ensure_demo_commerce(
     Ok(Some(counts))
 }
 
+/// `tessera admin recalculate-totals`: every organisation's customer ledgers recomputed from
+/// their transactions, `batch` customers read at a time; what changed per organisation.
+pub fn recalculate_totals(
+    conn: &mut DbConn,
+    settings: &crate::Settings,
+    batch: i64,
+) -> Result<
+    Vec<(
+        String,
+        tessera_api::commerce::service::ledgers::Recalculated,
+    )>,
+    BootstrapError,
+> {
+    let mut out = Vec::new();
+    for org in organizations::all(conn)? {
+        let done = tessera_api::commerce::service::ledgers::recalculate(
+            conn,
+            org.id,
+            &settings.commerce.fraud,
+            batch,
+        )?;
+        out.push((org.name, done));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,23 @@ enum Command {
         #[arg(long, default_value_t = 2_000)]
         customers: usize,
     },
+    /// Maintenance of the app database.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Recompute every customer's total spent, running amount statistics and risk from their
+    /// transactions (commerce), in batches; idempotent. Prints how many changed.
+    RecalculateTotals {
+        /// Customers read at a time.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,6 +88,20 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Serve { bind } => serve(settings, bind),
+        Command::Admin {
+            action: AdminCommand::RecalculateTotals { batch },
+        } => {
+            let pool = tessera_server::connect(&settings)?;
+            tessera_server::migrate(&pool)?;
+            let mut conn = pool.get()?;
+            let done = tessera_server::bootstrap::recalculate_totals(&mut conn, &settings, batch)?;
+            let changed: u64 = done.iter().map(|(_, d)| d.changed).sum();
+            for (org, d) in &done {
+                println!("{org}: {} customers, {} changed", d.customers, d.changed);
+            }
+            println!("{changed} customers changed");
+            Ok(())
+        }
         Command::DemoData { rows, customers } => {
             // the demo source's URL is sealed with the server's key
             let (settings, _) = tessera_server::secrets::resolve(&settings)?;

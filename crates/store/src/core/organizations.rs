@@ -97,3 +97,14 @@ pub fn oldest(conn: &mut DbConn) -> Result<Option<Organization>, StoreError> {
         .map(OrganizationRow::into_domain)
         .transpose()
 }
+
+/// Every organisation, oldest first (maintenance commands that visit them all).
+pub fn all(conn: &mut DbConn) -> Result<Vec<Organization>, StoreError> {
+    organizations::table
+        .order((organizations::created_at.asc(), organizations::id.asc()))
+        .select(OrganizationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(OrganizationRow::into_domain)
+        .collect()
+}

@@ -181,16 +181,20 @@ pub fn generate(
         })
         .collect();
     let customer_ids = customers::insert_many(conn, org, &new_customers)?;
+    // each customer shops in a price band of their own (a rank in the price order), which keeps
+    // their amounts consistent, as real customers' are, so the amount rule flags outliers only
+    let mut by_price: Vec<usize> = (0..prices.len()).collect();
+    by_price.sort_by_key(|i| prices[*i]);
     let habits: Vec<(PaymentMethod, usize, f64)> = (0..customer_count)
         .map(|_| {
             let method = PaymentMethod::ALL[rng.gen_range(0..PaymentMethod::ALL.len())];
-            let category = rng.gen_range(0..CATEGORIES.len());
+            let band = (rng.gen::<f64>().powf(1.5) * by_price.len() as f64) as usize;
             // a few customers buy a lot, most now and then
             let weight = 1.0 / (1.0 + rng.gen_range(0.0..6.0f64));
-            (method, category, weight)
+            (method, band, weight)
         })
         .collect();
-    let drafts = rhythm(&mut rng, &habits, prices.len(), now);
+    let drafts = rhythm(&mut rng, &habits, &by_price, now);
     let drafts = with_planted_patterns(drafts, &habits, &prices, now);
     let scored = score_all(rules, &drafts, &prices, &mut rng);
     let rows: Vec<NewTransaction> = drafts
@@ -237,18 +241,17 @@ pub fn generate(
     })
 }
 
-/// About seven purchases per customer over 90 days: busier at weekends and in the afternoon and
-/// evening, quiet at night; sorted by time.
+/// About seven purchases per customer over 90 days, near the customer's price band: busier at
+/// weekends and in the afternoon and evening, quiet at night; sorted by time.
 fn rhythm(
     rng: &mut StdRng,
     habits: &[(PaymentMethod, usize, f64)],
-    products: usize,
+    by_price: &[usize],
     now: NaiveDateTime,
 ) -> Vec<Draft> {
     let mut out = Vec::new();
-    let per_category = products / CATEGORIES.len().max(1);
     let start = now - Duration::days(90);
-    for (c, (method, category, weight)) in habits.iter().enumerate() {
+    for (c, (method, band, weight)) in habits.iter().enumerate() {
         let n = (weight * 20.0).round() as usize + 1;
         for _ in 0..n {
             let day = rng.gen_range(0..90);
@@ -269,13 +272,8 @@ fn rhythm(
             if at > now {
                 continue;
             }
-            let category = if rng.gen_bool(0.7) {
-                *category
-            } else {
-                rng.gen_range(0..CATEGORIES.len())
-            };
-            let product =
-                (category * per_category + rng.gen_range(0..per_category.max(1))).min(products - 1);
+            let rank = (*band as i64 + rng.gen_range(-6..=6)).clamp(0, by_price.len() as i64 - 1);
+            let product = by_price[rank as usize];
             let method = if rng.gen_bool(0.9) {
                 *method
             } else {
@@ -284,11 +282,7 @@ fn rhythm(
             out.push(Draft {
                 customer: c,
                 product,
-                quantity: if rng.gen_bool(0.8) {
-                    1
-                } else {
-                    rng.gen_range(2..4)
-                },
+                quantity: if rng.gen_bool(0.95) { 1 } else { 2 },
                 method,
                 at,
             });
