@@ -51,20 +51,41 @@ fn check_fraud_result(f: &Value) {
     );
 }
 
-#[tokio::test]
-async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_shop() {
-    let app = shop("150").await;
-    let admin = app.admin().await;
-    let t = admin.access.as_str();
-    let c = "/commerce";
+/// How the contract checks reach the API: a client, the prefix the contract's paths hang under
+/// (`.../api/v1/commerce` natively, `.../api/v1` on a front), and a token if any.
+pub struct Cx<'a> {
+    /// The HTTP client.
+    pub client: &'a reqwest::Client,
+    /// The prefix.
+    pub c: String,
+    /// The bearer token.
+    pub token: Option<&'a str>,
+}
+
+/// GET `url` as `cx`.
+pub async fn raw(cx: &Cx<'_>, url: &str) -> reqwest::Response {
+    let mut rq = cx.client.get(url);
+    if let Some(t) = cx.token {
+        rq = rq.bearer_auth(t);
+    }
+    rq.send().await.unwrap()
+}
+
+/// GET `url` as `cx`, expecting 200 and JSON.
+pub async fn jget(cx: &Cx<'_>, url: &str) -> Value {
+    let r = raw(cx, url).await;
+    assert_eq!(r.status().as_u16(), 200, "GET {url}");
+    r.json().await.unwrap()
+}
+
+/// Every contract path the TechMart app calls, over a demo shop of `customers` customers:
+/// 200 with every R field of its JSON type, 4xx on out-of-range parameters; answers a
+/// customer id, the newest transaction id and a product id.
+pub async fn check_contract_paths(cx: &Cx<'_>, customers: u64) -> (i64, i64, Value) {
+    let c = cx.c.clone();
 
     for range in ["24h", "7d", "30d", "90d"] {
-        let o = json_ok(
-            &app,
-            &format!("{c}/dashboard/overview?time_range={range}"),
-            t,
-        )
-        .await;
+        let o = jget(cx, &format!("{c}/dashboard/overview?time_range={range}")).await;
         num(&o["sales"]["total"], "sales.total");
         num(&o["sales"]["total_lifetime"], "total_lifetime");
         let series = o["sales"]["hourly_breakdown"].as_array().unwrap();
@@ -98,20 +119,19 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
             assert!(s["status"].is_string());
         }
     }
-    let o = json_ok(&app, &format!("{c}/dashboard/overview"), t).await;
-    assert_eq!(o["customers"]["total_customers"], 150);
+    let o = jget(cx, &format!("{c}/dashboard/overview")).await;
+    assert_eq!(o["customers"]["total_customers"], customers);
     assert!(!o["alerts"]["low_stock_products"]
         .as_array()
         .unwrap()
         .is_empty());
     assert_problem(
-        app.get(&format!("{c}/dashboard/overview?time_range=1y"), Some(t))
-            .await,
+        raw(cx, &format!("{c}/dashboard/overview?time_range=1y")).await,
         422,
     )
     .await;
 
-    let recent = json_ok(&app, &format!("{c}/transactions/recent"), t).await;
+    let recent = jget(cx, &format!("{c}/transactions/recent")).await;
     let recent = recent.as_array().unwrap();
     assert_eq!(recent.len(), 10);
     for r in recent {
@@ -124,9 +144,9 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         check_fraud_result(&r["fraud_check_result"]);
     }
 
-    let page = json_ok(&app, &format!("{c}/customers?page=1&page_size=10"), t).await;
-    assert_eq!(page["total"], 150);
-    assert_eq!(page["pages"], 15);
+    let page = jget(cx, &format!("{c}/customers?page=1&page_size=10")).await;
+    assert_eq!(page["total"], customers);
+    assert_eq!(page["pages"], customers.div_ceil(10));
     assert_eq!(page["has_more"], true);
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 10);
@@ -138,33 +158,19 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         assert!((0.0..=1.0).contains(&num(&i["risk_score"], "risk_score")));
     }
     // the search box does not reset the page: a page past the end is 200 with no items
-    let past = json_ok(
-        &app,
-        &format!("{c}/customers?page=40&page_size=10&search=a"),
-        t,
-    )
-    .await;
+    let past = jget(cx, &format!("{c}/customers?page=40&page_size=10&search=a")).await;
     assert_eq!(past["items"], json!([]));
-    let found = json_ok(&app, &format!("{c}/customers?search=ALEX"), t).await;
+    let found = jget(cx, &format!("{c}/customers?search=ALEX")).await;
     assert!(found["total"].as_u64().unwrap() > 0);
     assert!(found["items"][0]["email"]
         .as_str()
         .unwrap()
         .contains("alex"));
-    assert_problem(
-        app.get(&format!("{c}/customers?page_size=101"), Some(t))
-            .await,
-        422,
-    )
-    .await;
-    assert_problem(
-        app.get(&format!("{c}/customers?page=0"), Some(t)).await,
-        422,
-    )
-    .await;
+    assert_problem(raw(cx, &format!("{c}/customers?page_size=101")).await, 422).await;
+    assert_problem(raw(cx, &format!("{c}/customers?page=0")).await, 422).await;
 
     let id = items[0]["id"].as_i64().unwrap();
-    let one = json_ok(&app, &format!("{c}/customers/{id}"), t).await;
+    let one = jget(cx, &format!("{c}/customers/{id}")).await;
     assert!(one["email"].is_string());
     num(&one["total_spent"], "total_spent");
     num(&one["risk_score"], "risk_score");
@@ -174,13 +180,9 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         time(&r["timestamp"], "timestamp");
         assert_eq!(r["status"], "completed");
     }
-    assert_problem(
-        app.get(&format!("{c}/customers/999999"), Some(t)).await,
-        404,
-    )
-    .await;
+    assert_problem(raw(cx, &format!("{c}/customers/999999")).await, 404).await;
 
-    let status = json_ok(&app, &format!("{c}/alerts/system-status"), t).await;
+    let status = jget(cx, &format!("{c}/alerts/system-status")).await;
     let alerts = status["active_alerts"].as_array().unwrap();
     assert!(!alerts.is_empty());
     for a in alerts {
@@ -194,7 +196,7 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         }
     }
     // polling again updates the same alerts, it never adds rows
-    let again = json_ok(&app, &format!("{c}/alerts/system-status"), t).await;
+    let again = jget(cx, &format!("{c}/alerts/system-status")).await;
     let ids = |v: &Value| -> Vec<i64> {
         v["active_alerts"]
             .as_array()
@@ -206,7 +208,7 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
     assert_eq!(ids(&again), ids(&status));
 
     for path in ["/analytics/customer/behavior", "/customers/behavior"] {
-        let b = json_ok(&app, &format!("{c}{path}"), t).await;
+        let b = jget(cx, &format!("{c}{path}")).await;
         num(
             &b["purchase_frequency"]["average_purchases"],
             "average_purchases",
@@ -225,7 +227,7 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         );
     }
 
-    let perf = json_ok(&app, &format!("{c}/analytics/product/performance"), t).await;
+    let perf = jget(cx, &format!("{c}/analytics/product/performance")).await;
     let top = perf["top_products"].as_array().unwrap();
     assert!(!top.is_empty() && top.len() <= 10);
     for p in top {
@@ -240,16 +242,16 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         }
     }
     assert_problem(
-        app.get(
+        raw(
+            cx,
             &format!("{c}/analytics/product/performance?category=Nope"),
-            Some(t),
         )
         .await,
         422,
     )
     .await;
 
-    let geo = json_ok(&app, &format!("{c}/analytics/geographic"), t).await;
+    let geo = jget(cx, &format!("{c}/analytics/geographic")).await;
     assert!(!geo["regional_sales"].as_array().unwrap().is_empty());
     for r in geo["regional_sales"].as_array().unwrap() {
         assert!(r["region"].is_string());
@@ -263,7 +265,7 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         }
     }
 
-    let cards = json_ok(&app, &format!("{c}/analytics/key-metrics"), t).await;
+    let cards = jget(cx, &format!("{c}/analytics/key-metrics")).await;
     for card in cards.as_array().unwrap() {
         assert!(card["label"].is_string());
         num(&card["value"], "value");
@@ -271,18 +273,17 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         assert!(["currency", "number", "percent"].contains(&card["format"].as_str().unwrap()));
     }
 
-    let categories = json_ok(&app, &format!("{c}/inventory/categories"), t).await;
+    let categories = jget(cx, &format!("{c}/inventory/categories")).await;
     let first = categories[0].as_str().unwrap().to_owned();
-    let products = json_ok(&app, &format!("{c}/inventory/products"), t).await;
+    let products = jget(cx, &format!("{c}/inventory/products")).await;
     assert_eq!(products.as_array().unwrap().len(), 100);
     let supplier = products[0]["supplier_id"].as_i64().unwrap();
-    let filtered = json_ok(
-        &app,
+    let filtered = jget(
+        cx,
         &format!(
             "{c}/inventory/products?category={}&supplier_id={supplier}",
             first.replace('&', "%26").replace(' ', "%20")
         ),
-        t,
     )
     .await;
     for p in filtered.as_array().unwrap() {
@@ -291,11 +292,26 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         assert!(int(&p["stock_quantity"], "stock_quantity") >= 0);
     }
     assert_problem(
-        app.get(&format!("{c}/inventory/products?category=Nope"), Some(t))
-            .await,
+        raw(cx, &format!("{c}/inventory/products?category=Nope")).await,
         404,
     )
     .await;
+    let rid = recent[0]["id"].as_i64().unwrap();
+    (id, rid, products[0].clone())
+}
+
+#[tokio::test]
+async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_shop() {
+    let app = shop("150").await;
+    let admin = app.admin().await;
+    let t = admin.access.as_str();
+    let c = "/commerce";
+    let cx = Cx {
+        client: &app.client,
+        c: app.url(c),
+        token: Some(t),
+    };
+    let (id, rid, product) = check_contract_paths(&cx, 150).await;
 
     // without a token: 401 everywhere
     assert_problem(app.get(&format!("{c}/dashboard/overview"), None).await, 401).await;
@@ -306,7 +322,6 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
     let theirs = json_ok(&app, &format!("{c}/customers"), s).await;
     assert_eq!(theirs["total"], 0);
     assert_problem(app.get(&format!("{c}/customers/{id}"), Some(s)).await, 404).await;
-    let rid = recent[0]["id"].as_i64().unwrap();
     assert_problem(
         app.get(&format!("{c}/transactions/{rid}"), Some(s)).await,
         404,
@@ -323,7 +338,7 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
     let r = app
         .post(
             &format!("{c}/transactions"),
-            json!({"customer_id": id, "product_id": products[0]["id"], "quantity": 1, "payment_method": "paypal"}),
+            json!({"customer_id": id, "product_id": product["id"], "quantity": 1, "payment_method": "paypal"}),
             Some(s),
         )
         .await;

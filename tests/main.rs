@@ -10,6 +10,7 @@ mod commerce;
 mod contract;
 mod datasets;
 mod docs;
+mod fronts;
 mod layering;
 mod metrics;
 mod problems;

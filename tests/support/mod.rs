@@ -25,6 +25,8 @@ pub struct TestApp {
     pub handle: tessera_server::AppHandle,
     /// The server's clock: `advance` it instead of sleeping.
     pub clock: std::sync::Arc<tessera_domain::OffsetClock>,
+    /// `http://127.0.0.1:PORT` of each compatibility front, in configuration order.
+    pub fronts: Vec<String>,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -97,6 +99,11 @@ pub async fn spawn_app_in(
     let clock = std::sync::Arc::new(tessera_domain::OffsetClock::default());
     let app = Application::build_with_clock(&settings, "127.0.0.1:0", clock.clone()).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let fronts = app
+        .front_ports()
+        .into_iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = Client::builder()
@@ -108,6 +115,7 @@ pub async fn spawn_app_in(
         client,
         handle,
         clock,
+        fronts,
         _dir: dir,
     }
 }

@@ -30,6 +30,18 @@ pub struct Claims {
     pub jti: String,
 }
 
+/// Who a compatibility front's requests act as: its organisation, and the role of a request
+/// without a token (see `fronts`).
+#[derive(Debug, Clone)]
+pub struct FrontAccess {
+    /// The front's name in metrics and logs (`kind@bind`).
+    pub name: String,
+    /// The organisation whose data it serves.
+    pub org_id: OrgId,
+    /// The role of a request without a bearer token; `None`: a token is required.
+    pub anonymous_role: Option<Role>,
+}
+
 /// The caller, as proven by a valid access token.
 #[derive(Debug, Clone)]
 pub struct Caller {

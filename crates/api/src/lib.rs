@@ -11,6 +11,7 @@ pub mod core;
 pub mod data;
 pub mod error;
 pub mod extract;
+pub mod fronts;
 pub mod ingestion;
 pub mod metrics;
 pub mod middleware;

@@ -9,6 +9,7 @@ use tessera_store::DbPool;
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
+    front_requests: IntCounterVec,
     latency: HistogramVec,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
@@ -25,6 +26,13 @@ impl Metrics {
                 "HTTP requests answered, by method, route pattern and status",
             ),
             &["method", "route", "status"],
+        )?;
+        let front_requests = IntCounterVec::new(
+            Opts::new(
+                "tessera_front_requests_total",
+                "HTTP requests answered by compatibility fronts, by front, route pattern and status",
+            ),
+            &["front", "route", "status"],
         )?;
         let latency = HistogramVec::new(
             HistogramOpts::new(
@@ -50,6 +58,7 @@ impl Metrics {
             "Maximum size of the app database pool",
         )?;
         registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(front_requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
@@ -57,6 +66,7 @@ impl Metrics {
         Ok(Self {
             registry,
             requests,
+            front_requests,
             latency,
             pool_connections,
             pool_idle,
@@ -72,6 +82,13 @@ impl Metrics {
         self.latency
             .with_label_values(&[method, route])
             .observe(seconds);
+    }
+
+    /// Records one request answered by the front `front`.
+    pub fn observe_front(&self, front: &str, route: &str, status: u16) {
+        self.front_requests
+            .with_label_values(&[front, route, &status.to_string()])
+            .inc();
     }
 
     /// The Prometheus text exposition, with pool statistics read now.

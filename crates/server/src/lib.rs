@@ -1,6 +1,7 @@
 //! The `tessera` server: configuration, wiring and start-up. `main.rs` only parses the command line.
 
 pub mod bootstrap;
+pub mod fronts;
 pub mod secrets;
 pub mod settings;
 pub mod telemetry;
@@ -41,12 +42,13 @@ pub enum StartError {
 }
 
 /// How long a stopping server waits for open requests, then for its job workers.
-const SHUTDOWN_GRACE_SECS: u64 = 10;
+pub(crate) const SHUTDOWN_GRACE_SECS: u64 = 10;
 
 /// A built, bound server, ready to run.
 pub struct Application {
     port: u16,
     server: Server,
+    fronts: Vec<fronts::RunningFront>,
     workers: tessera_worker::Workers,
     cache_sync: tessera_api::cache_sync::CacheSync,
     /// The admin created on this start, if any.
@@ -140,10 +142,12 @@ impl Application {
         let workers = start_workers(settings, &state);
         let cache_sync = tessera_api::cache_sync::CacheSync::start(&state);
 
+        let fronts = fronts::start(settings, &state)?;
         let (port, server) = serve(settings, bind, state)?;
         Ok(Self {
             port,
             server,
+            fronts,
             workers,
             cache_sync,
             created_admin,
@@ -155,10 +159,16 @@ impl Application {
         self.port
     }
 
+    /// The ports of the compatibility fronts, in configuration order.
+    pub fn front_ports(&self) -> Vec<u16> {
+        self.fronts.iter().map(|f| f.port).collect()
+    }
+
     /// Stops the server and the job workers from elsewhere.
     pub fn handle(&self) -> AppHandle {
         AppHandle {
             server: self.server.handle(),
+            fronts: self.fronts.iter().map(|f| f.server.handle()).collect(),
             workers: self.workers.handle(),
             cache_sync: self.cache_sync.stopper(),
         }
@@ -168,7 +178,15 @@ impl Application {
     /// the server waits for open requests (a job still running then is left to its lease and
     /// picked up again by the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mut fronts = Vec::new();
+        for front in self.fronts {
+            fronts.push(front.server.handle());
+            tokio::spawn(front.server);
+        }
         let served = self.server.await;
+        for front in fronts {
+            front.stop(true).await;
+        }
         let workers = self.workers;
         let _ = actix_web::rt::task::spawn_blocking(move || {
             workers.stop(Duration::from_secs(SHUTDOWN_GRACE_SECS))
@@ -183,6 +201,7 @@ impl Application {
 #[derive(Clone)]
 pub struct AppHandle {
     server: actix_web::dev::ServerHandle,
+    fronts: Vec<actix_web::dev::ServerHandle>,
     workers: tessera_worker::WorkersHandle,
     cache_sync: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
@@ -194,6 +213,9 @@ impl AppHandle {
         self.workers.stop();
         self.cache_sync
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        for front in &self.fronts {
+            front.stop(false).await;
+        }
         self.server.stop(false).await;
     }
 }

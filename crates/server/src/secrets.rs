@@ -31,19 +31,6 @@ pub enum SecretError {
     PlaceholderExposed(String),
 }
 
-/// Whether `bind` (`HOST:PORT`) only accepts connections from this machine.
-pub fn is_loopback(bind: &str) -> bool {
-    let host = bind
-        .rsplit_once(':')
-        .map_or(bind, |(h, _)| h)
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Settings whose secret key is set: the configured one, else the kept one, else a new random
 /// key written to `auth.secret_key_file` (mode 0600). Answers whether a key was generated.
 pub fn resolve(settings: &Settings) -> Result<(Settings, bool), SecretError> {
@@ -59,7 +46,7 @@ pub fn resolve(settings: &Settings) -> Result<(Settings, bool), SecretError> {
 
 /// Refuses a placeholder key on an address other machines can reach.
 pub fn check_exposure(settings: &Settings, bind: &str) -> Result<(), SecretError> {
-    if settings.uses_placeholder_secret() && !is_loopback(bind) {
+    if settings.uses_placeholder_secret() && !crate::settings::is_loopback(bind) {
         return Err(SecretError::PlaceholderExposed(bind.to_owned()));
     }
     Ok(())

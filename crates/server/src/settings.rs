@@ -44,6 +44,9 @@ pub struct Settings {
     /// The commerce area and its fraud rules.
     #[serde(default)]
     pub commerce: tessera_api::CommerceSettings,
+    /// Compatibility fronts: one more listener each (`[[fronts]]`).
+    #[serde(default)]
+    pub fronts: Vec<FrontSettings>,
     /// Logging.
     pub log: LogSettings,
     /// First-start demo organisation and admin.
@@ -133,6 +136,89 @@ fn default_demo_customers() -> usize {
     2000
 }
 
+/// One compatibility front (`[[fronts]]`): another listener serving a replaced service's paths
+/// for one organisation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FrontSettings {
+    /// `techmart` or `chart-api`.
+    pub kind: tessera_api::fronts::FrontKind,
+    /// HOST:PORT to listen on.
+    pub bind: String,
+    /// The name of the organisation whose data it serves.
+    pub organization: String,
+    /// A built web app served at `/` (its `index.html` for client-side routes).
+    #[serde(default)]
+    pub static_dir: Option<std::path::PathBuf>,
+    /// The role of a request without a bearer token (`viewer`, ...); absent: a token of the
+    /// organisation is required.
+    #[serde(default)]
+    pub anonymous_role: Option<String>,
+    /// In production, an anonymous front on an address other than loopback starts only with
+    /// this set.
+    #[serde(default)]
+    pub anonymous_public: bool,
+}
+
+impl FrontSettings {
+    /// The front's name in metrics and logs.
+    pub fn name(&self) -> String {
+        format!("{}@{}", self.kind.as_str(), self.bind)
+    }
+
+    /// The anonymous role, parsed.
+    pub fn role(&self) -> Result<Option<tessera_domain::Role>, SettingsError> {
+        self.anonymous_role
+            .as_deref()
+            .map(|r| {
+                r.parse().map_err(|_| {
+                    SettingsError::Invalid(format!(
+                        "fronts: anonymous_role '{r}' of {} is not a role",
+                        self.name()
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    fn check(&self, profile: Profile) -> Result<(), SettingsError> {
+        let anonymous = self.role()?.is_some();
+        if profile == Profile::Production
+            && anonymous
+            && !is_loopback(&self.bind)
+            && !self.anonymous_public
+        {
+            return Err(SettingsError::Invalid(format!(
+                "fronts: {} lets anyone in as {} on a public address; set anonymous_public = true if that is meant",
+                self.name(),
+                self.anonymous_role.as_deref().unwrap_or_default()
+            )));
+        }
+        if let Some(dir) = &self.static_dir {
+            if !dir.is_dir() {
+                return Err(SettingsError::Invalid(format!(
+                    "fronts: static_dir {} of {} is not a directory",
+                    dir.display(),
+                    self.name()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `bind` (`HOST:PORT`) only accepts connections from this machine.
+pub fn is_loopback(bind: &str) -> bool {
+    let host = bind
+        .rsplit_once(':')
+        .map_or(bind, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Why configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -195,7 +281,7 @@ impl Settings {
     }
 
     /// Refuses unsafe or inconsistent values.
-    fn validate(&self) -> Result<(), SettingsError> {
+    pub fn validate(&self) -> Result<(), SettingsError> {
         let secret = self.auth.secret_key.expose().trim();
         if self.profile == Profile::Production
             && (secret.is_empty() || self.uses_placeholder_secret())
@@ -249,6 +335,9 @@ impl Settings {
             return Err(SettingsError::Invalid(
                 "reports.lease_secs, reports.max_attempts and reports.memory_limit_mb must be positive".into(),
             ));
+        }
+        for front in &self.fronts {
+            front.check(self.profile)?;
         }
         self.commerce
             .fraud

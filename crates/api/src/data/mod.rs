@@ -11,6 +11,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use handlers::{charts, datamarts, datasets, queries, reports, sources};
 
+/// Registers the chart seed's paths (`/bar`, `/pie`, `/line`, `/metrics`, `/realtime/{metric}`):
+/// under `/charts` natively, under `/api/charts` on the chart-api front.
+pub fn chart_paths(cfg: &mut ServiceConfig) {
+    cfg.service(charts::bar)
+        .service(charts::pie)
+        .service(charts::line)
+        .service(charts::metrics)
+        .service(charts::realtime);
+}
+
 /// Registers `/data-sources`, `/queries`, `/charts`, `/datamarts`, `/datasets` and `/reports`.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
@@ -32,11 +42,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     .service(
         scope::scope("/charts")
             .service(charts::query)
-            .service(charts::bar)
-            .service(charts::pie)
-            .service(charts::line)
-            .service(charts::metrics)
-            .service(charts::realtime),
+            .configure(chart_paths),
     )
     .service(
         scope::scope("/datamarts")

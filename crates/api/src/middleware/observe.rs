@@ -43,6 +43,9 @@ pub async fn observe(
 
     let path = loggable_path(req.path());
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    let front = req
+        .app_data::<web::Data<crate::auth::FrontAccess>>()
+        .map(|f| f.name.clone());
 
     let mut res = next.call(req).await?;
 
@@ -56,6 +59,9 @@ pub async fn observe(
         state
             .metrics
             .observe(&method, &route, status, elapsed.as_secs_f64());
+        if let Some(front) = &front {
+            state.metrics.observe_front(front, &route, status);
+        }
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HeaderName::from_static(HEADER), v);

@@ -1,0 +1,224 @@
+//! Compatibility fronts (issue 12 point 6): the TechMart app's paths on their own listener,
+//! anonymous when configured and 401 without, a built app served from `static_dir` with its
+//! index.html for client routes and nothing outside it, counted in /metrics; the chart-api
+//! front; and the production guard against anonymous public fronts.
+
+use serde_json::Value;
+use tessera_e2e::{assert_problem, spawn_app_adjusted, TestApp};
+use tessera_server::settings::FrontSettings;
+
+use crate::commerce::{check_contract_paths, Cx};
+
+fn front(
+    kind: &str,
+    anonymous_role: Option<&str>,
+    static_dir: Option<&std::path::Path>,
+) -> FrontSettings {
+    FrontSettings {
+        kind: serde_json::from_value(Value::String(kind.into())).unwrap(),
+        bind: "127.0.0.1:0".into(),
+        organization: "Demo".into(),
+        static_dir: static_dir.map(std::path::Path::to_path_buf),
+        anonymous_role: anonymous_role.map(str::to_owned),
+        anonymous_public: false,
+    }
+}
+
+async fn with_fronts(fronts: Vec<FrontSettings>) -> TestApp {
+    spawn_app_adjusted(&[("TESSERA_BOOTSTRAP__DEMO_CUSTOMERS", "60")], move |s| {
+        s.fronts = fronts;
+    })
+    .await
+}
+
+async fn get(app: &TestApp, url: &str) -> reqwest::Response {
+    app.client.get(url).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_techmart_front_answers_every_contract_path_anonymously_and_serves_the_app() {
+    let build = tempfile::tempdir().unwrap();
+    let root = build.path().join("build");
+    std::fs::create_dir_all(root.join("static/js")).unwrap();
+    std::fs::write(
+        root.join("index.html"),
+        "<!doctype html><title>TechMart</title>",
+    )
+    .unwrap();
+    std::fs::write(root.join("static/js/main.1234.js"), "console.log(1)").unwrap();
+    std::fs::write(build.path().join("outside.txt"), "secret").unwrap();
+    let app = with_fronts(vec![front("techmart", Some("viewer"), Some(&root))]).await;
+    let base = app.fronts[0].clone();
+
+    // every call the app makes, without any credentials
+    let cx = Cx {
+        client: &app.client,
+        c: format!("{base}/api/v1"),
+        token: None,
+    };
+    check_contract_paths(&cx, 60).await;
+    // the original's trailing-slash route too
+    let r = get(
+        &app,
+        &format!("{base}/api/v1/customers/?page=1&page_size=10"),
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 10);
+    // a viewer cannot write through the front
+    let r = app
+        .client
+        .post(format!("{base}/api/v1/transactions"))
+        .json(&serde_json::json!({"customer_id": 1, "product_id": 1, "quantity": 1, "payment_method": "paypal"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 403).await;
+
+    // the front's own OpenAPI document lists the contract's paths
+    let spec: Value = get(&app, &format!("{base}/api/v1/openapi.json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/dashboard/overview",
+        "/api/v1/customers",
+        "/api/v1/alerts/system-status",
+    ] {
+        assert!(
+            spec["paths"].get(path).is_some(),
+            "{path} missing from the front's document: {:?}",
+            spec["paths"]
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+        );
+    }
+
+    // the built app, with index.html for client-side routes
+    let js = get(&app, &format!("{base}/static/js/main.1234.js")).await;
+    assert_eq!(js.status().as_u16(), 200);
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    for route in [
+        "/",
+        "/analytics",
+        "/customers",
+        "/inventory",
+        "/settings",
+        "/no/such/page",
+    ] {
+        let r = get(&app, &format!("{base}{route}")).await;
+        assert_eq!(r.status().as_u16(), 200, "{route}");
+        assert!(r.text().await.unwrap().contains("TechMart"), "{route}");
+    }
+    // never a file outside static_dir
+    for attack in [
+        "/../outside.txt",
+        "/static/../../outside.txt",
+        "/%2e%2e/outside.txt",
+        "/..%2foutside.txt",
+    ] {
+        let r = get(&app, &format!("{base}{attack}")).await;
+        let text = r.text().await.unwrap();
+        assert!(
+            !text.contains("secret"),
+            "{attack} leaked a file outside static_dir"
+        );
+    }
+    // unknown API paths stay problems, not the app
+    let r = get(&app, &format!("{base}/api/v1/nothing-here")).await;
+    assert_problem(r, 404).await;
+
+    // counted in /metrics by front and route
+    let metrics = get(&app, &format!("{}/metrics", app.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("tessera_front_requests_total")
+                && l.contains("front=\"techmart@127.0.0.1:")
+                && l.contains("route=\"/api/v1/dashboard/overview\"")),
+        "no front counter in /metrics"
+    );
+}
+
+#[tokio::test]
+async fn a_front_without_an_anonymous_role_needs_a_token_of_its_organisation() {
+    let app = with_fronts(vec![front("techmart", None, None)]).await;
+    let base = app.fronts[0].clone();
+    let r = get(&app, &format!("{base}/api/v1/dashboard/overview")).await;
+    assert_problem(r, 401).await;
+    let admin = app.admin().await;
+    let r = app
+        .client
+        .get(format!("{base}/api/v1/dashboard/overview"))
+        .bearer_auth(&admin.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // a member of another organisation is refused
+    let (_, stranger) = app
+        .register_and_login("front-stranger", Some("Another Shop"))
+        .await;
+    let r = app
+        .client
+        .get(format!("{base}/api/v1/customers"))
+        .bearer_auth(&stranger.access)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 403).await;
+    // without static_dir, a page route is a problem, not a file
+    assert_problem(get(&app, &format!("{base}/analytics")).await, 404).await;
+}
+
+#[tokio::test]
+async fn the_chart_api_front_serves_the_chart_seed_paths() {
+    let app = with_fronts(vec![front("chart-api", Some("viewer"), None)]).await;
+    let base = app.fronts[0].clone();
+    let health = get(&app, &format!("{base}/health")).await;
+    assert_eq!(health.status().as_u16(), 200);
+    let r = get(&app, &format!("{base}/api/charts/metrics")).await;
+    assert_eq!(r.status().as_u16(), 200, "{:?}", r.text().await);
+    let r = get(
+        &app,
+        &format!("{base}/api/charts/bar?metric=revenue&period=30d"),
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 200);
+    // the commerce paths are not on this front
+    assert_problem(get(&app, &format!("{base}/api/v1/customers")).await, 404).await;
+}
+
+#[test]
+fn production_refuses_an_anonymous_front_on_a_public_address() {
+    let mut f = front("techmart", Some("viewer"), None);
+    f.bind = "0.0.0.0:8001".into();
+    let env = std::collections::HashMap::from([
+        ("TESSERA_PROFILE".to_owned(), "production".to_owned()),
+        ("SECRET_KEY".to_owned(), "x".repeat(40)),
+    ]);
+    let mut settings = tessera_server::Settings::load_from(None, env.clone()).unwrap();
+    settings.fronts = vec![f.clone()];
+    let err = settings.validate().unwrap_err().to_string();
+    assert!(err.contains("anonymous_public"), "{err}");
+    f.anonymous_public = true;
+    settings.fronts = vec![f.clone()];
+    assert!(settings.validate().is_ok());
+    // loopback needs no opt-in; an unknown role is refused
+    f.anonymous_public = false;
+    f.bind = "127.0.0.1:8001".into();
+    settings.fronts = vec![f.clone()];
+    assert!(settings.validate().is_ok());
+    f.anonymous_role = Some("superuser".into());
+    settings.fronts = vec![f];
+    assert!(settings.validate().is_err());
+}
