@@ -313,6 +313,25 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
     };
     let (id, rid, product) = check_contract_paths(&cx, 150).await;
 
+    let seg = json_ok(&app, &format!("{c}/customers/segments"), t).await;
+    assert_eq!(seg["total_customers"], 150);
+    let buyers = seg["customers_with_purchases"].as_u64().unwrap();
+    assert!(buyers > 0);
+    let segments = seg["segments"].as_array().unwrap();
+    assert_eq!(segments.len(), 6);
+    let segmented: u64 = segments
+        .iter()
+        .map(|s| s["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(segmented, buyers, "every buyer is in exactly one segment");
+    assert!(segments.iter().any(|s| s["segment"] == "champions"));
+    let cohorts = seg["cohorts"].as_array().unwrap();
+    assert!(!cohorts.is_empty() && cohorts.len() <= 12);
+    for co in cohorts {
+        assert_eq!(co["retention"][0], 100.0);
+        assert!(co["cohort"].as_str().unwrap().len() == 7);
+    }
+
     // without a token: 401 everywhere
     assert_problem(app.get(&format!("{c}/dashboard/overview"), None).await, 401).await;
 
@@ -629,6 +648,15 @@ async fn concurrent_posts_lose_no_update_on_every_engine() {
             .unwrap();
         assert_eq!(first.customers, 5);
         assert_eq!(first.changed, 0, "{engine:?}: a ledger lost an update");
+        // the cohort months are read with each engine's own date function
+        let seg = json_ok(&app, "/commerce/customers/segments", &t).await;
+        assert_eq!(seg["customers_with_purchases"], 5, "{engine:?}");
+        let cohorts = seg["cohorts"].as_array().unwrap();
+        assert!(!cohorts.is_empty(), "{engine:?}");
+        let now = chrono::Utc::now().format("%Y-%m").to_string();
+        assert!(cohorts
+            .iter()
+            .all(|c| c["cohort"].as_str().unwrap() <= now.as_str()));
     }
 }
 

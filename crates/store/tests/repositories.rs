@@ -524,3 +524,128 @@ on_every_backend!(
         assert_ne!(back.id, first.id);
     }
 );
+
+on_every_backend!(commerce_grouped_reads_agree_on_every_engine, |db| {
+    use tessera_domain::commerce::{PaymentMethod, TransactionStatus};
+    use tessera_store::commerce::catalog::{self, NewProduct};
+    use tessera_store::commerce::customers::{self, NewCustomer};
+    use tessera_store::commerce::insights::{self, Window};
+    use tessera_store::commerce::transactions::{self, NewTransaction};
+    let mut conn = migrated(db);
+    let org = organizations::insert(&mut conn, &OrgName::parse("Shop").unwrap())
+        .unwrap()
+        .id;
+    let customer = customers::insert_many(
+        &mut conn,
+        org,
+        &[NewCustomer {
+            email: "a@shop.example".into(),
+            registration_date: minute(0),
+            region: "Europe".into(),
+        }],
+    )
+    .unwrap()[0];
+    let product = catalog::insert_products(
+        &mut conn,
+        org,
+        &[NewProduct {
+            name: "Cable".into(),
+            category: "Accessories".into(),
+            price_cents: 999,
+            stock_quantity: 50,
+            supplier_id: None,
+        }],
+    )
+    .unwrap()[0];
+    let tx = |m: u32, status| NewTransaction {
+        customer_id: customer,
+        product_id: product,
+        quantity: 2,
+        price_cents: 999,
+        payment_method: PaymentMethod::Paypal,
+        status,
+        at: minute(m),
+        risk_score: Some(0.0),
+        fraud_check_json: None,
+    };
+    transactions::insert_many(
+        &mut conn,
+        org,
+        &[
+            tx(1, TransactionStatus::Completed),
+            tx(2, TransactionStatus::Flagged),
+            tx(3, TransactionStatus::Completed),
+        ],
+    )
+    .unwrap();
+    let all = insights::by_customer(&mut conn, org, Window::default()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].count, all[0].amount_cents), (3, 3 * 1998));
+    assert_eq!(all[0].last_at, Some(minute(3)));
+    let done = Window {
+        completed_only: true,
+        ..Window::default()
+    };
+    let completed = insights::by_customer(&mut conn, org, done).unwrap();
+    assert_eq!(
+        (completed[0].count, completed[0].amount_cents),
+        (2, 2 * 1998)
+    );
+    let since = Window {
+        since: Some(minute(2)),
+        until: Some(minute(3)),
+        ..Window::default()
+    };
+    assert_eq!(
+        insights::summary(&mut conn, org, since).unwrap(),
+        (1, 1998, 1)
+    );
+    assert_eq!(
+        insights::by_product(&mut conn, org, Window::default()).unwrap(),
+        [(product, 6, 3 * 1998)]
+    );
+    assert_eq!(
+        insights::by_region(&mut conn, org, Window::default()).unwrap(),
+        [("Europe".to_owned(), 3 * 1998, 1)]
+    );
+    assert_eq!(
+        insights::active_months(&mut conn, org).unwrap(),
+        [(customer, "2026-03".to_owned())]
+    );
+    let hour = transactions::hour_of(minute(0));
+    assert_eq!(
+        insights::hourly(&mut conn, org, hour, hour).unwrap(),
+        [(hour, 3 * 1998, 3)]
+    );
+});
+
+on_every_backend!(concurrent_raises_of_one_condition_open_one_alert, |db| {
+    use tessera_domain::alerts::{AlertKind, Severity};
+    use tessera_store::alerts::system_alerts::{open, raise};
+    let mut conn = migrated(db);
+    let org = organizations::insert(&mut conn, &OrgName::parse("Busy").unwrap())
+        .unwrap()
+        .id;
+    drop(conn);
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let pool = db.pool.clone();
+            s.spawn(move || {
+                let mut conn = pool.get().unwrap();
+                raise(
+                    &mut conn,
+                    org,
+                    AlertKind::LowStock,
+                    Severity::Warning,
+                    &format!("poll {i}"),
+                    r#"{"products":[]}"#,
+                    minute(i),
+                )
+                .unwrap();
+            });
+        }
+    });
+    let mut conn = db.pool.get().unwrap();
+    let alerts = open(&mut conn, org).unwrap();
+    assert_eq!(alerts.len(), 1, "one condition, one open alert");
+});

@@ -561,4 +561,21 @@ mod tests {
         assert_eq!(next_risk(&sticky, Some((first, at(10))), 0.0, later), 0.21);
         assert!(next_risk(&rules, Some((1.0, at(10))), 1.0, at(11)) <= 1.0);
     }
+
+    #[test]
+    fn settings_outside_their_ranges_are_refused_naming_the_field() {
+        assert!(FraudRules::default().check().is_ok());
+        let bad = |f: fn(&mut FraudRules)| {
+            let mut r = FraudRules::default();
+            f(&mut r);
+            r.check().unwrap_err()
+        };
+        assert!(bad(|r| r.velocity_window_minutes = 0).contains("velocity_window_minutes"));
+        assert!(bad(|r| r.velocity_max = 0).contains("velocity_max"));
+        assert!(bad(|r| r.min_history = 1).contains("min_history"));
+        assert!(bad(|r| r.z_threshold = f64::NAN).contains("z_threshold"));
+        assert!(bad(|r| r.amount_weight = 1.5).contains("amount_weight"));
+        assert!(bad(|r| r.suspicious_threshold = -0.1).contains("suspicious_threshold"));
+        assert!(bad(|r| r.risk_half_life_days = -1.0).contains("risk_half_life_days"));
+    }
 }

@@ -6,3 +6,4 @@ pub mod fraud;
 pub mod ledger;
 pub mod overview;
 pub mod performance;
+pub mod segments;

@@ -33,6 +33,7 @@ pub fn paths(cfg: &mut ServiceConfig) {
             scope::scope("/customers")
                 .service(customers::list)
                 .service(customers::behaviour)
+                .service(customers::segments)
                 .service(customers::customer),
         )
         .service(

@@ -23,18 +23,6 @@ pub struct Window {
 }
 
 impl Window {
-    fn bounds(&self) -> (NaiveDateTime, NaiveDateTime) {
-        // the widest range all three engines store (MySQL's DATETIME: years 1000..=9999)
-        let lowest =
-            chrono::NaiveDate::from_ymd_opt(1000, 1, 1).map(|d| d.and_time(chrono::NaiveTime::MIN));
-        let highest = chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-            .map(|d| d.and_time(chrono::NaiveTime::MIN));
-        (
-            self.since.or(lowest).unwrap_or_default(),
-            self.until.or(highest).unwrap_or_default(),
-        )
-    }
-
     fn statuses(&self) -> Vec<&'static str> {
         if self.completed_only {
             vec![TransactionStatus::Completed.as_str()]
@@ -44,14 +32,23 @@ impl Window {
     }
 }
 
-/// Filters `$q` (unboxed, so it can still be grouped) to the organisation and the window.
+/// Boxes `$q` (already grouped and selected, as diesel requires before boxing) and filters it
+/// to the organisation and the window. Open ends get no filter rather than a sentinel date:
+/// MySQL binds a timestamp parameter with TIMESTAMP's range, so a far-future bound compares
+/// as zero.
 macro_rules! windowed {
     ($q:expr, $org:expr, $w:expr) => {{
-        let (since, until) = $w.bounds();
-        $q.filter(t::org_id.eq($org.to_string()))
-            .filter(t::occurred_at.ge(since))
-            .filter(t::occurred_at.lt(until))
+        let mut q = $q
+            .filter(t::org_id.eq($org.to_string()))
             .filter(t::status.eq_any($w.statuses()))
+            .into_boxed();
+        if let Some(since) = $w.since {
+            q = q.filter(t::occurred_at.ge(since));
+        }
+        if let Some(until) = $w.until {
+            q = q.filter(t::occurred_at.lt(until));
+        }
+        q
     }};
 }
 
@@ -77,13 +74,16 @@ pub fn hourly(
 /// Count, sum (cents) and distinct customers of the transactions in `w`.
 pub fn summary(conn: &mut DbConn, org: OrgId, w: Window) -> Result<(i64, i64, i64), StoreError> {
     let sum = crate::db::sum_bigint(conn, "amount_cents");
-    Ok(windowed!(t::table, org, w)
-        .select((
+    Ok(windowed!(
+        t::table.select((
             count_star(),
             sql::<BigInt>(&sum),
             count(t::customer_id).aggregate_distinct(),
-        ))
-        .first(conn)?)
+        )),
+        org,
+        w
+    )
+    .first(conn)?)
 }
 
 /// One customer's purchases in a window.
@@ -106,15 +106,17 @@ pub fn by_customer(
     w: Window,
 ) -> Result<Vec<CustomerSales>, StoreError> {
     let sum = crate::db::sum_bigint(conn, "amount_cents");
-    let rows: Vec<(i64, i64, i64, Option<NaiveDateTime>)> = windowed!(t::table, org, w)
-        .group_by(t::customer_id)
-        .select((
+    let rows: Vec<(i64, i64, i64, Option<NaiveDateTime>)> = windowed!(
+        t::table.group_by(t::customer_id).select((
             t::customer_id,
             count_star(),
             sql::<BigInt>(&sum),
             max(t::occurred_at),
-        ))
-        .load(conn)?;
+        )),
+        org,
+        w
+    )
+    .load(conn)?;
     Ok(rows
         .into_iter()
         .map(
@@ -136,14 +138,16 @@ pub fn by_product(
 ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
     let units = crate::db::sum_bigint(conn, "quantity");
     let revenue = crate::db::sum_bigint(conn, "amount_cents");
-    Ok(windowed!(t::table, org, w)
-        .group_by(t::product_id)
-        .select((
+    Ok(windowed!(
+        t::table.group_by(t::product_id).select((
             t::product_id,
             sql::<BigInt>(&units),
             sql::<BigInt>(&revenue),
-        ))
-        .load(conn)?)
+        )),
+        org,
+        w
+    )
+    .load(conn)?)
 }
 
 /// Sales (cents) and distinct customers per customer region in `w`.
@@ -153,15 +157,17 @@ pub fn by_region(
     w: Window,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
     let revenue = crate::db::sum_bigint(conn, "commerce_transactions.amount_cents");
-    Ok(windowed!(t::table.inner_join(c::table), org, w)
-        .group_by(c::region)
-        .select((
+    Ok(windowed!(
+        t::table.inner_join(c::table).group_by(c::region).select((
             c::region,
             sql::<BigInt>(&revenue),
             count(t::customer_id).aggregate_distinct(),
-        ))
-        .order(c::region.asc())
-        .load(conn)?)
+        )),
+        org,
+        w
+    )
+    .order(c::region.asc())
+    .load(conn)?)
 }
 
 /// Units sold per (customer region, product) in `w`.
@@ -171,8 +177,29 @@ pub fn units_by_region_and_product(
     w: Window,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
     let units = crate::db::sum_bigint(conn, "commerce_transactions.quantity");
-    Ok(windowed!(t::table.inner_join(c::table), org, w)
-        .group_by((c::region, t::product_id))
-        .select((c::region, t::product_id, sql::<BigInt>(&units)))
+    Ok(windowed!(
+        t::table
+            .inner_join(c::table)
+            .group_by((c::region, t::product_id))
+            .select((c::region, t::product_id, sql::<BigInt>(&units))),
+        org,
+        w
+    )
+    .load(conn)?)
+}
+
+/// The calendar months (`YYYY-MM`, UTC) in which each customer made a completed purchase, as
+/// distinct (customer id, month) pairs.
+pub fn active_months(conn: &mut DbConn, org: OrgId) -> Result<Vec<(i64, String)>, StoreError> {
+    let month = match conn {
+        DbConn::Postgres(_) => "to_char(occurred_at, 'YYYY-MM')",
+        DbConn::Mysql(_) => "DATE_FORMAT(occurred_at, '%Y-%m')",
+        DbConn::Sqlite(_) => "strftime('%Y-%m', occurred_at)",
+    };
+    Ok(t::table
+        .filter(t::org_id.eq(org.to_string()))
+        .filter(t::status.eq(TransactionStatus::Completed.as_str()))
+        .select((t::customer_id, sql::<diesel::sql_types::Text>(month)))
+        .distinct()
         .load(conn)?)
 }

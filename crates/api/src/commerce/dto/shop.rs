@@ -13,6 +13,7 @@ use tessera_domain::Page;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::commerce::service::customers::CustomerDetail;
+use crate::commerce::service::insights::Segmentation;
 use crate::common::utc;
 
 /// Paging and search of the customer list.
@@ -434,6 +435,83 @@ impl From<Product> for ProductOut {
             price: p.price,
             stock_quantity: p.stock_quantity,
             supplier_id: p.supplier_id,
+        }
+    }
+}
+
+/// One RFM segment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentOut {
+    /// champions, loyal, new, at_risk, lost or needs_attention.
+    pub segment: String,
+    /// Customers in it.
+    pub customers: u64,
+    /// Their share of customers with a purchase, percent.
+    pub share: f64,
+    /// Their completed revenue.
+    pub revenue: f64,
+    /// Mean days since their latest purchase.
+    pub avg_recency_days: f64,
+    /// Mean completed purchases.
+    pub avg_frequency: f64,
+    /// Mean completed revenue per customer.
+    pub avg_monetary: f64,
+}
+
+/// One monthly cohort.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CohortOut {
+    /// The month of the first completed purchase, `YYYY-MM`.
+    pub cohort: String,
+    /// Customers whose first purchase fell in it.
+    pub customers: u64,
+    /// Percent of them buying in month 0, 1, 2, ... after it (month 0 is 100).
+    pub retention: Vec<f64>,
+}
+
+/// `GET /customers/segments`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentationOut {
+    /// When it was computed.
+    pub as_of: DateTime<Utc>,
+    /// Registered customers.
+    pub total_customers: i64,
+    /// Customers with a completed purchase (the ones segmented).
+    pub customers_with_purchases: u64,
+    /// Every segment, in report order.
+    pub segments: Vec<SegmentOut>,
+    /// The latest twelve monthly cohorts, oldest first.
+    pub cohorts: Vec<CohortOut>,
+}
+
+impl From<Segmentation> for SegmentationOut {
+    fn from(s: Segmentation) -> Self {
+        Self {
+            as_of: utc(s.as_of),
+            total_customers: s.registered,
+            customers_with_purchases: s.buyers,
+            segments: s
+                .segments
+                .into_iter()
+                .map(|g| SegmentOut {
+                    segment: g.segment.to_owned(),
+                    customers: g.customers,
+                    share: g.share,
+                    revenue: g.revenue,
+                    avg_recency_days: g.avg_recency_days,
+                    avg_frequency: g.avg_frequency,
+                    avg_monetary: g.avg_monetary,
+                })
+                .collect(),
+            cohorts: s
+                .cohorts
+                .into_iter()
+                .map(|c| CohortOut {
+                    cohort: c.cohort,
+                    customers: c.customers,
+                    retention: c.retention,
+                })
+                .collect(),
         }
     }
 }

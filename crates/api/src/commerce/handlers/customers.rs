@@ -3,7 +3,9 @@
 use actix_web::{get, web};
 
 use crate::auth::Caller;
-use crate::commerce::dto::{BehaviourOut, CustomerDetailOut, CustomerPage, CustomerQuery};
+use crate::commerce::dto::{
+    BehaviourOut, CustomerDetailOut, CustomerPage, CustomerQuery, SegmentationOut,
+};
 use crate::commerce::service::{customers, insights};
 use crate::common::path_id;
 use crate::error::{ApiResult, Problem};
@@ -51,6 +53,27 @@ pub async fn behaviour(
 ) -> ApiResult<web::Json<BehaviourOut>> {
     Ok(web::Json(
         insights::lifetime_behaviour(&state, &caller).await?.into(),
+    ))
+}
+
+/// RFM segments of the customers with a completed purchase (recency, frequency and monetary
+/// quintiles: champions, loyal, new, at_risk, lost, needs_attention) and the retention of the
+/// latest twelve monthly cohorts by first purchase.
+#[utoipa::path(
+    tag = "commerce",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Segments and cohorts", body = SegmentationOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/segments")]
+pub async fn segments(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<SegmentationOut>> {
+    Ok(web::Json(
+        insights::segmentation(&state, &caller).await?.into(),
     ))
 }
 

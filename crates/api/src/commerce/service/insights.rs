@@ -8,6 +8,7 @@ use tessera_analytics::commerce::behaviour::{self, Behaviour, CustomerPurchases}
 use tessera_analytics::commerce::performance::{
     self, Geography, KeyMetric, PeriodSales, ProductPerformance, ProductSales,
 };
+use tessera_analytics::commerce::segments::{self, Cohort, Purchases, Segment};
 use tessera_store::commerce::catalog;
 use tessera_store::commerce::customers;
 use tessera_store::commerce::insights::{self as store, Window};
@@ -200,6 +201,56 @@ pub async fn key_metrics(state: &AppState, caller: &Caller) -> ApiResult<Vec<Key
             let previous = period(conn, 60, 30)?;
             let registered = customers::counts(conn, org, 1.0)?.total;
             Ok(performance::key_metrics(current, previous, registered))
+        })
+        .await
+}
+
+/// Cohorts reported at most (the latest months).
+const MAX_COHORTS: usize = 12;
+
+/// RFM segments of the customers with a completed purchase and their monthly cohorts.
+#[derive(Debug, Clone)]
+pub struct Segmentation {
+    /// When it was computed.
+    pub as_of: chrono::NaiveDateTime,
+    /// Registered customers.
+    pub registered: i64,
+    /// Customers with at least one completed purchase.
+    pub buyers: u64,
+    /// Every segment, in report order.
+    pub segments: Vec<Segment>,
+    /// The latest monthly cohorts, oldest first.
+    pub cohorts: Vec<Cohort>,
+}
+
+/// RFM segments (recency, frequency, monetary quintiles) and monthly cohort retention over
+/// completed purchases.
+pub async fn segmentation(state: &AppState, caller: &Caller) -> ApiResult<Segmentation> {
+    let (org, now) = (caller.org_id, state.now());
+    state
+        .db(move |conn| {
+            let w = Window {
+                completed_only: true,
+                ..Window::default()
+            };
+            let buyers: Vec<Purchases> = store::by_customer(conn, org, w)?
+                .into_iter()
+                .filter_map(|c| {
+                    Some(Purchases {
+                        count: c.count.max(0) as u64,
+                        monetary: dollars(c.amount_cents),
+                        last_at: c.last_at?,
+                    })
+                })
+                .collect();
+            let months = store::active_months(conn, org)?;
+            Ok(Segmentation {
+                as_of: now,
+                registered: customers::counts(conn, org, 1.0)?.total,
+                buyers: buyers.len() as u64,
+                segments: segments::rfm(&buyers, now),
+                cohorts: segments::cohorts(&months, now, MAX_COHORTS),
+            })
         })
         .await
 }
