@@ -41,6 +41,8 @@ bench: deps
 	$(CARGO) bench -p tessera-analytics --bench profile
 	bash benches/profile_memory.sh
 	bash benches/http_load.sh
+	ENGINE=sqlite bash benches/commerce_load.sh
+	ENGINE=postgres bash benches/commerce_load.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -362,6 +362,42 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
         )
         .await;
     assert_problem(r, 404).await;
+    let r = patch(
+        &app,
+        &format!("{c}/transactions/{rid}"),
+        json!({"status": "refunded"}),
+        s,
+    )
+    .await;
+    assert_problem(r, 404).await;
+    // every reading of the stranger's organisation is empty, none shows the demo shop
+    let o = json_ok(&app, &format!("{c}/dashboard/overview?time_range=90d"), s).await;
+    assert_eq!(o["customers"]["total_customers"], 0);
+    assert_eq!(o["sales"]["total_lifetime"], 0.0);
+    assert_eq!(o["alerts"]["low_stock_products"], json!([]));
+    let status = json_ok(&app, &format!("{c}/alerts/system-status"), s).await;
+    assert_eq!(status["active_alerts"], json!([]));
+    assert_eq!(status["status"], "healthy");
+    for path in ["/analytics/customer/behavior", "/customers/behavior"] {
+        let b = json_ok(&app, &format!("{c}{path}"), s).await;
+        assert_eq!(b["retention_metrics"]["total_customers"], 0, "{path}");
+    }
+    let perf = json_ok(&app, &format!("{c}/analytics/product/performance"), s).await;
+    assert_eq!(perf["top_products"], json!([]));
+    let geo = json_ok(&app, &format!("{c}/analytics/geographic"), s).await;
+    assert_eq!(geo["regional_sales"], json!([]));
+    let cards = json_ok(&app, &format!("{c}/analytics/key-metrics"), s).await;
+    assert!(cards.as_array().unwrap().iter().all(|k| k["value"] == 0.0));
+    assert_eq!(
+        json_ok(&app, &format!("{c}/inventory/categories"), s).await,
+        json!([])
+    );
+    assert_eq!(
+        json_ok(&app, &format!("{c}/transactions/suspicious"), s).await,
+        json!([])
+    );
+    let seg = json_ok(&app, &format!("{c}/customers/segments"), s).await;
+    assert_eq!(seg["customers_with_purchases"], 0);
 }
 
 async fn patch(app: &TestApp, path: &str, body: Value, token: &str) -> reqwest::Response {

@@ -24,6 +24,21 @@ fn front(
     }
 }
 
+/// The paths the TechMart app calls (contract §3).
+const CONTRACT_PATHS: [&str; 11] = [
+    "/dashboard/overview",
+    "/transactions/recent",
+    "/customers",
+    "/customers/1",
+    "/alerts/system-status",
+    "/analytics/customer/behavior",
+    "/analytics/product/performance",
+    "/analytics/geographic",
+    "/analytics/key-metrics",
+    "/inventory/categories",
+    "/inventory/products",
+];
+
 async fn with_fronts(fronts: Vec<FrontSettings>) -> TestApp {
     spawn_app_adjusted(&[("TESSERA_BOOTSTRAP__DEMO_CUSTOMERS", "60")], move |s| {
         s.fronts = fronts;
@@ -153,8 +168,10 @@ async fn the_techmart_front_answers_every_contract_path_anonymously_and_serves_t
 async fn a_front_without_an_anonymous_role_needs_a_token_of_its_organisation() {
     let app = with_fronts(vec![front("techmart", None, None)]).await;
     let base = app.fronts[0].clone();
-    let r = get(&app, &format!("{base}/api/v1/dashboard/overview")).await;
-    assert_problem(r, 401).await;
+    for path in CONTRACT_PATHS {
+        let r = get(&app, &format!("{base}/api/v1{path}")).await;
+        assert_problem(r, 401).await;
+    }
     let admin = app.admin().await;
     let r = app
         .client
