@@ -313,6 +313,47 @@ async fn every_native_commerce_path_answers_the_contract_fields_over_the_demo_sh
     };
     let (id, rid, product) = check_contract_paths(&cx, 150).await;
 
+    // the overview's totals equal the plain sums over the window ending at the latest transaction
+    let url = format!("sqlite://{}", app.app_database().display());
+    let pool =
+        tessera_store::DbPool::connect(&url, &tessera_store::PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    let org = tessera_store::organizations::find_by_name(&mut conn, "Demo")
+        .unwrap()
+        .unwrap()
+        .id;
+    use tessera_store::commerce::transactions as txs;
+    let latest = txs::latest(&mut conn, org).unwrap().unwrap();
+    let (all, lifetime) = txs::totals(&mut conn, org, None).unwrap();
+    assert!(all > 0);
+    for (range, hours) in [("24h", 24), ("7d", 168), ("30d", 720), ("90d", 2160)] {
+        let start = latest - chrono::Duration::hours(hours);
+        let (count, cents) = txs::totals(&mut conn, org, Some(start)).unwrap();
+        let o = json_ok(
+            &app,
+            &format!("{c}/dashboard/overview?time_range={range}"),
+            t,
+        )
+        .await;
+        assert_eq!(o["transactions"]["transaction_count"], count, "{range}");
+        assert_eq!(o["sales"]["total"], cents as f64 / 100.0, "{range}");
+        assert_eq!(
+            o["sales"]["total_lifetime"],
+            lifetime as f64 / 100.0,
+            "{range}"
+        );
+        let series: f64 = o["sales"]["hourly_breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["num_transactions"].as_f64().unwrap())
+            .sum();
+        assert!(
+            series >= count as f64 - 1e-9,
+            "{range}: the series covers the window"
+        );
+    }
+
     let seg = json_ok(&app, &format!("{c}/customers/segments"), t).await;
     assert_eq!(seg["total_customers"], 150);
     let buyers = seg["customers_with_purchases"].as_u64().unwrap();

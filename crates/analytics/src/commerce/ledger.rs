@@ -108,6 +108,21 @@ pub fn merged<'a>(parts: impl IntoIterator<Item = &'a Ledger>) -> AmountStats {
         })
 }
 
+/// Every customer's amounts as one set of statistics from database sums: `count` amounts,
+/// their `sum`, and Σ (m2 + count × mean²) over customers (`squares`).
+pub fn from_sums(count: i64, sum: f64, squares: f64) -> AmountStats {
+    if count <= 0 {
+        return AmountStats::default();
+    }
+    let n = count as f64;
+    let mean = sum / n;
+    AmountStats {
+        count: count as u64,
+        mean,
+        m2: (squares - n * mean * mean).max(0.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +199,20 @@ mod tests {
         );
         let b = replay(&rules, &[entry(1_000, 1, TransactionStatus::Failed, None)]);
         let m = merged([&a, &Ledger::default(), &b]);
+        let parts = [&a, &b];
+        let n: i64 = parts.iter().map(|l| l.amount_count).sum();
+        let sum: f64 = parts
+            .iter()
+            .map(|l| l.amount_count as f64 * l.amount_mean)
+            .sum();
+        let sq: f64 = parts
+            .iter()
+            .map(|l| l.amount_m2 + l.amount_count as f64 * l.amount_mean * l.amount_mean)
+            .sum();
+        let s = from_sums(n, sum, sq);
+        assert_eq!(s.count, 3);
+        assert!((s.mean - m.mean).abs() < 1e-12 && (s.m2 - m.m2).abs() < 1e-9);
+        assert_eq!(from_sums(0, 0.0, 0.0), AmountStats::default());
         let direct = AmountStats::of([1.0, 3.0, 10.0]);
         assert_eq!(m.count, 3);
         assert!((m.mean - direct.mean).abs() < 1e-12);

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use tessera_domain::commerce::{Customer, Ledger};
 use tessera_domain::{OrgId, Page, PageRequest};
 
@@ -205,6 +206,24 @@ pub fn ledgers(conn: &mut DbConn, org: OrgId) -> Result<Vec<Ledger>, StoreError>
         .iter()
         .map(CustomerRow::ledger)
         .collect())
+}
+
+/// Every customer's amount statistics of the organisation summed in the database: the number
+/// of amounts, their sum (dollars) and Σ (m2 + count × mean²), from which the merged variance
+/// follows, without loading a row per customer.
+pub fn amount_totals(conn: &mut DbConn, org: OrgId) -> Result<(i64, f64, f64), StoreError> {
+    use diesel::sql_types::Double;
+    let count = crate::db::sum_bigint(conn, "amount_count");
+    Ok(c::table
+        .filter(c::org_id.eq(org.to_string()))
+        .select((
+            diesel::dsl::sql::<BigInt>(&count),
+            diesel::dsl::sql::<Double>("COALESCE(SUM(amount_count * amount_mean), 0)"),
+            diesel::dsl::sql::<Double>(
+                "COALESCE(SUM(amount_m2 + amount_count * amount_mean * amount_mean), 0)",
+            ),
+        ))
+        .first(conn)?)
 }
 
 /// Writes the ledger of the organisation's customer `id`.

@@ -426,6 +426,19 @@ pub fn list(
         .collect()
 }
 
+/// How many of the organisation's transactions are in `status`.
+pub fn count_in_status(
+    conn: &mut DbConn,
+    org: OrgId,
+    status: TransactionStatus,
+) -> Result<i64, StoreError> {
+    Ok(t::table
+        .filter(t::org_id.eq(org.to_string()))
+        .filter(t::status.eq(status.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
 /// The customer's transactions in id order (the order their ledger moved in).
 pub fn of_customer(
     conn: &mut DbConn,

@@ -11,6 +11,7 @@ use tessera_domain::OrgId;
 use tessera_store::alerts::system_alerts;
 use tessera_store::commerce::catalog::{self, ProductFilter};
 use tessera_store::commerce::customers::{self, CustomerCounts};
+use tessera_store::commerce::insights::{self, Window};
 use tessera_store::commerce::transactions::{self as store, hour_of, TransactionFilter};
 use tessera_store::DbConn;
 
@@ -29,6 +30,17 @@ pub(crate) fn three_times_mean(
     since: Option<NaiveDateTime>,
 ) -> ApiResult<Vec<Transaction>> {
     let (count, sum) = store::totals(conn, org, None)?;
+    above_three_times_mean(conn, org, since, count, sum)
+}
+
+/// [`three_times_mean`] when the count and sum (cents) of every transaction are known.
+fn above_three_times_mean(
+    conn: &mut tessera_store::DbConn,
+    org: OrgId,
+    since: Option<NaiveDateTime>,
+    count: i64,
+    sum: i64,
+) -> ApiResult<Vec<Transaction>> {
     if count == 0 {
         return Ok(Vec::new());
     }
@@ -41,6 +53,9 @@ pub(crate) fn three_times_mean(
     };
     Ok(store::list(conn, org, &filter, MAX_LIST)?)
 }
+
+/// Transactions an alert lists at most (its message gives the full count).
+const MAX_ALERT_ITEMS: i64 = 50;
 
 /// Low-stock products listed at most.
 const MAX_LOW_STOCK: i64 = 100;
@@ -86,7 +101,6 @@ pub async fn overview(
         .db(move |conn| {
             let customers = customers::counts(conn, org, settings.high_risk_threshold)?;
             let low_stock = low_stock(conn, org, settings.low_stock_threshold)?;
-            let (_, lifetime) = store::totals(conn, org, None)?;
             let Some(latest) = store::latest(conn, org)? else {
                 return Ok(Overview {
                     total: 0.0,
@@ -98,22 +112,34 @@ pub async fn overview(
                     suspicious: Vec::new(),
                 });
             };
+            // one grouped pass over the organisation's transactions (a covering index) gives
+            // the lifetime sums, the window's whole hours and the series
+            let buckets = insights::hourly(conn, org, i64::MIN, i64::MAX)?;
+            let (lifetime_count, lifetime) =
+                buckets.iter().fold((0, 0), |(n, s), b| (n + b.2, s + b.1));
             let start = overview::window_start(latest, window);
-            let (count, total) = store::totals(conn, org, Some(start))?;
-            let cutoff = overview::floor_hour(latest) - Duration::hours(window.hours());
-            let hours: Vec<HourSales> = tessera_store::commerce::insights::hourly(
-                conn,
-                org,
-                hour_of(cutoff),
-                hour_of(latest),
-            )?
-            .into_iter()
-            .map(|(hour, cents, n)| HourSales {
-                hour: hour_start(hour),
-                total: dollars(cents),
-                count: n.max(0) as u64,
-            })
-            .collect();
+            let first_hour = hour_of(start);
+            // the window's first, partial hour is read on its own
+            let partial = Window {
+                since: Some(start),
+                until: Some(hour_start(first_hour + 1)),
+                completed_only: false,
+            };
+            let (partial_count, partial_sum, _) = insights::summary(conn, org, partial)?;
+            let (count, total) = buckets
+                .iter()
+                .filter(|b| b.0 > first_hour)
+                .fold((partial_count, partial_sum), |(n, s), b| (n + b.2, s + b.1));
+            let cutoff = hour_of(overview::floor_hour(latest) - Duration::hours(window.hours()));
+            let hours: Vec<HourSales> = buckets
+                .iter()
+                .filter(|b| b.0 >= cutoff)
+                .map(|&(hour, cents, n)| HourSales {
+                    hour: hour_start(hour),
+                    total: dollars(cents),
+                    count: n.max(0) as u64,
+                })
+                .collect();
             Ok(Overview {
                 total: dollars(total),
                 total_lifetime: dollars(lifetime),
@@ -121,7 +147,13 @@ pub async fn overview(
                 customers,
                 transaction_count: count,
                 low_stock,
-                suspicious: three_times_mean(conn, org, Some(start))?,
+                suspicious: above_three_times_mean(
+                    conn,
+                    org,
+                    Some(start),
+                    lifetime_count,
+                    lifetime,
+                )?,
             })
         })
         .await
@@ -135,9 +167,26 @@ fn low_stock(conn: &mut DbConn, org: OrgId, threshold: i64) -> ApiResult<Vec<Pro
     Ok(catalog::products(conn, org, &filter, 0, MAX_LOW_STOCK)?)
 }
 
+/// Count and sum (cents) of every transaction of the organisation, from the cached baseline
+/// (every customer's running statistics merged; at most `baseline_cache_secs` old), so that
+/// neither a post nor a poll scans the whole table.
+async fn lifetime(state: &AppState, org: OrgId) -> ApiResult<(i64, i64)> {
+    let stats = super::baseline(state, org).await?;
+    let count = stats.count as i64;
+    Ok((
+        count,
+        (stats.mean * stats.count as f64 * 100.0).round() as i64,
+    ))
+}
+
 /// Suspicious transactions as the alert lists them: flagged ones awaiting review, then those of
-/// the last 24 hours before the latest transaction at three times the mean amount.
-fn suspicious_now(conn: &mut DbConn, org: OrgId) -> ApiResult<(Vec<Transaction>, usize)> {
+/// the last 24 hours before the latest transaction at three times the mean amount of all
+/// transactions (`lifetime`: their count and sum in cents).
+fn suspicious_now(
+    conn: &mut DbConn,
+    org: OrgId,
+    lifetime: (i64, i64),
+) -> ApiResult<(Vec<Transaction>, usize)> {
     let flagged = store::list(
         conn,
         org,
@@ -145,13 +194,14 @@ fn suspicious_now(conn: &mut DbConn, org: OrgId) -> ApiResult<(Vec<Transaction>,
             status: Some(TransactionStatus::Flagged),
             ..TransactionFilter::default()
         },
-        MAX_LIST,
+        MAX_ALERT_ITEMS,
     )?;
-    let waiting = flagged.len();
+    let waiting = store::count_in_status(conn, org, TransactionStatus::Flagged)?.max(0) as usize;
     let mut all = flagged;
     if let Some(latest) = store::latest(conn, org)? {
-        for t in three_times_mean(conn, org, Some(latest - Duration::hours(24)))? {
-            if !all.iter().any(|f| f.id == t.id) && all.len() < MAX_LIST as usize {
+        let since = Some(latest - Duration::hours(24));
+        for t in above_three_times_mean(conn, org, since, lifetime.0, lifetime.1)? {
+            if !all.iter().any(|f| f.id == t.id) && all.len() < MAX_ALERT_ITEMS as usize {
                 all.push(t);
             }
         }
@@ -160,8 +210,13 @@ fn suspicious_now(conn: &mut DbConn, org: OrgId) -> ApiResult<(Vec<Transaction>,
 }
 
 /// Raises or resolves the suspicious-transaction alert from what is suspicious now.
-fn refresh_suspicious(conn: &mut DbConn, org: OrgId, at: NaiveDateTime) -> ApiResult<()> {
-    let (found, waiting) = suspicious_now(conn, org)?;
+fn refresh_suspicious(
+    conn: &mut DbConn,
+    org: OrgId,
+    lifetime: (i64, i64),
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let (found, waiting) = suspicious_now(conn, org, lifetime)?;
     if found.is_empty() {
         system_alerts::resolve(conn, org, AlertKind::SuspiciousTransaction, at)?;
         return Ok(());
@@ -173,11 +228,14 @@ fn refresh_suspicious(conn: &mut DbConn, org: OrgId, at: NaiveDateTime) -> ApiRe
                    "status": t.status.as_str(), "customer_id": t.customer_id})
         })
         .collect();
-    let message = format!(
-        "{} suspicious transactions detected ({} flagged awaiting review)",
-        found.len(),
-        waiting
-    );
+    let message = if waiting > 0 {
+        format!("{waiting} flagged transactions await review (newest listed)")
+    } else {
+        format!(
+            "{} transactions at three times the mean amount in the last 24h",
+            found.len()
+        )
+    };
     let severity = if waiting > 0 {
         Severity::Error
     } else {
@@ -228,8 +286,9 @@ fn refresh_low_stock(
 /// Brings the suspicious-transaction alert up to date (after a post or a review).
 pub(crate) async fn refresh_suspicious_alert(state: &AppState, org: OrgId) -> ApiResult<()> {
     let at = state.now();
+    let lifetime = lifetime(state, org).await?;
     state
-        .db(move |conn| refresh_suspicious(conn, org, at))
+        .db(move |conn| refresh_suspicious(conn, org, lifetime, at))
         .await
 }
 
@@ -240,10 +299,11 @@ pub async fn system_status(
 ) -> ApiResult<(Vec<SystemAlert>, NaiveDateTime)> {
     let (org, at) = (caller.org_id, state.now());
     let threshold = state.commerce.settings.low_stock_threshold;
+    let lifetime = lifetime(state, org).await?;
     state
         .db(move |conn| {
             refresh_low_stock(conn, org, threshold, at)?;
-            refresh_suspicious(conn, org, at)?;
+            refresh_suspicious(conn, org, lifetime, at)?;
             Ok((system_alerts::open(conn, org)?, at))
         })
         .await

@@ -28,8 +28,8 @@ pub(crate) async fn baseline(state: &AppState, org: OrgId) -> ApiResult<AmountSt
     }
     let stats = state
         .db(move |conn| {
-            let ledgers = store_customers::ledgers(conn, org)?;
-            Ok(ledger::merged(ledgers.iter()))
+            let (count, sum, squares) = store_customers::amount_totals(conn, org)?;
+            Ok(ledger::from_sums(count, sum, squares))
         })
         .await?;
     state.commerce.baselines.insert(org, stats);
