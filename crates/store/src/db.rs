@@ -32,6 +32,22 @@ macro_rules! insert_batch {
 }
 pub(crate) use insert_batch;
 
+/// Refreshes the query planner's statistics of `tables` (after bulk loads, so that the first
+/// queries do not walk the wrong index) on PostgreSQL and SQLite; InnoDB recalculates its
+/// persistent statistics by itself once a tenth of a table changed.
+pub fn analyze(conn: &mut DbConn, tables: &[&str]) -> Result<(), StoreError> {
+    if matches!(conn, DbConn::Mysql(_)) {
+        return Ok(());
+    }
+    for table in tables {
+        if !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Corrupt(format!("not a table name: {table}")));
+        }
+        conn.batch_execute(&format!("ANALYZE {table}"))?;
+    }
+    Ok(())
+}
+
 /// SQL for the sum of a BIGINT column as a BIGINT (0 over no rows) on every backend: `SUM`
 /// widens to NUMERIC on PostgreSQL and MySQL, and MySQL casts to `SIGNED`, not `BIGINT`.
 pub(crate) fn sum_bigint(conn: &DbConn, column: &str) -> String {

@@ -285,12 +285,14 @@ pub fn post(
         diesel::insert_into(t::table)
             .values(TransactionInsert::of(org, &row))
             .execute(conn)?;
-        // the customer's row is locked: their newest transaction is the one just inserted
-        let inserted: TransactionRow = t::table
+        // the customer's row is locked: their newest transaction at `at` is the one just
+        // inserted (found through the customer's index, never by walking the primary key)
+        let id: Option<i64> = t::table
             .filter(t::customer_id.eq(customer.id))
-            .order(t::id.desc())
-            .select(TransactionRow::as_select())
+            .filter(t::occurred_at.eq(at))
+            .select(diesel::dsl::max(t::id))
             .first(conn)?;
+        let inserted = find_row(conn, org, id.unwrap_or_default())?.ok_or(StoreError::NotFound)?;
         customers::set_ledger(conn, org, customer.id, &verdict.ledger)?;
         Ok(Ok(inserted.into_domain()?))
     })

@@ -230,6 +230,15 @@ pub fn generate(
     for (id, l) in customer_ids.iter().zip(&ledgers) {
         customers::set_ledger(conn, org, *id, l)?;
     }
+    tessera_store::db::analyze(
+        conn,
+        &[
+            "commerce_suppliers",
+            "commerce_products",
+            "commerce_customers",
+            "commerce_transactions",
+        ],
+    )?;
     Ok(DemoCounts {
         products: product_ids.len(),
         customers: customer_ids.len(),
