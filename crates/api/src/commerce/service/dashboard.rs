@@ -57,6 +57,9 @@ fn above_three_times_mean(
 /// Transactions an alert lists at most (its message gives the full count).
 const MAX_ALERT_ITEMS: i64 = 50;
 
+/// Flagged transactions counted at most for the alert's message.
+const MAX_COUNTED: i64 = 1000;
+
 /// Low-stock products listed at most.
 const MAX_LOW_STOCK: i64 = 100;
 
@@ -196,7 +199,8 @@ fn suspicious_now(
         },
         MAX_ALERT_ITEMS,
     )?;
-    let waiting = store::count_in_status(conn, org, TransactionStatus::Flagged)?.max(0) as usize;
+    let waiting = store::count_in_status(conn, org, TransactionStatus::Flagged, MAX_COUNTED)?;
+    let waiting = waiting.max(0) as usize;
     let mut all = flagged;
     if let Some(latest) = store::latest(conn, org)? {
         let since = Some(latest - Duration::hours(24));
@@ -229,7 +233,12 @@ fn refresh_suspicious(
         })
         .collect();
     let message = if waiting > 0 {
-        format!("{waiting} flagged transactions await review (newest listed)")
+        let more = if waiting as i64 >= MAX_COUNTED {
+            " or more"
+        } else {
+            ""
+        };
+        format!("{waiting}{more} flagged transactions await review (newest listed)")
     } else {
         format!(
             "{} transactions at three times the mean amount in the last 24h",
