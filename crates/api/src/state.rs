@@ -74,6 +74,9 @@ pub struct CommerceRuntime {
     /// The baseline of each organisation.
     pub baselines:
         moka::sync::Cache<tessera_domain::OrgId, tessera_analytics::commerce::fraud::AmountStats>,
+    /// Organisations whose suspicious-transaction alert a post refreshed within the last
+    /// second: further flagged posts in that second leave it to the next refresh.
+    pub alert_refreshed: moka::sync::Cache<tessera_domain::OrgId, ()>,
 }
 
 impl CommerceRuntime {
@@ -85,6 +88,10 @@ impl CommerceRuntime {
             baselines: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(ttl)
+                .build(),
+            alert_refreshed: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(std::time::Duration::from_secs(1))
                 .build(),
         }
     }

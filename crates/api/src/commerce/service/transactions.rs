@@ -118,7 +118,11 @@ pub async fn post(
         })
         .await?;
     let transaction = posted.map_err(refusal)?;
-    if transaction.status == TransactionStatus::Flagged {
+    // the first flagged post of a second raises (or updates) the alert at once; later ones in
+    // that second are folded into the next refresh (a post after it, or the status poll)
+    let refreshed = &state.commerce.alert_refreshed;
+    if transaction.status == TransactionStatus::Flagged && !refreshed.contains_key(&org) {
+        refreshed.insert(org, ());
         dashboard::refresh_suspicious_alert(state, org).await?;
     }
     Ok(transaction)
