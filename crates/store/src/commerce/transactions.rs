@@ -202,8 +202,8 @@ pub enum Refusal {
 }
 
 /// Records a transaction: locks the customer's row (the first statement, so every engine reads
-/// the latest committed ledger after it), reads the product and the velocity window, takes the
-/// stock, asks `score` for the verdict, inserts the row and writes the new ledger, in one
+/// the latest committed ledger after it), reads the product and the velocity window, asks
+/// `score` for the verdict, takes the stock, inserts the row and writes the new ledger, in one
 /// database transaction. A refusal writes nothing.
 pub fn post(
     conn: &mut DbConn,
@@ -240,20 +240,6 @@ pub fn post(
             Some(row) => row.into_domain()?,
             None => return Ok(Err(Refusal::UnknownProduct(draft.product_id))),
         };
-        let taken = diesel::update(
-            p::table
-                .filter(p::id.eq(product.id))
-                .filter(p::stock_quantity.ge(draft.quantity)),
-        )
-        .set(p::stock_quantity.eq(p::stock_quantity - draft.quantity))
-        .execute(conn)?;
-        if taken == 0 {
-            return Ok(Err(Refusal::OutOfStock {
-                product_id: product.id,
-                available: product.stock_quantity,
-                requested: draft.quantity,
-            }));
-        }
         let in_window: i64 = t::table
             .filter(t::customer_id.eq(customer.id))
             .filter(t::occurred_at.ge(at - velocity_window))
@@ -282,6 +268,23 @@ pub fn post(
             risk_score: Some(verdict.risk_score),
             fraud_check_json: Some(verdict.fraud_check_json.clone()),
         };
+        // the stock is taken after scoring, so a popular product's row stays locked only for
+        // the insert and the commit; before the insert, whose foreign key check would otherwise
+        // share-lock the row first and let two posts deadlock on MySQL
+        let taken = diesel::update(
+            p::table
+                .filter(p::id.eq(product.id))
+                .filter(p::stock_quantity.ge(draft.quantity)),
+        )
+        .set(p::stock_quantity.eq(p::stock_quantity - draft.quantity))
+        .execute(conn)?;
+        if taken == 0 {
+            return Ok(Err(Refusal::OutOfStock {
+                product_id: product.id,
+                available: product.stock_quantity,
+                requested: draft.quantity,
+            }));
+        }
         diesel::insert_into(t::table)
             .values(TransactionInsert::of(org, &row))
             .execute(conn)?;
