@@ -725,6 +725,23 @@ async fn concurrent_posts_lose_no_update_on_every_engine() {
             .unwrap();
         assert_eq!(first.customers, 5);
         assert_eq!(first.changed, 0, "{engine:?}: a ledger lost an update");
+        // the hourly sales the posts kept equal the plain sums (the overview reads them)
+        let (count, cents) =
+            tessera_store::commerce::transactions::totals(&mut conn, org, None).unwrap();
+        let hours =
+            tessera_store::commerce::rollup::hours(&mut conn, org, i64::MIN, i64::MAX).unwrap();
+        let kept = hours.iter().fold((0, 0), |(n, c), h| (n + h.2, c + h.1));
+        assert_eq!(
+            kept,
+            (count, cents),
+            "{engine:?}: the hourly sales lost a post"
+        );
+        let o = json_ok(&app, "/commerce/dashboard/overview?time_range=90d", &t).await;
+        assert_eq!(
+            o["sales"]["total_lifetime"],
+            cents as f64 / 100.0,
+            "{engine:?}"
+        );
         // the cohort months are read with each engine's own date function
         let seg = json_ok(&app, "/commerce/customers/segments", &t).await;
         assert_eq!(seg["customers_with_purchases"], 5, "{engine:?}");

@@ -263,3 +263,14 @@ diesel::allow_columns_to_appear_in_same_group_by_clause!(
     commerce_customers::region,
     commerce_transactions::product_id,
 );
+
+diesel::table! {
+    /// Sales per organisation, hour (since the epoch) and shard, kept by the write path.
+    commerce_sales_hourly (org_id, hour, shard) {
+        org_id -> Text,
+        hour -> BigInt,
+        shard -> BigInt,
+        transactions -> BigInt,
+        amount_cents -> BigInt,
+    }
+}

@@ -5,4 +5,5 @@
 pub mod catalog;
 pub mod customers;
 pub mod insights;
+pub mod rollup;
 pub mod transactions;

@@ -297,6 +297,13 @@ pub fn post(
             .first(conn)?;
         let inserted = find_row(conn, org, id.unwrap_or_default())?.ok_or(StoreError::NotFound)?;
         customers::set_ledger(conn, org, customer.id, &verdict.ledger)?;
+        super::rollup::add(
+            conn,
+            org,
+            customer.id,
+            hour_of(at),
+            row.price_cents * row.quantity,
+        )?;
         Ok(Ok(inserted.into_domain()?))
     })
 }
@@ -497,6 +504,11 @@ pub fn clear_all(conn: &mut DbConn, org: OrgId) -> Result<(), StoreError> {
     use crate::schema::commerce_suppliers as s;
     crate::atomically(conn, |conn| {
         diesel::delete(t::table.filter(t::org_id.eq(org.to_string()))).execute(conn)?;
+        diesel::delete(
+            crate::schema::commerce_sales_hourly::table
+                .filter(crate::schema::commerce_sales_hourly::org_id.eq(org.to_string())),
+        )
+        .execute(conn)?;
         diesel::delete(c::table.filter(c::org_id.eq(org.to_string()))).execute(conn)?;
         diesel::delete(p::table.filter(p::org_id.eq(org.to_string()))).execute(conn)?;
         diesel::delete(s::table.filter(s::org_id.eq(org.to_string()))).execute(conn)?;

@@ -12,6 +12,7 @@ use tessera_store::alerts::system_alerts;
 use tessera_store::commerce::catalog::{self, ProductFilter};
 use tessera_store::commerce::customers::{self, CustomerCounts};
 use tessera_store::commerce::insights::{self, Window};
+use tessera_store::commerce::rollup;
 use tessera_store::commerce::transactions::{self as store, hour_of, TransactionFilter};
 use tessera_store::DbConn;
 
@@ -115,9 +116,9 @@ pub async fn overview(
                     suspicious: Vec::new(),
                 });
             };
-            // one grouped pass over the organisation's transactions (a covering index) gives
-            // the lifetime sums, the window's whole hours and the series
-            let buckets = insights::hourly(conn, org, i64::MIN, i64::MAX)?;
+            // the hourly sales the write path keeps give the lifetime sums, the window's whole
+            // hours and the series
+            let buckets = rollup::hours(conn, org, i64::MIN, i64::MAX)?;
             let (lifetime_count, lifetime) =
                 buckets.iter().fold((0, 0), |(n, s), b| (n + b.2, s + b.1));
             let start = overview::window_start(latest, window);

@@ -230,6 +230,7 @@ pub fn generate(
     for (id, l) in customer_ids.iter().zip(&ledgers) {
         customers::set_ledger(conn, org, *id, l)?;
     }
+    tessera_store::commerce::rollup::rebuild(conn, org)?;
     tessera_store::db::analyze(
         conn,
         &[
@@ -237,6 +238,7 @@ pub fn generate(
             "commerce_products",
             "commerce_customers",
             "commerce_transactions",
+            "commerce_sales_hourly",
         ],
     )?;
     Ok(DemoCounts {

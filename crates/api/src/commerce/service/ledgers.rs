@@ -30,6 +30,8 @@ pub fn recalculate(
     loop {
         let page = customers::batch_after(conn, org, after, batch.max(1))?;
         let Some(last) = page.last().map(|(c, _)| c.id) else {
+            // the hourly sales are derived from the same rows: rebuilt, they cannot drift
+            tessera_store::commerce::rollup::rebuild(conn, org)?;
             return Ok(done);
         };
         let mut changed = 0;

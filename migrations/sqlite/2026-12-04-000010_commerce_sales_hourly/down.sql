@@ -1,0 +1,2 @@
+-- Undo 000010.
+DROP TABLE commerce_sales_hourly;
