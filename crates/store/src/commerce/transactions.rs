@@ -455,6 +455,40 @@ pub fn count_in_status(
     Ok(ids.len() as i64)
 }
 
+/// The organisation's transactions with at least `min_cents`, at or after `since`, newest
+/// first, at most `limit`: read through the amount index (few rows reach a high amount), not by
+/// walking every transaction of the window.
+pub fn at_least(
+    conn: &mut DbConn,
+    org: OrgId,
+    min_cents: i64,
+    since: Option<NaiveDateTime>,
+    limit: usize,
+) -> Result<Vec<Transaction>, StoreError> {
+    let mut hits: Vec<(NaiveDateTime, i64)> = t::table
+        .filter(t::org_id.eq(org.to_string()))
+        .filter(t::amount_cents.ge(min_cents))
+        .select((t::occurred_at, t::id))
+        .load(conn)?;
+    hits.retain(|(at, _)| since.is_none_or(|s| *at >= s));
+    hits.sort_unstable_by(|a, b| b.cmp(a));
+    hits.truncate(limit);
+    let ids: Vec<i64> = hits.iter().map(|h| h.1).collect();
+    let mut rows: Vec<Transaction> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let found: Vec<TransactionRow> = t::table
+            .filter(t::org_id.eq(org.to_string()))
+            .filter(t::id.eq_any(chunk))
+            .select(TransactionRow::as_select())
+            .load(conn)?;
+        for row in found {
+            rows.push(row.into_domain()?);
+        }
+    }
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.timestamp, r.id)));
+    Ok(rows)
+}
+
 /// The customer's transactions in id order (the order their ledger moved in).
 pub fn of_customer(
     conn: &mut DbConn,

@@ -47,12 +47,13 @@ fn above_three_times_mean(
     }
     // amount ≥ 3 × mean  ⇔  amount × count ≥ 3 × sum, in exact integer cents
     let min_cents = (3 * sum + count - 1) / count;
-    let filter = TransactionFilter {
+    Ok(store::at_least(
+        conn,
+        org,
+        min_cents,
         since,
-        min_amount_cents: Some(min_cents),
-        ..TransactionFilter::default()
-    };
-    Ok(store::list(conn, org, &filter, MAX_LIST)?)
+        MAX_LIST as usize,
+    )?)
 }
 
 /// Transactions an alert lists at most (its message gives the full count).
