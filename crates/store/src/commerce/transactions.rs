@@ -456,8 +456,9 @@ pub fn count_in_status(
 }
 
 /// The organisation's transactions with at least `min_cents`, at or after `since`, newest
-/// first, at most `limit`: read through the amount index (few rows reach a high amount), not by
-/// walking every transaction of the window.
+/// first, at most `limit`. Ordered by time alone, so the engine walks the time index from the
+/// newest entry and stops after `limit` matches (a tie-break column would make it collect and
+/// sort every match first).
 pub fn at_least(
     conn: &mut DbConn,
     org: OrgId,
@@ -465,28 +466,20 @@ pub fn at_least(
     since: Option<NaiveDateTime>,
     limit: usize,
 ) -> Result<Vec<Transaction>, StoreError> {
-    let mut hits: Vec<(NaiveDateTime, i64)> = t::table
+    let mut q = t::table
         .filter(t::org_id.eq(org.to_string()))
         .filter(t::amount_cents.ge(min_cents))
-        .select((t::occurred_at, t::id))
-        .load(conn)?;
-    hits.retain(|(at, _)| since.is_none_or(|s| *at >= s));
-    hits.sort_unstable_by(|a, b| b.cmp(a));
-    hits.truncate(limit);
-    let ids: Vec<i64> = hits.iter().map(|h| h.1).collect();
-    let mut rows: Vec<Transaction> = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let found: Vec<TransactionRow> = t::table
-            .filter(t::org_id.eq(org.to_string()))
-            .filter(t::id.eq_any(chunk))
-            .select(TransactionRow::as_select())
-            .load(conn)?;
-        for row in found {
-            rows.push(row.into_domain()?);
-        }
+        .into_boxed();
+    if let Some(since) = since {
+        q = q.filter(t::occurred_at.ge(since));
     }
-    rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.timestamp, r.id)));
-    Ok(rows)
+    q.order(t::occurred_at.desc())
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .select(TransactionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(TransactionRow::into_domain)
+        .collect()
 }
 
 /// The customer's transactions in id order (the order their ledger moved in).
