@@ -51,6 +51,7 @@ pub fn app(
     >,
 > {
     let http = state.http.clone();
+    let extractors = Extractors::new(&http);
     // Swagger UI goes first: the `/api/v1` scope would otherwise swallow `/api/v1/openapi.json`.
     let swagger = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi_document());
     let (app, _) = App::new()
@@ -58,18 +59,10 @@ pub fn app(
         .openapi(openapi::ApiDoc::openapi())
         .map(|app| app.service(swagger))
         .app_data(web::Data::new(state))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(http.json_limit_bytes)
-                .error_handler(middleware::problems::json_error),
-        )
-        .app_data(
-            web::FormConfig::default()
-                .limit(http.form_limit_bytes)
-                .error_handler(middleware::problems::form_error),
-        )
-        .app_data(web::QueryConfig::default().error_handler(middleware::problems::query_error))
-        .app_data(web::PathConfig::default().error_handler(middleware::problems::path_error))
+        .app_data(extractors.json)
+        .app_data(extractors.form)
+        .app_data(extractors.query)
+        .app_data(extractors.path)
         .service(system::metrics)
         .service(
             scope::scope("/api/v1")
@@ -87,6 +80,31 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(middleware::problems::ensure_problem))
         .wrap(middleware::security_headers(http.hsts))
         .wrap(from_fn(middleware::observe::observe))
+}
+
+/// Body, query and path extractor settings: size limits, and problem answers for bad input
+/// (shared by the main application and the compatibility fronts).
+pub(crate) struct Extractors {
+    json: web::JsonConfig,
+    form: web::FormConfig,
+    query: web::QueryConfig,
+    path: web::PathConfig,
+}
+
+impl Extractors {
+    /// The settings for `http`.
+    pub(crate) fn new(http: &HttpSettings) -> Self {
+        Self {
+            json: web::JsonConfig::default()
+                .limit(http.json_limit_bytes)
+                .error_handler(middleware::problems::json_error),
+            form: web::FormConfig::default()
+                .limit(http.form_limit_bytes)
+                .error_handler(middleware::problems::form_error),
+            query: web::QueryConfig::default().error_handler(middleware::problems::query_error),
+            path: web::PathConfig::default().error_handler(middleware::problems::path_error),
+        }
+    }
 }
 
 /// The OpenAPI document, exactly as served at `/api/v1/openapi.json` (built once).

@@ -67,18 +67,16 @@ pub fn front_app(
 > {
     let http = state.http.clone();
     let kind = front.kind;
+    let extractors = crate::Extractors::new(&http);
     let (app, spec) = App::new()
         .into_utoipa_app()
         .app_data(web::Data::new(state))
         .app_data(web::Data::new(front.access.clone()))
         .app_data(web::Data::new(statics::StaticDir(front.static_dir.clone())))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(http.json_limit_bytes)
-                .error_handler(middleware::problems::json_error),
-        )
-        .app_data(web::QueryConfig::default().error_handler(middleware::problems::query_error))
-        .app_data(web::PathConfig::default().error_handler(middleware::problems::path_error))
+        .app_data(extractors.json)
+        .app_data(extractors.form)
+        .app_data(extractors.query)
+        .app_data(extractors.path)
         // before the `/api/v1` scope, which would otherwise swallow it
         .map(|app| {
             app.configure(move |cfg| {

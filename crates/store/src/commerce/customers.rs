@@ -197,17 +197,6 @@ pub fn batch_after(
         .collect()
 }
 
-/// Every ledger of the organisation (the global amount baseline merges them).
-pub fn ledgers(conn: &mut DbConn, org: OrgId) -> Result<Vec<Ledger>, StoreError> {
-    Ok(c::table
-        .filter(c::org_id.eq(org.to_string()))
-        .select(CustomerRow::as_select())
-        .load(conn)?
-        .iter()
-        .map(CustomerRow::ledger)
-        .collect())
-}
-
 /// Every customer's amount statistics of the organisation summed in the database: the number
 /// of amounts, their sum (dollars) and Σ (m2 + count × mean²), from which the merged variance
 /// follows, without loading a row per customer.

@@ -123,3 +123,10 @@ pub fn hours(
         .order(h::hour.asc())
         .load(conn)?)
 }
+
+/// Count and sum (cents) of every transaction of the organisation, from the rollup.
+pub fn totals(conn: &mut DbConn, org: OrgId) -> Result<(i64, i64), StoreError> {
+    Ok(hours(conn, org, i64::MIN, i64::MAX)?
+        .iter()
+        .fold((0, 0), |(n, c), h| (n + h.2, c + h.1)))
+}

@@ -30,7 +30,7 @@ pub(crate) fn three_times_mean(
     org: OrgId,
     since: Option<NaiveDateTime>,
 ) -> ApiResult<Vec<Transaction>> {
-    let (count, sum) = store::totals(conn, org, None)?;
+    let (count, sum) = rollup::totals(conn, org)?;
     above_three_times_mean(conn, org, since, count, sum)
 }
 
