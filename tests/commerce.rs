@@ -487,6 +487,15 @@ async fn a_post_is_scored_refused_cleanly_and_a_flagged_one_is_reviewed() {
             json!({"customer_id": cid, "product_id": pid, "quantity": 1, "payment_method": "cash"}),
             422,
         ),
+        // a timestamp far in the past (or ahead) is refused before anything is read
+        (
+            json!({"customer_id": cid, "product_id": pid, "quantity": 1, "payment_method": "paypal", "timestamp": "1900-01-01T00:00:00Z"}),
+            422,
+        ),
+        (
+            json!({"customer_id": cid, "product_id": pid, "quantity": 1, "payment_method": "paypal", "timestamp": "2999-01-01T00:00:00Z"}),
+            422,
+        ),
         (
             json!({"customer_id": 999_999, "product_id": pid, "quantity": 1, "payment_method": "paypal"}),
             404,

@@ -382,7 +382,7 @@ pub struct TransactionIn {
     pub price: Option<f64>,
     /// credit_card, apple_pay, google_pay, paypal or bank_transfer.
     pub payment_method: String,
-    /// When it happened (default now; not more than five minutes ahead).
+    /// When it happened (default now; at most ten years back and five minutes ahead).
     pub timestamp: Option<DateTime<Utc>>,
 }
 

@@ -33,7 +33,7 @@ use crate::state::AppState;
         (status = 403, description = "Viewers cannot record transactions", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown customer or product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not enough stock", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "quantity outside 1..1000, price outside 0.01..1,000,000, unknown payment method, a future timestamp", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "quantity outside 1..1000, price outside 0.01..1,000,000, unknown payment method, a timestamp in the future or more than ten years back", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("")]

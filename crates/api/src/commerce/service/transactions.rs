@@ -31,6 +31,9 @@ pub struct NewTransaction {
     pub timestamp: Option<DateTime<Utc>>,
 }
 
+/// Oldest a posted timestamp may be (ten years): older ones are imports, not sales, and every
+/// engine stores and compares times after 1970 alike.
+const MAX_AGE_DAYS: i64 = 3650;
 /// Latest a posted timestamp may be ahead of the server's clock.
 const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
 
@@ -63,6 +66,12 @@ pub async fn post(
     let at = match req.timestamp {
         Some(t) if t.naive_utc() > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) => {
             return Err(ApiError::field("timestamp", "must not be in the future"));
+        }
+        Some(t) if t.naive_utc() < now - Duration::days(MAX_AGE_DAYS) => {
+            return Err(ApiError::field(
+                "timestamp",
+                format!("must not be more than {MAX_AGE_DAYS} days in the past"),
+            ));
         }
         Some(t) => tessera_store::stored(t),
         None => now,
