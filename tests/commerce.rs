@@ -709,6 +709,25 @@ async fn concurrent_posts_lose_no_update_on_every_engine() {
         for c in clients {
             sold += c.await.unwrap();
         }
+        // 32 first posts arriving together computed the global amount baseline once (they
+        // once ran 32 full aggregates side by side: the slowest tail of the post benchmark)
+        let metrics = app
+            .client
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("tessera_commerce_baseline_computations_total 1\n"),
+            "{engine:?}: {}",
+            metrics
+                .lines()
+                .find(|l| l.starts_with("tessera_commerce_baseline"))
+                .unwrap_or("no baseline counter")
+        );
         let after: i64 = json_ok(&app, "/commerce/inventory/products?limit=1000", &t)
             .await
             .as_array()

@@ -89,7 +89,7 @@ impl Problem {
 }
 
 /// Every failure an API call can answer with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// Input fields are invalid (422).
     #[error("validation failed")]

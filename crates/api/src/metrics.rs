@@ -1,7 +1,8 @@
 //! Prometheus instruments: requests by route and status, latency, app database pool.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 use tessera_store::DbPool;
 
@@ -14,6 +15,7 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    baselines: IntCounter,
 }
 
 impl Metrics {
@@ -57,7 +59,13 @@ impl Metrics {
             "tessera_db_pool_max_connections",
             "Maximum size of the app database pool",
         )?;
+        let baselines = IntCounter::new(
+            "tessera_commerce_baseline_computations_total",
+            "Global amount baselines computed for fraud scoring (once per organisation, then in \
+             the background every commerce.baseline_cache_secs)",
+        )?;
         registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(baselines.clone()))?;
         registry.register(Box::new(front_requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
@@ -71,6 +79,7 @@ impl Metrics {
             pool_connections,
             pool_idle,
             pool_max,
+            baselines,
         })
     }
 
@@ -89,6 +98,11 @@ impl Metrics {
         self.front_requests
             .with_label_values(&[front, route, &status.to_string()])
             .inc();
+    }
+
+    /// Records one global amount baseline computed.
+    pub fn baseline_computed(&self) {
+        self.baselines.inc();
     }
 
     /// The Prometheus text exposition, with pool statistics read now.

@@ -226,6 +226,13 @@ pub struct CommerceSettings {
     pub fraud: tessera_analytics::commerce::fraud::FraudRules,
 }
 
+impl CommerceSettings {
+    /// How long a global amount baseline is served before it is recomputed in the background.
+    pub fn baseline_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.baseline_cache_secs.max(1))
+    }
+}
+
 impl Default for CommerceSettings {
     fn default() -> Self {
         Self {

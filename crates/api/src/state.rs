@@ -67,13 +67,22 @@ pub struct AppState {
 }
 
 /// The commerce settings and the per-organisation global amount baseline (every customer's
-/// amounts merged), read at most every `baseline_cache_secs`.
+/// amounts merged): computed once by the first post, then served from memory and recomputed in
+/// the background once older than `baseline_cache_secs`, so no post waits for it again.
 pub struct CommerceRuntime {
     /// `[commerce]`.
     pub settings: CommerceSettings,
-    /// The baseline of each organisation.
-    pub baselines:
-        moka::sync::Cache<tessera_domain::OrgId, tessera_analytics::commerce::fraud::AmountStats>,
+    /// The baseline of each organisation and when it was computed.
+    pub baselines: moka::sync::Cache<
+        tessera_domain::OrgId,
+        (
+            tessera_analytics::commerce::fraud::AmountStats,
+            std::time::Instant,
+        ),
+    >,
+    /// Organisations whose baseline a background recomputation is renewing (it expires after
+    /// `baseline_cache_secs`, so a failed one is retried).
+    pub baseline_refreshing: moka::sync::Cache<tessera_domain::OrgId, ()>,
     /// Organisations whose suspicious-transaction alert a post refreshed within the last
     /// second: further flagged posts in that second leave it to the next refresh.
     pub alert_refreshed: moka::sync::Cache<tessera_domain::OrgId, ()>,
@@ -82,10 +91,11 @@ pub struct CommerceRuntime {
 impl CommerceRuntime {
     /// A runtime over `settings`.
     pub fn new(settings: CommerceSettings) -> Self {
-        let ttl = std::time::Duration::from_secs(settings.baseline_cache_secs);
+        let ttl = settings.baseline_ttl();
         Self {
             settings,
-            baselines: moka::sync::Cache::builder()
+            baselines: moka::sync::Cache::builder().max_capacity(10_000).build(),
+            baseline_refreshing: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(ttl)
                 .build(),

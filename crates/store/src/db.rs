@@ -237,8 +237,12 @@ impl DbPool {
             backend,
             busy_timeout_ms: options.sqlite_busy_timeout.as_millis(),
         };
+        // no test query on checkout: it was one round trip of every request's ten; a connection
+        // the server closed fails its next statement with a retryable 503 and is discarded
+        // (`has_broken`), and idle ones are closed by the pool after ten minutes
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size.max(1))
+            .test_on_check_out(false)
             .min_idle(Some(0))
             .connection_timeout(options.connect_timeout)
             .build(manager)?;

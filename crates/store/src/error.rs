@@ -23,7 +23,8 @@ pub enum StoreError {
     /// A query failed.
     #[error("database query: {0}")]
     Query(DieselError),
-    /// The database is busy (lock timeout, serialization failure, deadlock): retry shortly.
+    /// The database is busy (lock timeout, serialization failure, deadlock) or the connection
+    /// closed under the request (a restarted server; the pool discards it): retry shortly.
     #[error("database busy: {0}")]
     Busy(String),
     /// Applying or reverting migrations failed.
@@ -43,6 +44,9 @@ impl From<DieselError> for StoreError {
             }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 StoreError::Busy(info.message().to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StoreError::Busy(format!("connection closed: {}", info.message()))
             }
             DieselError::DatabaseError(kind, info) if is_busy(info.message()) => {
                 StoreError::Busy(format!("{kind:?}: {}", info.message()))

@@ -34,6 +34,25 @@ pub(crate) struct TransactionRow {
 }
 
 impl TransactionRow {
+    /// The row `id` just inserted from `n`, as the database holds it (no read back).
+    fn inserted(id: i64, org: OrgId, n: &NewTransaction) -> Self {
+        Self {
+            id,
+            org_id: org.to_string(),
+            customer_id: n.customer_id,
+            product_id: n.product_id,
+            quantity: n.quantity,
+            price_cents: n.price_cents,
+            amount_cents: n.price_cents * n.quantity,
+            payment_method: n.payment_method.as_str().to_owned(),
+            status: n.status.as_str().to_owned(),
+            occurred_at: n.at,
+            risk_score: n.risk_score,
+            fraud_check: n.fraud_check_json.clone(),
+            reviewed_at: None,
+        }
+    }
+
     pub(crate) fn into_domain(self) -> Result<Transaction, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("transaction {}: {what}", self.id));
         Ok(Transaction {
@@ -214,38 +233,29 @@ pub fn post(
     mut score: impl FnMut(&PostContext<'_>) -> Verdict,
 ) -> Result<Result<Transaction, Refusal>, StoreError> {
     crate::atomically_unless(conn, |conn| {
-        let locked = diesel::update(
-            c::table
-                .filter(c::org_id.eq(org.to_string()))
-                .filter(c::id.eq(draft.customer_id)),
-        )
-        .set(c::revision.eq(c::revision + 1))
-        .execute(conn)?;
-        if locked == 0 {
+        let Some(row) = lock_customer(conn, org, draft.customer_id)? else {
             return Ok(Err(Refusal::UnknownCustomer(draft.customer_id)));
-        }
-        let row: CustomerRow = c::table
-            .filter(c::id.eq(draft.customer_id))
-            .select(CustomerRow::as_select())
-            .first(conn)?;
+        };
         let ledger = row.ledger();
         let customer = row.into_domain()?;
-        let product = match p::table
-            .filter(p::org_id.eq(org.to_string()))
-            .filter(p::id.eq(draft.product_id))
-            .select(ProductRow::as_select())
-            .first(conn)
-            .optional()?
-        {
-            Some(row) => row.into_domain()?,
-            None => return Ok(Err(Refusal::UnknownProduct(draft.product_id))),
-        };
-        let in_window: i64 = t::table
+        // the product and the customer's transactions in the velocity window in one statement,
+        // read after the lock (so concurrent posts of this customer are counted)
+        let in_window = t::table
             .filter(t::customer_id.eq(customer.id))
             .filter(t::occurred_at.ge(at - velocity_window))
             .filter(t::occurred_at.le(at))
             .count()
-            .get_result(conn)?;
+            .single_value();
+        let (product, in_window) = match p::table
+            .filter(p::org_id.eq(org.to_string()))
+            .filter(p::id.eq(draft.product_id))
+            .select((ProductRow::as_select(), in_window))
+            .first::<(ProductRow, Option<i64>)>(conn)
+            .optional()?
+        {
+            Some((row, n)) => (row.into_domain()?, n.unwrap_or(0)),
+            None => return Ok(Err(Refusal::UnknownProduct(draft.product_id))),
+        };
         let price_cents = draft.price_cents(to_cents_of(&product));
         let context = PostContext {
             customer: &customer,
@@ -285,17 +295,8 @@ pub fn post(
                 requested: draft.quantity,
             }));
         }
-        diesel::insert_into(t::table)
-            .values(TransactionInsert::of(org, &row))
-            .execute(conn)?;
-        // the customer's row is locked: their newest transaction at `at` is the one just
-        // inserted (found through the customer's index, never by walking the primary key)
-        let id: Option<i64> = t::table
-            .filter(t::customer_id.eq(customer.id))
-            .filter(t::occurred_at.eq(at))
-            .select(diesel::dsl::max(t::id))
-            .first(conn)?;
-        let inserted = find_row(conn, org, id.unwrap_or_default())?.ok_or(StoreError::NotFound)?;
+        let id = insert_returning_id(conn, org, &row)?;
+        let inserted = TransactionRow::inserted(id, org, &row);
         customers::set_ledger(conn, org, customer.id, &verdict.ledger)?;
         super::rollup::add(
             conn,
@@ -306,6 +307,64 @@ pub fn post(
         )?;
         Ok(Ok(inserted.into_domain()?))
     })
+}
+
+/// Locks the customer's row and reads it: one `SELECT … FOR UPDATE` on PostgreSQL; elsewhere an
+/// update of its revision first (SQLite then holds the write lock from the start instead of
+/// upgrading a read lock later; MySQL's locking read would do as well) and a select.
+/// `None`: no such customer in `org`.
+fn lock_customer(
+    conn: &mut DbConn,
+    org: OrgId,
+    id: i64,
+) -> Result<Option<CustomerRow>, StoreError> {
+    let mine = c::table
+        .filter(c::org_id.eq(org.to_string()))
+        .filter(c::id.eq(id));
+    if let DbConn::Postgres(pg) = conn {
+        return Ok(mine
+            .select(CustomerRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?);
+    }
+    if diesel::update(mine)
+        .set(c::revision.eq(c::revision + 1))
+        .execute(conn)?
+        == 0
+    {
+        return Ok(None);
+    }
+    Ok(Some(
+        c::table
+            .filter(c::id.eq(id))
+            .select(CustomerRow::as_select())
+            .first(conn)?,
+    ))
+}
+
+/// Inserts a scored transaction and answers its id: `RETURNING` on PostgreSQL; elsewhere the
+/// newest id of the customer at that time, which is this row while the customer is locked
+/// (found through the customer's index, never by walking the primary key).
+fn insert_returning_id(
+    conn: &mut DbConn,
+    org: OrgId,
+    row: &NewTransaction,
+) -> Result<i64, StoreError> {
+    let values = TransactionInsert::of(org, row);
+    if let DbConn::Postgres(pg) = conn {
+        return Ok(diesel::insert_into(t::table)
+            .values(values)
+            .returning(t::id)
+            .get_result(pg)?);
+    }
+    diesel::insert_into(t::table).values(values).execute(conn)?;
+    let id: Option<i64> = t::table
+        .filter(t::customer_id.eq(row.customer_id))
+        .filter(t::occurred_at.eq(row.at))
+        .select(diesel::dsl::max(t::id))
+        .first(conn)?;
+    id.ok_or(StoreError::NotFound)
 }
 
 fn to_cents_of(product: &Product) -> i64 {
