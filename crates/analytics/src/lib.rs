@@ -12,6 +12,7 @@ pub mod error;
 pub mod ingest;
 pub mod profile;
 pub mod report;
+pub mod retail;
 mod svg;
 pub mod values;
 

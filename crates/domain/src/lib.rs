@@ -15,6 +15,7 @@ pub mod error;
 
 pub mod ids;
 pub mod paging;
+pub mod retail;
 pub mod secret;
 
 // the areas' modules keep their short paths (`tessera_domain::chart`, `tessera_domain::user`)

@@ -32,6 +32,27 @@ macro_rules! insert_batch {
 }
 pub(crate) use insert_batch;
 
+/// Inserts the rows of a slice inside `crate::atomically`: one statement per call on
+/// PostgreSQL and MySQL; one per row on SQLite, where diesel would run a batch of rows with
+/// defaultable values in a transaction of its own, which cannot open inside the raw
+/// `BEGIN IMMEDIATE` the store's transactions use there.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::DbConn::Mysql(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::DbConn::Sqlite(c) => (|| {
+                let mut n = 0;
+                for row in $rows.iter() {
+                    n += diesel::insert_into($table).values(row).execute(c)?;
+                }
+                diesel::QueryResult::Ok(n)
+            })(),
+        }
+    };
+}
+pub(crate) use insert_rows;
+
 /// Refreshes the query planner's statistics of `tables` (after bulk loads, so that the first
 /// queries do not walk the wrong index) on PostgreSQL and SQLite; InnoDB recalculates its
 /// persistent statistics by itself once a tenth of a table changed.

@@ -14,6 +14,7 @@ pub mod db;
 
 pub mod error;
 pub mod migrations;
+pub mod retail;
 pub mod schema;
 
 // the areas' modules keep their short paths (`tessera_store::users`, `tessera_store::jobs`)

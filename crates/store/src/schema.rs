@@ -274,3 +274,139 @@ diesel::table! {
         amount_cents -> BigInt,
     }
 }
+
+diesel::table! {
+    /// The last number handed out per organisation and kind of retail record.
+    retail_numbers (org_id, kind) {
+        org_id -> Text,
+        kind -> Text,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Stores, the warehouse among them.
+    retail_stores (id) {
+        id -> BigInt,
+        org_id -> Text,
+        number -> BigInt,
+        name -> Text,
+        code -> Text,
+        address -> Text,
+        city -> Text,
+        state -> Text,
+        zip_code -> Text,
+        region -> Text,
+        store_type -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Products stocked by the case.
+    retail_products (id) {
+        id -> BigInt,
+        org_id -> Text,
+        number -> BigInt,
+        name -> Text,
+        brand -> Text,
+        category -> Text,
+        package_size -> Text,
+        unit_price_cents -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Store and regional managers, optionally linked to a user account.
+    retail_staff (id) {
+        id -> BigInt,
+        org_id -> Text,
+        number -> BigInt,
+        username -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Text,
+        avatar_url -> Nullable<Text>,
+        role -> Text,
+        store_id -> Nullable<BigInt>,
+        region -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Cases of each product at each store, and how many are reserved.
+    retail_inventory (id) {
+        id -> BigInt,
+        org_id -> Text,
+        number -> BigInt,
+        store_id -> BigInt,
+        product_id -> BigInt,
+        quantity_cases -> BigInt,
+        reserved_cases -> BigInt,
+        last_updated -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every change of an inventory row: the levels after it, the change and why.
+    retail_inventory_history (id) {
+        id -> BigInt,
+        org_id -> Text,
+        inventory_id -> BigInt,
+        quantity_cases -> BigInt,
+        reserved_cases -> BigInt,
+        change_cases -> BigInt,
+        reason -> Text,
+        order_number -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+        recorded_day -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Stock-transfer orders between stores.
+    retail_orders (org_id, number) {
+        org_id -> Text,
+        number -> BigInt,
+        from_store_id -> BigInt,
+        to_store_id -> BigInt,
+        product_id -> BigInt,
+        quantity_cases -> BigInt,
+        status -> Text,
+        requested_by -> Nullable<BigInt>,
+        approver_id -> Nullable<BigInt>,
+        order_date -> Timestamp,
+        order_day -> BigInt,
+        approved_date -> Nullable<Timestamp>,
+        fulfilled_date -> Nullable<Timestamp>,
+        fulfilment_seconds -> Nullable<BigInt>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(retail_inventory -> retail_stores (store_id));
+diesel::joinable!(retail_inventory -> retail_products (product_id));
+diesel::joinable!(retail_inventory_history -> retail_inventory (inventory_id));
+diesel::joinable!(retail_orders -> retail_products (product_id));
+diesel::joinable!(retail_staff -> retail_stores (store_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    retail_numbers,
+    retail_stores,
+    retail_products,
+    retail_staff,
+    retail_inventory,
+    retail_inventory_history,
+    retail_orders
+);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    retail_stores::region,
+    retail_orders::order_day,
+    retail_orders::status,
+    retail_products::number,
+    retail_products::category,
+    retail_inventory_history::recorded_day,
+);

@@ -1,0 +1,212 @@
+//! Products the stores stock, with their categories and brands.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use tessera_domain::retail::{ProductDraft, RetailProduct};
+use tessera_domain::OrgId;
+
+use super::numbers::{self, Kind};
+use crate::data::datasets::like_pattern;
+use crate::lower;
+use crate::schema::retail_products as p;
+use crate::{DbConn, StoreError};
+
+/// A row of `retail_products`.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = p)]
+pub(crate) struct ProductRow {
+    org_id: String,
+    pub(crate) number: i64,
+    name: String,
+    brand: String,
+    category: String,
+    package_size: String,
+    unit_price_cents: i64,
+    created_at: NaiveDateTime,
+}
+
+impl ProductRow {
+    pub(crate) fn into_domain(self) -> Result<RetailProduct, StoreError> {
+        Ok(RetailProduct {
+            number: self.number,
+            org_id: crate::parse_org(&self.org_id, "product")?,
+            name: self.name,
+            brand: self.brand,
+            category: self.category,
+            package_size: self.package_size,
+            unit_price_cents: self.unit_price_cents,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = p)]
+struct ProductFields<'a> {
+    name: &'a str,
+    brand: &'a str,
+    category: &'a str,
+    package_size: &'a str,
+    unit_price_cents: i64,
+}
+
+impl<'a> ProductFields<'a> {
+    fn of(d: &'a ProductDraft) -> Self {
+        Self {
+            name: &d.name,
+            brand: &d.brand,
+            category: &d.category,
+            package_size: &d.package_size,
+            unit_price_cents: d.unit_price_cents,
+        }
+    }
+}
+
+/// Inserts products in order, numbered from the organisation's next product number.
+pub fn insert_many(
+    conn: &mut DbConn,
+    org: OrgId,
+    drafts: &[ProductDraft],
+    at: NaiveDateTime,
+) -> Result<Vec<RetailProduct>, StoreError> {
+    crate::atomically(conn, |conn| {
+        let first = numbers::allocate(conn, org, Kind::Product, drafts.len() as i64)?;
+        for (i, chunk) in drafts.chunks(200).enumerate() {
+            let rows: Vec<_> = chunk
+                .iter()
+                .enumerate()
+                .map(|(j, d)| {
+                    (
+                        p::org_id.eq(org.to_string()),
+                        p::number.eq(first + (i * 200 + j) as i64),
+                        ProductFields::of(d),
+                        p::created_at.eq(at),
+                    )
+                })
+                .collect();
+            crate::db::insert_rows!(conn, p::table, &rows)?;
+        }
+        let numbers: Vec<i64> = (first..first + drafts.len() as i64).collect();
+        bulk(conn, org, &numbers)
+    })
+}
+
+/// Replaces the fields of product `number`.
+pub fn update(
+    conn: &mut DbConn,
+    org: OrgId,
+    number: i64,
+    draft: &ProductDraft,
+) -> Result<RetailProduct, StoreError> {
+    crate::atomically(conn, |conn| {
+        let n = diesel::update(
+            p::table
+                .filter(p::org_id.eq(org.to_string()))
+                .filter(p::number.eq(number)),
+        )
+        .set(ProductFields::of(draft))
+        .execute(conn)?;
+        crate::affected(n)?;
+        find(conn, org, number)
+    })
+}
+
+/// Product `number` of the organisation.
+pub fn find(conn: &mut DbConn, org: OrgId, number: i64) -> Result<RetailProduct, StoreError> {
+    row(conn, org, number)?.into_domain()
+}
+
+pub(crate) fn row(conn: &mut DbConn, org: OrgId, number: i64) -> Result<ProductRow, StoreError> {
+    Ok(p::table
+        .filter(p::org_id.eq(org.to_string()))
+        .filter(p::number.eq(number))
+        .select(ProductRow::as_select())
+        .first(conn)?)
+}
+
+/// The organisation's products among `numbers`, ordered by name (absent ones left out).
+pub fn bulk(
+    conn: &mut DbConn,
+    org: OrgId,
+    numbers: &[i64],
+) -> Result<Vec<RetailProduct>, StoreError> {
+    let mut rows: Vec<ProductRow> = Vec::with_capacity(numbers.len());
+    for chunk in numbers.chunks(500) {
+        rows.extend(
+            p::table
+                .filter(p::org_id.eq(org.to_string()))
+                .filter(p::number.eq_any(chunk))
+                .select(ProductRow::as_select())
+                .load::<ProductRow>(conn)?,
+        );
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.number.cmp(&b.number)));
+    rows.into_iter().map(ProductRow::into_domain).collect()
+}
+
+/// Filters of the product list.
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this brand.
+    pub brand: Option<String>,
+    /// Name or brand containing this (any case).
+    pub search: Option<String>,
+}
+
+/// The organisation's products matching `filter`, ordered by name, `limit` from `offset`.
+pub fn list(
+    conn: &mut DbConn,
+    org: OrgId,
+    filter: &ProductFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<RetailProduct>, StoreError> {
+    let mut q = p::table
+        .filter(p::org_id.eq(org.to_string()))
+        .select(ProductRow::as_select())
+        .into_boxed();
+    if let Some(c) = &filter.category {
+        q = q.filter(p::category.eq(c.clone()));
+    }
+    if let Some(b) = &filter.brand {
+        q = q.filter(p::brand.eq(b.clone()));
+    }
+    if let Some(text) = &filter.search {
+        let pattern = like_pattern(text.trim());
+        q = q.filter(
+            lower(p::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(p::brand).like(pattern).escape('\\')),
+        );
+    }
+    q.order((p::name, p::number))
+        .offset(offset)
+        .limit(limit)
+        .load::<ProductRow>(conn)?
+        .into_iter()
+        .map(ProductRow::into_domain)
+        .collect()
+}
+
+/// The organisation's distinct categories, sorted.
+pub fn categories(conn: &mut DbConn, org: OrgId) -> Result<Vec<String>, StoreError> {
+    Ok(p::table
+        .filter(p::org_id.eq(org.to_string()))
+        .select(p::category)
+        .distinct()
+        .order(p::category)
+        .load(conn)?)
+}
+
+/// The organisation's distinct brands, sorted.
+pub fn brands(conn: &mut DbConn, org: OrgId) -> Result<Vec<String>, StoreError> {
+    Ok(p::table
+        .filter(p::org_id.eq(org.to_string()))
+        .select(p::brand)
+        .distinct()
+        .order(p::brand)
+        .load(conn)?)
+}

@@ -1,0 +1,415 @@
+//! The retail store (issue 13) on SQLite, PostgreSQL and MySQL: per-organisation numbers, the
+//! order state machine with its stock moves, concurrent approvals and fulfilments that move
+//! stock exactly once, and 32 clients moving stock between a few stores without a row going
+//! negative or the total changing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::{Duration, NaiveDateTime};
+use tessera_domain::retail::{
+    OrderAction, OrderDraft, OrderStatus, ProductDraft, StaffDraft, StoreDraft,
+};
+use tessera_domain::{OrgId, OrgName};
+use tessera_store::retail::inventory::{self, InventoryFilter};
+use tessera_store::retail::orders::{self, Change, OrderFilter, OrderRefusal};
+use tessera_store::retail::{products, staff, stores};
+use tessera_store::{migrations, organizations, DbConn};
+
+fn at(minutes: i64) -> NaiveDateTime {
+    tessera_store::now() - Duration::days(1) + Duration::minutes(minutes)
+}
+
+fn store(code: &str, region: &str, kind: &str) -> StoreDraft {
+    StoreDraft::parse(
+        &format!("Store {code}"),
+        code,
+        "1 Main St",
+        "Austin",
+        "TX",
+        "78701",
+        region,
+        kind,
+    )
+    .unwrap()
+}
+
+/// An organisation with a warehouse (store 1) and stores 2..=`stores`, one product and
+/// `stock` cases of it at every store.
+fn shop(conn: &mut DbConn, name: &str, count: usize, stock: i64) -> OrgId {
+    let org = organizations::insert(conn, &OrgName::parse(name).unwrap())
+        .unwrap()
+        .id;
+    let mut drafts = vec![store("WH", "Central", "Warehouse")];
+    for i in 2..=count {
+        drafts.push(store(
+            &format!("S{i}"),
+            if i % 2 == 0 { "West" } else { "East" },
+            "Urban",
+        ));
+    }
+    stores::insert_many(conn, org, &drafts, at(0)).unwrap();
+    products::insert_many(
+        conn,
+        org,
+        &[ProductDraft::parse("Cherry Cola 2L", "Fizz", "Cola", "6x2L", 12.5).unwrap()],
+        at(0),
+    )
+    .unwrap();
+    let items: Vec<(i64, i64, i64)> = (1..=count as i64).map(|s| (s, 1, stock)).collect();
+    inventory::insert_many(conn, org, &items, at(0)).unwrap();
+    org
+}
+
+fn levels(conn: &mut DbConn, org: OrgId) -> Vec<(i64, i64, i64)> {
+    let (rows, _) = inventory::list(conn, org, &InventoryFilter::default(), 0, 1000).unwrap();
+    let mut v: Vec<_> = rows
+        .into_iter()
+        .map(|r| (r.item.store, r.item.quantity_cases, r.item.reserved_cases))
+        .collect();
+    v.sort();
+    v
+}
+
+fn order(conn: &mut DbConn, org: OrgId, to: i64, cases: i64) -> i64 {
+    let draft = OrderDraft::parse(1, to, 1, cases, None, None, Some("test")).unwrap();
+    orders::create(conn, org, &draft, at(10))
+        .unwrap()
+        .unwrap()
+        .order
+        .number
+}
+
+fn act(action: OrderAction) -> Change {
+    Change {
+        action,
+        version: None,
+        quantity_cases: None,
+        notes: None,
+    }
+}
+
+fn migrated(db: &support::TestDb) -> tessera_store::PooledConn {
+    let mut conn = db.pool.get().unwrap();
+    migrations::run_pending(&mut conn).unwrap();
+    conn
+}
+
+on_every_backend!(numbers_are_per_organisation_and_stable, |db| {
+    let mut conn = migrated(db);
+    let a = shop(&mut conn, "Retail A", 3, 10);
+    let b = shop(&mut conn, "Retail B", 2, 10);
+    assert_eq!(stores::find(&mut conn, a, 1).unwrap().code, "WH");
+    assert_eq!(stores::find(&mut conn, b, 1).unwrap().code, "WH");
+    assert!(stores::find(&mut conn, b, 3).is_err(), "b has two stores");
+    let first = order(&mut conn, a, 2, 1);
+    let second = order(&mut conn, a, 3, 1);
+    let other = order(&mut conn, b, 2, 1);
+    assert_eq!((first, second, other), (1, 2, 1));
+    let view = orders::find(&mut conn, a, 2).unwrap();
+    assert_eq!(view.order.order_number, "ORD000002");
+    assert_eq!(view.to_store.number, 3);
+    // staff numbers are the organisation's own as well
+    let s = staff::insert_many(
+        &mut conn,
+        b,
+        &[staff::NewStaff {
+            draft: StaffDraft::parse(
+                "rm",
+                "Rita",
+                "Mann",
+                "rita@example.com",
+                None,
+                "regional_manager",
+                Some(1),
+                None,
+            )
+            .unwrap(),
+            user_id: None,
+        }],
+        at(0),
+    )
+    .unwrap();
+    assert_eq!((s[0].number, s[0].store), (1, Some(1)));
+    // one organisation never reads another's rows by number
+    assert!(orders::find(&mut conn, b, 2).is_err());
+});
+
+on_every_backend!(the_state_machine_reserves_moves_and_releases_stock, |db| {
+    let mut conn = migrated(db);
+    let org = shop(&mut conn, "Machine", 3, 100);
+    let o = order(&mut conn, org, 2, 30);
+    // fulfil before approval is refused and changes nothing
+    let r = orders::apply(&mut conn, org, o, &act(OrderAction::Fulfil), at(11)).unwrap();
+    assert!(matches!(
+        r,
+        Err(OrderRefusal::NotAllowed {
+            status: OrderStatus::PendingReview,
+            ..
+        })
+    ));
+    // approval reserves at the warehouse
+    let v = orders::apply(&mut conn, org, o, &act(OrderAction::Approve), at(12))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (v.order.status, v.order.version),
+        (OrderStatus::Approved, 2)
+    );
+    assert_eq!(
+        levels(&mut conn, org),
+        [(1, 100, 30), (2, 100, 0), (3, 100, 0)]
+    );
+    // a stale version is refused
+    let stale = Change {
+        version: Some(1),
+        ..act(OrderAction::Fulfil)
+    };
+    assert!(matches!(
+        orders::apply(&mut conn, org, o, &stale, at(13)).unwrap(),
+        Err(OrderRefusal::StaleVersion {
+            current: 2,
+            sent: 1,
+            ..
+        })
+    ));
+    // editing an approved order re-checks the reservation: more than available is refused
+    let too_much = Change {
+        quantity_cases: Some(101),
+        ..act(OrderAction::Edit)
+    };
+    assert!(matches!(
+        orders::apply(&mut conn, org, o, &too_much, at(13)).unwrap(),
+        Err(OrderRefusal::NotEnoughStock {
+            available: 70,
+            requested: 71,
+            ..
+        })
+    ));
+    let less = Change {
+        quantity_cases: Some(20),
+        notes: Some(Some("fewer".into())),
+        ..act(OrderAction::Edit)
+    };
+    let v = orders::apply(&mut conn, org, o, &less, at(14))
+        .unwrap()
+        .unwrap();
+    assert_eq!((v.order.quantity_cases, v.order.version), (20, 3));
+    assert_eq!(
+        levels(&mut conn, org),
+        [(1, 100, 20), (2, 100, 0), (3, 100, 0)]
+    );
+    // fulfilment moves the cases and the reservation in one go
+    let v = orders::apply(&mut conn, org, o, &act(OrderAction::Fulfil), at(15))
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.order.status, OrderStatus::Fulfilled);
+    assert!(v.order.fulfilled_date.is_some());
+    assert_eq!(
+        levels(&mut conn, org),
+        [(1, 80, 0), (2, 120, 0), (3, 100, 0)]
+    );
+    // nothing moves a fulfilled order again
+    for action in [
+        OrderAction::Approve,
+        OrderAction::Fulfil,
+        OrderAction::Cancel,
+        OrderAction::Edit,
+    ] {
+        let r = orders::apply(&mut conn, org, o, &act(action), at(16)).unwrap();
+        assert!(
+            matches!(
+                r,
+                Err(OrderRefusal::NotAllowed {
+                    status: OrderStatus::Fulfilled,
+                    ..
+                })
+            ),
+            "{action:?}"
+        );
+    }
+    // cancelling an approved order releases its reservation and keeps the reason
+    let c = order(&mut conn, org, 3, 50);
+    orders::apply(&mut conn, org, c, &act(OrderAction::Approve), at(17))
+        .unwrap()
+        .unwrap();
+    assert_eq!(levels(&mut conn, org)[0], (1, 80, 50));
+    let cancel = Change {
+        notes: Some(Some("Order cancelled by user".into())),
+        ..act(OrderAction::Cancel)
+    };
+    let v = orders::apply(&mut conn, org, c, &cancel, at(18))
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.order.status, OrderStatus::Cancelled);
+    assert_eq!(
+        v.order.notes.as_deref(),
+        Some("test\nCancellation reason: Order cancelled by user")
+    );
+    assert_eq!(levels(&mut conn, org)[0], (1, 80, 0));
+    // approval beyond what is available is a refusal naming the numbers
+    let big = order(&mut conn, org, 2, 81);
+    assert!(matches!(
+        orders::apply(&mut conn, org, big, &act(OrderAction::Approve), at(19)).unwrap(),
+        Err(OrderRefusal::NotEnoughStock {
+            store: 1,
+            product: 1,
+            available: 80,
+            requested: 81
+        })
+    ));
+    assert_eq!(
+        orders::find(&mut conn, org, big).unwrap().order.status,
+        OrderStatus::PendingReview
+    );
+    // stock set by hand never goes below what is reserved
+    let first = order(&mut conn, org, 2, 10);
+    orders::apply(&mut conn, org, first, &act(OrderAction::Approve), at(20))
+        .unwrap()
+        .unwrap();
+    let (rows, _) = inventory::list(
+        &mut conn,
+        org,
+        &InventoryFilter {
+            store: Some(1),
+            ..Default::default()
+        },
+        0,
+        10,
+    )
+    .unwrap();
+    let n = rows[0].item.number;
+    assert!(inventory::set_stock(&mut conn, org, n, 9, at(21))
+        .unwrap()
+        .is_err());
+    let v = inventory::set_stock(&mut conn, org, n, 10, at(21))
+        .unwrap()
+        .unwrap();
+    assert_eq!((v.item.quantity_cases, v.item.reserved_cases), (10, 10));
+    // the status summary counts every status, even those with no order
+    let s = orders::status_summary(
+        &mut conn,
+        org,
+        &OrderFilter::default(),
+        tessera_store::now(),
+    )
+    .unwrap();
+    let count = |st: OrderStatus| s.counts.iter().find(|c| c.0 == st).unwrap().1;
+    assert_eq!(
+        (
+            count(OrderStatus::PendingReview),
+            count(OrderStatus::Approved),
+            count(OrderStatus::Fulfilled),
+            count(OrderStatus::Cancelled)
+        ),
+        (1, 1, 1, 1)
+    );
+    assert_eq!(s.total_cases, 20 + 50 + 81 + 10);
+});
+
+on_every_backend!(
+    concurrent_approvals_and_fulfilments_of_one_order_move_stock_once,
+    |db| {
+        let mut conn = migrated(db);
+        let org = shop(&mut conn, "Race", 2, 100);
+        let o = order(&mut conn, org, 2, 40);
+        drop(conn);
+        for action in [OrderAction::Approve, OrderAction::Fulfil] {
+            let won: usize = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        let pool = db.pool.clone();
+                        s.spawn(move || {
+                            let mut c = pool.get().unwrap();
+                            orders::apply(&mut c, org, o, &act(action), at(30))
+                                .unwrap()
+                                .is_ok()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap())
+                    .filter(|w| *w)
+                    .count()
+            });
+            assert_eq!(won, 1, "{action:?}: exactly one wins");
+        }
+        let mut conn = db.pool.get().unwrap();
+        assert_eq!(levels(&mut conn, org), [(1, 60, 0), (2, 140, 0)]);
+        let v = orders::find(&mut conn, org, o).unwrap();
+        assert_eq!(
+            (v.order.status, v.order.version),
+            (OrderStatus::Fulfilled, 3)
+        );
+    }
+);
+
+on_every_backend!(thirty_two_clients_moving_stock_keep_every_row_whole, |db| {
+    let mut conn = migrated(db);
+    let org = shop(&mut conn, "Busy shop", 4, 50);
+    // orders between every pair of stores, in both directions
+    let mut placed = Vec::new();
+    for i in 0..96i64 {
+        let from = 1 + i % 4;
+        let to = 1 + (i + 1 + i / 4 % 3) % 4;
+        let draft = OrderDraft::parse(from, to, 1, 1 + i % 7, None, None, None).unwrap();
+        placed.push(
+            orders::create(&mut conn, org, &draft, at(40))
+                .unwrap()
+                .unwrap()
+                .order
+                .number,
+        );
+    }
+    drop(conn);
+    std::thread::scope(|s| {
+        for client in 0..32usize {
+            let pool = db.pool.clone();
+            let placed = &placed;
+            s.spawn(move || {
+                let mut c = pool.get().unwrap();
+                for k in 0..placed.len() {
+                    let o = placed[(client * 7 + k) % placed.len()];
+                    for action in [
+                        OrderAction::Approve,
+                        OrderAction::Fulfil,
+                        OrderAction::Cancel,
+                    ] {
+                        // refusals (taken by another client, not enough stock) are expected
+                        let _ = orders::apply(&mut c, org, o, &act(action), at(41)).unwrap();
+                    }
+                }
+            });
+        }
+    });
+    let mut conn = db.pool.get().unwrap();
+    let rows = levels(&mut conn, org);
+    assert!(
+        rows.iter().all(|(_, q, r)| *q >= 0 && *r >= 0 && r <= q),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.iter().map(|r| r.1).sum::<i64>(),
+        200,
+        "stock is moved, never made"
+    );
+    assert!(
+        rows.iter().all(|r| r.2 == 0),
+        "every order ended fulfilled or cancelled: {rows:?}"
+    );
+    let s = orders::status_summary(
+        &mut conn,
+        org,
+        &OrderFilter::default(),
+        tessera_store::now(),
+    )
+    .unwrap();
+    let pending: i64 = s
+        .counts
+        .iter()
+        .filter(|c| matches!(c.0, OrderStatus::PendingReview | OrderStatus::Approved))
+        .map(|c| c.1)
+        .sum();
+    assert_eq!(pending, 0);
+});
