@@ -16,5 +16,6 @@ mod metrics;
 mod problems;
 mod report_browser;
 mod reports;
+mod retail;
 mod sources;
 mod system;

@@ -16,6 +16,7 @@ pub mod ingestion;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod retail;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -28,6 +28,7 @@ use crate::error::{Problem, ProblemField};
         (name = "datasets", description = "Uploaded files (CSV, Excel, JSON, NDJSON, Parquet) stored as Parquet"),
         (name = "reports", description = "EDA reports computed in the background, their HTML and JSON, share links"),
         (name = "commerce", description = "TechMart commerce: customers, products, transactions scored for fraud as they arrive, overview, behaviour and sales analytics, system alerts"),
+        (name = "retail", description = "Brickhouse retail: stock-transfer orders between stores, approved (reserving stock) and fulfilled (moving it) in the same transaction as the status change"),
 
     )
 )]

@@ -1,0 +1,3 @@
+//! HTTP handlers of the retail area: thin adapters from wire shapes to use cases.
+
+pub mod orders;

@@ -1,0 +1,32 @@
+//! The retail area (Brickhouse): stock-transfer orders between stores with a state machine
+//! that reserves and moves stock. `routes` registers its paths under `/retail` with the
+//! OpenAPI tag `retail`.
+
+pub mod dto;
+pub mod handlers;
+pub mod service;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use handlers::orders;
+
+/// Registers `/retail/...`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(scope::scope("/retail").configure(paths));
+}
+
+/// Registers the area's paths (literal segments before ids).
+pub fn paths(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/orders")
+            .service(orders::summary)
+            .service(orders::list)
+            .service(orders::create)
+            .service(orders::order)
+            .service(orders::edit)
+            .service(orders::cancel)
+            .service(orders::approve)
+            .service(orders::fulfil),
+    );
+}

@@ -1,0 +1,550 @@
+//! The retail area (issue 13) over HTTP: the order list and its status cards with the
+//! contract's fields and types, placing, editing, cancelling, approving and fulfilling orders
+//! with stock following, who may do what, refusals that change nothing, and organisation
+//! isolation on every order route.
+
+use serde_json::{json, Value};
+use tessera_domain::retail::{ProductDraft, StaffDraft, StoreDraft};
+use tessera_domain::OrgId;
+use tessera_e2e::{assert_problem, spawn_app, TestApp, Tokens};
+use tessera_store::retail::{inventory, products, staff, stores};
+
+async fn json_ok(r: reqwest::Response, what: &str) -> Value {
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap();
+    assert!((200..300).contains(&status), "{what}: {status} {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn patch(app: &TestApp, path: &str, body: Option<Value>, token: &str) -> reqwest::Response {
+    let mut r = app.client.patch(app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    r.send().await.unwrap()
+}
+
+async fn put(app: &TestApp, path: &str, body: Value, token: &str) -> reqwest::Response {
+    app.put(path, body, token).await
+}
+
+fn store(code: &str, region: &str, kind: &str) -> StoreDraft {
+    StoreDraft::parse(
+        &format!("{code} Store"),
+        code,
+        "1 Main St",
+        "Chicago",
+        "IL",
+        "60601",
+        region,
+        kind,
+    )
+    .unwrap()
+}
+
+/// The warehouse (store 1) with 500 cases of each product, two stores in two regions, two
+/// products in two categories, staff 1 (a store manager) and 2 (a regional manager linked to
+/// `regional`).
+fn seed(app: &TestApp, org: OrgId, regional: Option<tessera_domain::UserId>) {
+    let url = format!("sqlite://{}", app.app_database().display());
+    let pool =
+        tessera_store::DbPool::connect(&url, &tessera_store::PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    let at = tessera_store::now() - chrono::Duration::days(3);
+    stores::insert_many(
+        &mut conn,
+        org,
+        &[
+            store("WH", "Central", "Warehouse"),
+            store("CHI", "Midwest", "Urban"),
+            store("SEA", "West", "Suburban"),
+        ],
+        at,
+    )
+    .unwrap();
+    products::insert_many(
+        &mut conn,
+        org,
+        &[
+            ProductDraft::parse("Cherry Cola 2L", "Fizz", "Cola", "6x2L", 12.5).unwrap(),
+            ProductDraft::parse("Green Tea", "Leaf", "Energy Drink", "24x330ml", 20.0).unwrap(),
+        ],
+        at,
+    )
+    .unwrap();
+    inventory::insert_many(&mut conn, org, &[(1, 1, 500), (1, 2, 500), (2, 1, 10)], at).unwrap();
+    let person = |u: &str, role: &str| {
+        StaffDraft::parse(
+            u,
+            "Ann",
+            u,
+            &format!("{u}@example.com"),
+            Some("https://example.com/a.png"),
+            role,
+            Some(2),
+            None,
+        )
+        .unwrap()
+    };
+    staff::insert_many(
+        &mut conn,
+        org,
+        &[
+            staff::NewStaff {
+                draft: person("manager", "store_manager"),
+                user_id: None,
+            },
+            staff::NewStaff {
+                draft: person("regional", "regional_manager"),
+                user_id: regional,
+            },
+        ],
+        at,
+    )
+    .unwrap();
+}
+
+async fn me(app: &TestApp, t: &Tokens) -> Value {
+    json_ok(app.get("/users/me", Some(&t.access)).await, "me").await
+}
+
+async fn place(app: &TestApp, t: &str, to: i64, product: i64, cases: i64) -> Value {
+    let r = app
+        .post(
+            "/retail/orders",
+            json!({"from_store_id": 1, "to_store_id": to, "product_id": product, "quantity_cases": cases,
+                   "requested_by": 1, "approved_by": 2, "notes": "Order placed via dashboard"}),
+            Some(t),
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 201);
+    json_ok(r, "place").await
+}
+
+fn check_order_row(o: &Value) {
+    for f in ["order_id", "product_id", "quantity_cases", "version"] {
+        assert!(o[f].is_i64(), "{f} is not an integer: {o}");
+    }
+    for f in [
+        "order_number",
+        "product_name",
+        "brand",
+        "category",
+        "to_store_name",
+        "to_store_region",
+        "order_status",
+        "order_date",
+    ] {
+        assert!(o[f].is_string(), "{f} is not a string: {o}");
+    }
+    for f in [
+        "requester_name",
+        "requester_avatar_url",
+        "notes",
+        "approver_name",
+        "approver_avatar_url",
+        "from_store_name",
+    ] {
+        assert!(o[f].is_string() || o[f].is_null(), "{f}: {o}");
+    }
+    assert!(o["approved_by"].is_i64() || o["approved_by"].is_null());
+    let d = o["order_date"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(d).is_ok() && d.ends_with('Z'),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn orders_move_through_their_state_machine_with_stock_following() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let (_, editor) = app.member(&admin, "editor").await;
+    let (_, regional) = app.member(&admin, "editor").await;
+    let (_, viewer) = app.member(&admin, "viewer").await;
+    let org: OrgId = me(&app, &admin).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let regional_id = me(&app, &regional).await["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    seed(&app, org, Some(regional_id));
+
+    // placing: the contract's body, answered with the envelope and the full row
+    let placed = place(&app, &editor.access, 2, 1, 40).await;
+    assert_eq!(placed["success"], true);
+    assert_eq!(placed["message"], "Order created successfully");
+    let o = &placed["data"];
+    check_order_row(o);
+    assert_eq!(
+        (o["order_id"].as_i64(), o["order_number"].as_str()),
+        (Some(1), Some("ORD000001"))
+    );
+    assert_eq!(o["order_status"], "pending_review");
+    assert_eq!(
+        (o["requester_name"].as_str(), o["approver_name"].as_str()),
+        (Some("Ann manager"), Some("Ann regional"))
+    );
+    assert_eq!(o["from_store_name"], "WH Store");
+    assert_eq!(o["unit_price"], 12.5);
+
+    // refusals change nothing
+    assert_problem(
+        app.post(
+            "/retail/orders",
+            json!({"from_store_id": 1, "to_store_id": 2, "product_id": 1, "quantity_cases": 1}),
+            Some(&viewer.access),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let p = assert_problem(
+        app.post(
+            "/retail/orders",
+            json!({"from_store_id": 1, "to_store_id": 9, "product_id": 1, "quantity_cases": 0}),
+            Some(a),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["quantity_cases"]);
+    assert_problem(
+        app.post(
+            "/retail/orders",
+            json!({"from_store_id": 1, "to_store_id": 9, "product_id": 1, "quantity_cases": 1}),
+            Some(a),
+        )
+        .await,
+        422,
+    )
+    .await;
+
+    // approving: an editor who is no regional manager may not; the linked regional manager may
+    assert_problem(
+        patch(&app, "/retail/orders/1/approve", None, &editor.access).await,
+        403,
+    )
+    .await;
+    assert_problem(
+        patch(&app, "/retail/orders/1/fulfill", None, &editor.access).await,
+        409,
+    )
+    .await;
+    let v = json_ok(
+        patch(
+            &app,
+            "/retail/orders/1/approve",
+            Some(json!({"approved_by": 2})),
+            &regional.access,
+        )
+        .await,
+        "approve",
+    )
+    .await;
+    assert_eq!(
+        (v["order_status"].as_str(), v["version"].as_i64()),
+        (Some("approved"), Some(2))
+    );
+    assert!(v["approved_date"].is_string());
+    // a second approval is a conflict naming the status
+    let p = assert_problem(patch(&app, "/retail/orders/1/approve", None, a).await, 409).await;
+    assert!(p["detail"].as_str().unwrap().contains("approved"), "{p}");
+
+    // editing re-checks the reservation; a stale version is refused
+    assert_problem(
+        put(
+            &app,
+            "/retail/orders/1",
+            json!({"quantity_cases": 501, "notes": "x"}),
+            &editor.access,
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_problem(
+        put(
+            &app,
+            "/retail/orders/1",
+            json!({"quantity_cases": 30, "notes": "x", "version": 1}),
+            &editor.access,
+        )
+        .await,
+        409,
+    )
+    .await;
+    let v = json_ok(
+        put(
+            &app,
+            "/retail/orders/1",
+            json!({"quantity_cases": 30, "notes": "fewer"}),
+            &editor.access,
+        )
+        .await,
+        "edit",
+    )
+    .await;
+    assert_eq!(
+        (
+            v["quantity_cases"].as_i64(),
+            v["notes"].as_str(),
+            v["version"].as_i64()
+        ),
+        (Some(30), Some("fewer"), Some(3))
+    );
+
+    // fulfilling moves the cases
+    let v = json_ok(
+        patch(&app, "/retail/orders/1/fulfill", None, &editor.access).await,
+        "fulfil",
+    )
+    .await;
+    assert_eq!(v["order_status"], "fulfilled");
+    assert!(v["fulfilled_date"].is_string());
+    let url = format!("sqlite://{}", app.app_database().display());
+    let pool =
+        tessera_store::DbPool::connect(&url, &tessera_store::PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    let (rows, _) = inventory::list(&mut conn, org, &Default::default(), 0, 100).unwrap();
+    let level = |s: i64, p: i64| {
+        rows.iter()
+            .find(|r| r.item.store == s && r.item.product == p)
+            .map(|r| (r.item.quantity_cases, r.item.reserved_cases))
+    };
+    assert_eq!((level(1, 1), level(2, 1)), (Some((470, 0)), Some((40, 0))));
+    // nothing moves it again
+    assert_problem(
+        put(
+            &app,
+            "/retail/orders/1/cancel",
+            json!({"reason": "late"}),
+            a,
+        )
+        .await,
+        409,
+    )
+    .await;
+
+    // cancelling keeps the reason, with the original's envelope; the app's body or none
+    place(&app, &editor.access, 3, 2, 5).await;
+    let c = json_ok(
+        put(
+            &app,
+            "/retail/orders/2/cancel",
+            json!({"reason": "Order cancelled by user"}),
+            &editor.access,
+        )
+        .await,
+        "cancel",
+    )
+    .await;
+    assert_eq!(
+        (c["success"].as_bool(), c["message"].as_str()),
+        (Some(true), Some("Order 2 has been cancelled"))
+    );
+    assert_eq!(
+        c["data"]["notes"],
+        "Order placed via dashboard\nCancellation reason: Order cancelled by user"
+    );
+    place(&app, &editor.access, 3, 2, 5).await;
+    let r = app
+        .client
+        .put(app.url("/retail/orders/3/cancel"))
+        .bearer_auth(&editor.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = app
+        .client
+        .put(app.url("/retail/orders/3/cancel"))
+        .bearer_auth(a)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 400).await;
+
+    // approval beyond the source's available stock is a conflict and changes nothing
+    place(&app, &editor.access, 2, 2, 501).await;
+    assert_problem(patch(&app, "/retail/orders/4/approve", None, a).await, 409).await;
+    let v = json_ok(app.get("/retail/orders/4", Some(a)).await, "get").await;
+    assert_eq!(
+        (v["order_status"].as_str(), v["version"].as_i64()),
+        (Some("pending_review"), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn the_order_list_and_status_cards_answer_the_contract() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let org: OrgId = me(&app, &admin).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    seed(&app, org, None);
+    for (to, product) in [(2, 1), (3, 2), (2, 2)] {
+        place(&app, a, to, product, 3).await;
+    }
+    json_ok(
+        patch(&app, "/retail/orders/1/approve", None, a).await,
+        "approve",
+    )
+    .await;
+
+    let page = json_ok(
+        app.get("/retail/orders?page=1&limit=2", Some(a)).await,
+        "list",
+    )
+    .await;
+    assert_eq!(
+        (
+            page["page"].as_i64(),
+            page["total_pages"].as_i64(),
+            page["total"].as_i64(),
+            page["limit"].as_i64()
+        ),
+        (Some(1), Some(2), Some(3), Some(2))
+    );
+    let data = page["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2);
+    data.iter().for_each(check_order_row);
+    assert_eq!(data[0]["order_id"], 3, "newest first");
+    // filters: the app's form encoding, `all` as no filter, unknown parameters ignored
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let q = format!("/retail/orders?page=1&limit=10&category=Energy+Drink&region=all&date_from={today}&date_to={today}&as_of_date=x");
+    let v = json_ok(app.get(&q, Some(a)).await, "filtered").await;
+    assert_eq!(v["total"], 2);
+    let v = json_ok(
+        app.get("/retail/orders?region=Midwest&status=approved", Some(a))
+            .await,
+        "by status",
+    )
+    .await;
+    assert_eq!(v["total"], 1);
+    // a page past the end answers no rows; limits are checked
+    let v = json_ok(
+        app.get("/retail/orders?page=9&limit=10", Some(a)).await,
+        "past the end",
+    )
+    .await;
+    assert_eq!(
+        (v["data"].as_array().unwrap().len(), v["total"].as_i64()),
+        (0, Some(3))
+    );
+    assert_problem(app.get("/retail/orders?limit=101", Some(a)).await, 422).await;
+    assert_problem(app.get("/retail/orders?page=0", Some(a)).await, 422).await;
+    assert_problem(
+        app.get("/retail/orders?date_from=yesterday", Some(a)).await,
+        422,
+    )
+    .await;
+    assert_problem(app.get("/retail/orders?status=lost", Some(a)).await, 422).await;
+
+    // the cards: all four counts, even with filters that match nothing
+    let s = json_ok(
+        app.get(
+            &format!("/retail/orders/status/summary?date_from={today}&date_to={today}"),
+            Some(a),
+        )
+        .await,
+        "summary",
+    )
+    .await;
+    let counts = &s["status_counts"];
+    assert_eq!(
+        (
+            counts["pending_review"].as_i64(),
+            counts["approved"].as_i64(),
+            counts["fulfilled"].as_i64(),
+            counts["cancelled"].as_i64()
+        ),
+        (Some(2), Some(1), Some(0), Some(0))
+    );
+    assert_eq!(
+        (s["expired_sla_count"].as_i64(), s["total_cases"].as_i64()),
+        (Some(0), Some(9))
+    );
+    assert_eq!(s["summary_period"], format!("From {today} to {today}"));
+    let s = json_ok(
+        app.get("/retail/orders/status/summary?region=Nowhere", Some(a))
+            .await,
+        "empty summary",
+    )
+    .await;
+    for k in ["pending_review", "approved", "fulfilled", "cancelled"] {
+        assert_eq!(s["status_counts"][k], 0, "{k}");
+    }
+    assert_eq!(s["summary_period"], "All time");
+}
+
+#[tokio::test]
+async fn another_organisation_reaches_no_order() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let org: OrgId = me(&app, &admin).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    seed(&app, org, None);
+    place(&app, a, 2, 1, 3).await;
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    let s = stranger.access.as_str();
+    let v = json_ok(app.get("/retail/orders", Some(s)).await, "list").await;
+    assert_eq!(v["total"], 0);
+    let v = json_ok(
+        app.get("/retail/orders/status/summary", Some(s)).await,
+        "summary",
+    )
+    .await;
+    assert_eq!(v["status_counts"]["pending_review"], 0);
+    assert_problem(app.get("/retail/orders/1", Some(s)).await, 404).await;
+    assert_problem(
+        put(&app, "/retail/orders/1", json!({"quantity_cases": 2}), s).await,
+        404,
+    )
+    .await;
+    assert_problem(
+        put(&app, "/retail/orders/1/cancel", json!({}), s).await,
+        404,
+    )
+    .await;
+    assert_problem(patch(&app, "/retail/orders/1/approve", None, s).await, 404).await;
+    assert_problem(patch(&app, "/retail/orders/1/fulfill", None, s).await, 404).await;
+    // nor can it order from the first organisation's stores
+    assert_problem(
+        app.post(
+            "/retail/orders",
+            json!({"from_store_id": 1, "to_store_id": 2, "product_id": 1, "quantity_cases": 1}),
+            Some(s),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let v = json_ok(app.get("/retail/orders/1", Some(a)).await, "untouched").await;
+    assert_eq!(
+        (v["order_status"].as_str(), v["version"].as_i64()),
+        (Some("pending_review"), Some(1))
+    );
+    // without a token, nothing
+    assert_problem(app.get("/retail/orders", None).await, 401).await;
+}
