@@ -548,3 +548,104 @@ async fn another_organisation_reaches_no_order() {
     // without a token, nothing
     assert_problem(app.get("/retail/orders", None).await, 401).await;
 }
+
+#[tokio::test]
+async fn the_demo_chain_shows_every_widget_real_numbers() {
+    let app = tessera_e2e::spawn_app_with(&[("TESSERA_BOOTSTRAP__DEMO_STORES", "25")]).await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let org: OrgId = me(&app, &admin).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // orders of every status in the last 30 days, fulfilled ones with their dates
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(30)).format("%Y-%m-%d");
+    let s = json_ok(
+        app.get(
+            &format!(
+                "/retail/orders/status/summary?date_from={from}&date_to={}",
+                today.format("%Y-%m-%d")
+            ),
+            Some(a),
+        )
+        .await,
+        "summary",
+    )
+    .await;
+    for k in ["pending_review", "approved", "fulfilled", "cancelled"] {
+        assert!(s["status_counts"][k].as_i64().unwrap() > 0, "{k}: {s}");
+    }
+    assert!(s["expired_sla_count"].as_i64().unwrap() > 0, "{s}");
+    let v = json_ok(
+        app.get("/retail/orders?page=1&limit=20&status=fulfilled", Some(a))
+            .await,
+        "fulfilled",
+    )
+    .await;
+    assert!(v["total"].as_i64().unwrap() > 10);
+    for o in v["data"].as_array().unwrap() {
+        check_order_row(o);
+        assert!(
+            o["fulfilled_date"].is_string() && o["approved_date"].is_string(),
+            "{o}"
+        );
+        assert!(
+            o["requester_name"].is_string() && o["approver_name"].is_string(),
+            "{o}"
+        );
+    }
+    // the ids the app relies on: staff 1 a store manager, 26 a regional manager, store 1 the
+    // warehouse; and every case in stock is accounted for by the history
+    let url = format!("sqlite://{}", app.app_database().display());
+    let pool =
+        tessera_store::DbPool::connect(&url, &tessera_store::PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    use tessera_domain::retail::{StaffRole, StoreType};
+    assert_eq!(
+        staff::find(&mut conn, org, 1).unwrap().role,
+        StaffRole::StoreManager
+    );
+    assert_eq!(
+        staff::find(&mut conn, org, 26).unwrap().role,
+        StaffRole::RegionalManager
+    );
+    assert_eq!(
+        stores::find(&mut conn, org, 1).unwrap().store_type,
+        StoreType::Warehouse
+    );
+    let (rows, total) = inventory::list(&mut conn, org, &Default::default(), 0, 10_000).unwrap();
+    assert_eq!(total, 26 * 154);
+    assert!(rows
+        .iter()
+        .all(|r| r.item.reserved_cases <= r.item.quantity_cases));
+    let on_hand: i64 = rows.iter().map(|r| r.item.quantity_cases).sum();
+    let changes =
+        tessera_store::retail::insights::daily_changes(&mut conn, org, &Default::default(), 0)
+            .unwrap();
+    assert_eq!(
+        changes.iter().map(|c| c.1).sum::<i64>(),
+        on_hand,
+        "the history adds up to the stock"
+    );
+    let reserved: i64 = rows.iter().map(|r| r.item.reserved_cases).sum();
+    let approved = json_ok(
+        app.get("/retail/orders?status=approved&limit=100", Some(a))
+            .await,
+        "approved",
+    )
+    .await;
+    let pending_cases: i64 = approved["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["quantity_cases"].as_i64().unwrap())
+        .sum();
+    if approved["total"].as_i64().unwrap() <= 100 {
+        assert_eq!(
+            reserved, pending_cases,
+            "reservations are the approved orders' cases"
+        );
+    }
+}

@@ -82,6 +82,8 @@ pub async fn spawn_app_in(
     env.insert("TESSERA_BOOTSTRAP__DEMO_ROWS".into(), "2000".into());
     // the demo shop only where a test asks for it (tests/commerce.rs)
     env.insert("TESSERA_BOOTSTRAP__DEMO_CUSTOMERS".into(), "0".into());
+    // and the demo retail chain only where a test asks for it (tests/retail.rs)
+    env.insert("TESSERA_BOOTSTRAP__DEMO_STORES".into(), "0".into());
     env.insert(
         "UPLOAD_DIR".into(),
         format!("{}/uploads", dir.path().display()),

@@ -245,6 +245,33 @@ pub fn ensure_demo_commerce(
     Ok(Some(counts))
 }
 
+/// The demo retail chain of the demo organisation: generated on first start (when it has no
+/// store yet) with `bootstrap.demo_stores` stores, or regenerated with `stores` (`tessera
+/// demo-data --stores N`); `None` when the demo is off, its organisation is gone, or there is
+/// nothing to do.
+pub fn ensure_demo_retail(
+    conn: &mut DbConn,
+    settings: &crate::Settings,
+    stores: Option<usize>,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<tessera_api::retail::service::demo::DemoRetailCounts>, BootstrapError> {
+    if !settings.bootstrap.demo {
+        return Ok(None);
+    }
+    let Some(org) = organizations::find_by_name(conn, &settings.bootstrap.organization_name)?
+    else {
+        return Ok(None);
+    };
+    let wanted = stores.unwrap_or(settings.bootstrap.demo_stores);
+    let existing = tessera_store::retail::store_count(conn, org.id)?;
+    if wanted == 0 || (stores.is_none() && existing > 0) {
+        return Ok(None);
+    }
+    let counts =
+        tessera_api::retail::service::demo::generate(conn, org.id, wanted, now, rand::random())?;
+    Ok(Some(counts))
+}
+
 /// `tessera admin recalculate-totals`: every organisation's customer ledgers recomputed from
 /// their transactions, `batch` customers read at a time; what changed per organisation.
 pub fn recalculate_totals(

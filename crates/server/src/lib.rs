@@ -123,6 +123,14 @@ impl Application {
                     "generated the demo shop"
                 );
             }
+            if let Some(c) = bootstrap::ensure_demo_retail(&mut conn, settings, None, now)? {
+                tracing::info!(
+                    stores = c.stores,
+                    products = c.products,
+                    orders = c.orders,
+                    "generated the demo retail chain"
+                );
+            }
         }
         let state = AppState::new(pool, &config)
             .map_err(StartError::Config)?

@@ -37,6 +37,10 @@ enum Command {
         /// Customers of the demo shop to regenerate (commerce area; 0 leaves it alone).
         #[arg(long, default_value_t = 2_000)]
         customers: usize,
+        /// Stores of the demo retail chain to regenerate besides its warehouse (retail area; 0
+        /// leaves it alone).
+        #[arg(long, default_value_t = 50)]
+        stores: usize,
     },
     /// Maintenance of the app database.
     Admin {
@@ -102,7 +106,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("{changed} customers changed");
             Ok(())
         }
-        Command::DemoData { rows, customers } => {
+        Command::DemoData {
+            rows,
+            customers,
+            stores,
+        } => {
             // the demo source's URL is sealed with the server's key
             let (settings, _) = tessera_server::secrets::resolve(&settings)?;
             let pool = tessera_server::connect(&settings)?;
@@ -142,6 +150,19 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     println!(
                         "wrote the demo shop: {} customers, {} products, {} transactions ({} flagged)",
                         c.customers, c.products, c.transactions, c.flagged
+                    );
+                }
+            }
+            if stores > 0 {
+                if let Some(c) = tessera_server::bootstrap::ensure_demo_retail(
+                    &mut conn,
+                    &settings,
+                    Some(stores),
+                    tessera_store::now(),
+                )? {
+                    println!(
+                        "wrote the demo retail chain: {} stores, {} products, {} staff, {} orders",
+                        c.stores, c.products, c.staff, c.orders
                     );
                 }
             }

@@ -124,6 +124,10 @@ pub struct BootstrapSettings {
     /// Customers of the demo shop (commerce area) generated on first start; 0: none.
     #[serde(default = "default_demo_customers")]
     pub demo_customers: usize,
+    /// Stores of the demo retail chain (retail area) generated on first start, besides its
+    /// warehouse; 0: none.
+    #[serde(default = "default_demo_stores")]
+    pub demo_stores: usize,
     /// Registered as the data source `analytics` at start-up (env: ANALYTICS_DATABASE_URL).
     #[serde(default)]
     pub analytics_database_url: Option<String>,
@@ -134,6 +138,10 @@ pub struct BootstrapSettings {
 
 fn default_demo_customers() -> usize {
     2000
+}
+
+fn default_demo_stores() -> usize {
+    50
 }
 
 /// One compatibility front (`[[fronts]]`): another listener serving a replaced service's paths

@@ -362,6 +362,33 @@ pub fn set_stock(
     })
 }
 
+/// Adds `delta` cases (negative: removes) to inventory row `number` as a delivery or a count
+/// correction, never below what is reserved; recorded as `received` or `adjusted`.
+pub fn adjust(
+    conn: &mut DbConn,
+    org: OrgId,
+    number: i64,
+    delta: i64,
+    at: NaiveDateTime,
+) -> Result<Result<(), StockRefusal>, StoreError> {
+    crate::atomically_unless(conn, |conn| {
+        let Some(row) = lock(conn, org, number)? else {
+            return Ok(Err(StockRefusal::Unknown(number)));
+        };
+        let reason = if delta > 0 {
+            Reason::Received
+        } else {
+            Reason::Adjusted
+        };
+        if !shift(conn, org, row.id, delta, 0, reason, None, at)? {
+            return Ok(Err(StockRefusal::BelowReserved {
+                reserved: row.reserved_cases,
+            }));
+        }
+        Ok(Ok(()))
+    })
+}
+
 /// Locks inventory row `number` and reads it: a locking read on PostgreSQL and MySQL, an
 /// update first on SQLite (which then holds the write lock instead of upgrading later).
 fn lock(conn: &mut DbConn, org: OrgId, number: i64) -> Result<Option<InventoryRow>, StoreError> {

@@ -1,6 +1,7 @@
 //! The retail area's use cases: stock-transfer orders and their state machine (`orders`). SQL
 //! is in `tessera_store::retail`, the forecast in `tessera_analytics::retail`.
 
+pub mod demo;
 pub mod orders;
 
 use tessera_store::StoreError;
