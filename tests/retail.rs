@@ -649,3 +649,152 @@ async fn the_demo_chain_shows_every_widget_real_numbers() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_directory_answers_the_contract_over_the_demo_chain() {
+    let app = tessera_e2e::spawn_app_with(&[("TESSERA_BOOTSTRAP__DEMO_STORES", "25")]).await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let get = |path: &'static str| {
+        let app = &app;
+        async move { json_ok(app.get(path, Some(a)).await, path).await }
+    };
+    // users 1 and 26: the app's current user and default approver
+    for (id, role) in [(1, "store_manager"), (26, "regional_manager")] {
+        let path = format!("/retail/staff/{id}");
+        let u = json_ok(app.get(&path, Some(a)).await, &path).await;
+        assert_eq!(
+            (u["user_id"].as_i64(), u["role"].as_str()),
+            (Some(id), Some(role))
+        );
+        for f in ["first_name", "last_name", "email", "username", "created_at"] {
+            assert!(u[f].is_string(), "{f}: {u}");
+        }
+        assert!(u["avatar_url"].is_string() || u["avatar_url"].is_null());
+    }
+    let staff = get("/retail/staff?role=regional_manager").await;
+    assert_eq!(staff.as_array().unwrap().len(), 8);
+    // stores: a bare array, page and limit ignored; the warehouse is store 1
+    let stores = get("/retail/stores?page=1&limit=50").await;
+    let stores = stores.as_array().unwrap();
+    assert_eq!(stores.len(), 26);
+    assert!(stores
+        .iter()
+        .any(|s| s["store_id"] == 1 && s["store_type"] == "Warehouse"));
+    for s in stores {
+        assert!(s["store_id"].is_i64() && s["store_name"].is_string() && s["region"].is_string());
+    }
+    // the Region dropdown starts with `all`
+    let regions = get("/retail/stores/regions/options").await;
+    let regions = regions.as_array().unwrap();
+    assert_eq!(regions[0]["value"], "all");
+    assert_eq!(regions[0]["label"], "All Regions (26 stores)");
+    assert!(regions.len() >= 3);
+    let names: Vec<&str> = regions[1..]
+        .iter()
+        .map(|r| r["value"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert!(
+        regions[1]["label"].as_str().unwrap().ends_with(" stores)")
+            || regions[1]["label"].as_str().unwrap().ends_with(" store)")
+    );
+    let summary = get("/retail/stores/regions/summary").await;
+    assert_eq!(
+        summary
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["store_count"].as_i64().unwrap())
+            .sum::<i64>(),
+        26
+    );
+    // the one camelCase answer
+    let options = get("/retail/stores/options?").await;
+    let o = &options.as_array().unwrap()[0];
+    assert!(
+        o["storeId"].is_i64()
+            && o["storeName"].is_string()
+            && o["region"].is_string()
+            && o["storeCode"].is_string(),
+        "{o}"
+    );
+    assert!(o.get("store_id").is_none());
+    // categories as options, products as a bare array
+    let categories = get("/retail/products/categories/list").await;
+    let categories = categories.as_array().unwrap();
+    assert_eq!(categories.len(), 14);
+    assert!(categories
+        .iter()
+        .any(|c| c["value"] == "Energy Drink" && c["label"] == "Energy Drink"));
+    let products = get("/retail/products?page=1&limit=50").await;
+    assert_eq!(products.as_array().unwrap().len(), 50);
+    let energy = get("/retail/products?category=Energy+Drink").await;
+    assert!(energy
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["category"] == "Energy Drink"));
+    assert_eq!(
+        get("/retail/products/brands/list")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    // bulk is routed before {id}; its ids are checked
+    let bulk = get("/retail/products/bulk?ids=3,1,7").await;
+    let bulk = bulk.as_array().unwrap();
+    assert_eq!(bulk.len(), 3);
+    for p in bulk {
+        assert!(
+            p["product_id"].is_i64() && p["unit_price"].is_f64() && p["product_name"].is_string(),
+            "{p}"
+        );
+    }
+    assert_problem(app.get("/retail/products/bulk?ids=1,x", Some(a)).await, 400).await;
+    let many: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
+    assert_problem(
+        app.get(
+            &format!("/retail/products/bulk?ids={}", many.join(",")),
+            Some(a),
+        )
+        .await,
+        400,
+    )
+    .await;
+    let p = get("/retail/products/3").await;
+    assert_eq!(p["product_id"], 3);
+    assert_problem(app.get("/retail/products/999", Some(a)).await, 404).await;
+    assert_problem(app.get("/retail/products?limit=501", Some(a)).await, 422).await;
+    // another organisation sees none of it
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    let s = stranger.access.as_str();
+    for path in [
+        "/retail/stores",
+        "/retail/stores/options",
+        "/retail/products",
+        "/retail/products/bulk?ids=1,2",
+        "/retail/staff",
+        "/retail/products/categories/list",
+    ] {
+        let v = json_ok(app.get(path, Some(s)).await, path).await;
+        assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
+    }
+    let regions = json_ok(
+        app.get("/retail/stores/regions/options", Some(s)).await,
+        "regions",
+    )
+    .await;
+    assert_eq!(
+        regions.as_array().unwrap().len(),
+        1,
+        "only the `all` option"
+    );
+    for path in ["/retail/stores/1", "/retail/products/1", "/retail/staff/1"] {
+        assert_problem(app.get(path, Some(s)).await, 404).await;
+    }
+}

@@ -1,5 +1,5 @@
-//! The retail area (Brickhouse): stock-transfer orders between stores with a state machine
-//! that reserves and moves stock. `routes` registers its paths under `/retail` with the
+//! The retail area (Brickhouse): the directory of stores, products and staff, and
+//! stock-transfer orders between stores with a state machine that reserves and moves stock. `routes` registers its paths under `/retail` with the
 //! OpenAPI tag `retail`.
 
 pub mod dto;
@@ -9,7 +9,7 @@ pub mod service;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use handlers::orders;
+use handlers::{directory, orders};
 
 /// Registers `/retail/...`.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -19,6 +19,27 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// Registers the area's paths (literal segments before ids).
 pub fn paths(cfg: &mut ServiceConfig) {
     cfg.service(
+        scope::scope("/stores")
+            .service(directory::region_options_list)
+            .service(directory::regions_summary)
+            .service(directory::store_options)
+            .service(directory::stores)
+            .service(directory::store),
+    )
+    .service(
+        scope::scope("/products")
+            .service(directory::bulk)
+            .service(directory::categories)
+            .service(directory::brands)
+            .service(directory::products)
+            .service(directory::product),
+    )
+    .service(
+        scope::scope("/staff")
+            .service(directory::staff_list)
+            .service(directory::staff_member),
+    )
+    .service(
         scope::scope("/orders")
             .service(orders::summary)
             .service(orders::list)

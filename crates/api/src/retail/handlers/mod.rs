@@ -1,3 +1,4 @@
 //! HTTP handlers of the retail area: thin adapters from wire shapes to use cases.
 
+pub mod directory;
 pub mod orders;

@@ -1,7 +1,9 @@
-//! The retail area's use cases: stock-transfer orders and their state machine (`orders`). SQL
+//! The retail area's use cases: stock-transfer orders and their state machine (`orders`), the
+//! directory of stores, products and staff (`directory`) and the demo chain (`demo`). SQL
 //! is in `tessera_store::retail`, the forecast in `tessera_analytics::retail`.
 
 pub mod demo;
+pub mod directory;
 pub mod orders;
 
 use tessera_store::StoreError;
