@@ -798,3 +798,269 @@ async fn the_directory_answers_the_contract_over_the_demo_chain() {
         assert_problem(app.get(path, Some(s)).await, 404).await;
     }
 }
+
+#[tokio::test]
+async fn the_insights_inventory_readings_are_real_and_never_empty() {
+    let app = tessera_e2e::spawn_app_with(&[("TESSERA_BOOTSTRAP__DEMO_STORES", "25")]).await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let get = |path: String| {
+        let app = &app;
+        async move { json_ok(app.get(&path, Some(a)).await, &path).await }
+    };
+    // the KPI cards: numbers, a real turnover
+    let k = get("/retail/inventory/kpi".into()).await;
+    assert!(k["total_inventory_value"].as_f64().unwrap() > 0.0, "{k}");
+    assert_eq!(k["total_products"], 154);
+    assert!(k["average_turnover"].as_f64().unwrap() > 0.0, "{k}");
+    assert!(k["low_stock_alerts"].is_i64());
+    let midwest = get("/retail/inventory/kpi?region=Midwest&category=Cola".into()).await;
+    assert!(
+        midwest["total_inventory_value"].as_f64().unwrap()
+            < k["total_inventory_value"].as_f64().unwrap()
+    );
+    // low stock: a bare array, at most 50, most urgent first
+    let low = get("/retail/inventory/alerts/low-stock".into()).await;
+    let low = low.as_array().unwrap();
+    assert!(!low.is_empty() && low.len() <= 50);
+    let avail: Vec<i64> = low
+        .iter()
+        .map(|r| r["available_cases"].as_i64().unwrap())
+        .collect();
+    assert!(
+        avail.windows(2).all(|w| w[0] <= w[1]) && avail.iter().all(|a| *a <= 50),
+        "{avail:?}"
+    );
+    // trends: one point a day, oldest first, ending today
+    let t = get("/retail/inventory/trends?days=30".into()).await;
+    let t = t.as_array().unwrap();
+    assert_eq!(t.len(), 30);
+    assert_eq!(
+        t[29]["date"],
+        chrono::Utc::now().format("%Y-%m-%d").to_string()
+    );
+    assert!(t
+        .iter()
+        .all(|p| p["total_value"].is_f64() && p["total_quantity"].is_i64()));
+    let value_now = t[29]["total_value"].as_f64().unwrap();
+    assert!((value_now - k["total_inventory_value"].as_f64().unwrap()).abs() < 0.01);
+    assert_problem(
+        app.get("/retail/inventory/trends?days=0", Some(a)).await,
+        422,
+    )
+    .await;
+    // categories: every category, shares adding up to 100
+    let c = get("/retail/inventory/categories".into()).await;
+    let c = c.as_array().unwrap();
+    assert_eq!(c.len(), 14);
+    let total: f64 = c.iter().map(|x| x["percentage"].as_f64().unwrap()).sum();
+    assert!((total - 100.0).abs() < 0.1, "{total}");
+    assert!(c
+        .windows(2)
+        .all(|w| w[0]["value"].as_f64() >= w[1]["value"].as_f64()));
+    // the warehouse list for Place Order: every product, with what can still be approved
+    let w = get("/retail/inventory/warehouse?limit=100".into()).await;
+    let w = w.as_array().unwrap();
+    assert_eq!(w.len(), 100);
+    for p in w {
+        for f in ["product_id", "available_cases", "total_quantity_cases"] {
+            assert!(p[f].is_i64(), "{f}: {p}");
+        }
+        for f in ["product_name", "category", "brand", "package_size"] {
+            assert!(p[f].is_string(), "{f}: {p}");
+        }
+        assert!(p["unit_price"].is_f64());
+    }
+    // the paged list names its pages both ways
+    let page = get("/retail/inventory?page=2&limit=100&low_stock=true".into()).await;
+    assert_eq!(page["totalPages"], page["total_pages"]);
+    assert!(page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["available_cases"].as_i64().unwrap() <= 50));
+    // stock set by hand: editors only, never below what is reserved, seen by the readings
+    let (_, viewer) = app.member(&admin, "viewer").await;
+    assert_problem(
+        patch(
+            &app,
+            "/retail/inventory/1/stock",
+            Some(json!({"quantity_cases": 5})),
+            &viewer.access,
+        )
+        .await,
+        403,
+    )
+    .await;
+    let row = get("/retail/inventory/1".into()).await;
+    let reserved = row["reserved_cases"].as_i64().unwrap();
+    if reserved > 0 {
+        assert_problem(
+            patch(
+                &app,
+                "/retail/inventory/1/stock",
+                Some(json!({"quantity_cases": reserved - 1})),
+                a,
+            )
+            .await,
+            409,
+        )
+        .await;
+    }
+    assert_problem(
+        patch(
+            &app,
+            "/retail/inventory/1/stock",
+            Some(json!({"quantity_cases": -1})),
+            a,
+        )
+        .await,
+        422,
+    )
+    .await;
+    let before = row["quantity_cases"].as_i64().unwrap();
+    let set = json_ok(
+        patch(
+            &app,
+            "/retail/inventory/1/stock",
+            Some(json!({"quantity_cases": before + 1000})),
+            a,
+        )
+        .await,
+        "set",
+    )
+    .await;
+    assert_eq!(set["quantity_cases"], before + 1000);
+    let t = get("/retail/inventory/trends?days=2".into()).await;
+    let t = t.as_array().unwrap();
+    assert_eq!(t[1]["total_quantity"].as_i64().unwrap() - k_cases(&k), 1000);
+    assert_problem(app.get("/retail/inventory/999999", Some(a)).await, 404).await;
+}
+
+fn k_cases(k: &Value) -> i64 {
+    k["total_cases"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn the_order_charts_answer_over_the_demo_chain() {
+    let app = tessera_e2e::spawn_app_with(&[("TESSERA_BOOTSTRAP__DEMO_STORES", "25")]).await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let today = chrono::Utc::now().date_naive();
+    let range = format!(
+        "date_from={}&date_to={}",
+        (today - chrono::Duration::days(30)).format("%Y-%m-%d"),
+        today.format("%Y-%m-%d")
+    );
+    let get = |path: String| {
+        let app = &app;
+        async move { json_ok(app.get(&path, Some(a)).await, &path).await }
+    };
+    let t = get(format!(
+        "/retail/orders/analytics/fulfillment-timeline?{range}"
+    ))
+    .await;
+    let t = t.as_array().unwrap();
+    assert!(!t.is_empty());
+    for p in t {
+        assert!(
+            p["date"].as_str().unwrap().len() == 10
+                && p["avg_fulfillment_hours"].is_f64()
+                && p["order_count"].is_i64(),
+            "{p}"
+        );
+    }
+    assert!(
+        t.windows(2)
+            .all(|w| w[0]["date"].as_str() >= w[1]["date"].as_str()),
+        "newest first"
+    );
+    assert!(
+        !get("/retail/orders/analytics/fulfillment-timeline?days=30".into())
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let r = get(format!(
+        "/retail/orders/analytics/regional-performance?{range}"
+    ))
+    .await;
+    let r = r.as_array().unwrap();
+    assert_eq!(r.len(), 8);
+    for x in r {
+        let (f, n) = (
+            x["fulfilled_orders"].as_i64().unwrap(),
+            x["total_orders"].as_i64().unwrap(),
+        );
+        let rate = x["fulfillment_rate"].as_f64().unwrap();
+        assert!(
+            (rate - (f as f64 * 100.0 / n as f64)).abs() < 0.01 && x["region"].is_string(),
+            "{x}"
+        );
+    }
+    assert!(r
+        .windows(2)
+        .all(|w| w[0]["fulfillment_rate"].as_f64() >= w[1]["fulfillment_rate"].as_f64()));
+    let s = get(format!(
+        "/retail/orders/analytics/status-distribution?{range}"
+    ))
+    .await;
+    let s = s.as_array().unwrap();
+    assert_eq!(s.len(), 4);
+    let pct: f64 = s.iter().map(|x| x["percentage"].as_f64().unwrap()).sum();
+    assert!((pct - 100.0).abs() < 0.5, "{pct}");
+    assert!(s
+        .iter()
+        .all(|x| x["status"].is_string() && x["count"].is_i64()));
+    // the forecast: 90 days of history, then 30 forecast days, dates exactly YYYY-MM-DD
+    let d =
+        get("/retail/orders/analytics/demand-forecast?days_back=90&days_forward=30".into()).await;
+    let d = d.as_array().unwrap();
+    assert_eq!(d.len(), 120);
+    assert_eq!(d.iter().filter(|x| x["is_forecast"] == true).count(), 30);
+    assert_eq!(d[89]["date"], today.format("%Y-%m-%d").to_string());
+    assert!(d
+        .iter()
+        .all(|x| x["order_count"].is_i64() && x["total_value"].is_number()));
+    assert!(d[90..]
+        .iter()
+        .any(|x| x["order_count"].as_i64().unwrap() > 0));
+    assert_problem(
+        app.get(
+            "/retail/orders/analytics/demand-forecast?days_back=3",
+            Some(a),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_problem(
+        app.get(
+            "/retail/orders/analytics/status-distribution?days=0",
+            Some(a),
+        )
+        .await,
+        422,
+    )
+    .await;
+    // another organisation: empty charts, never an error
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    for path in [
+        "fulfillment-timeline",
+        "regional-performance",
+        "status-distribution",
+        "demand-forecast",
+    ] {
+        let v = json_ok(
+            app.get(
+                &format!("/retail/orders/analytics/{path}"),
+                Some(&stranger.access),
+            )
+            .await,
+            path,
+        )
+        .await;
+        assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
+    }
+}

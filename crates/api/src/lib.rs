@@ -35,7 +35,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub use error::{ApiError, Problem};
 pub use settings::{
     AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings,
-    RateLimitSettings, ReportSettings, SourcesSettings,
+    RateLimitSettings, ReportSettings, RetailSettings, SourcesSettings,
 };
 pub use state::{ApiConfig, AppState};
 

@@ -211,6 +211,38 @@ impl Default for ReportSettings {
     }
 }
 
+/// The retail area (`[retail]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetailSettings {
+    /// An inventory row with at most this many cases available is low on stock.
+    pub low_stock_threshold: i64,
+    /// Days of shipments the inventory turnover is measured over.
+    pub turnover_window_days: i64,
+}
+
+impl Default for RetailSettings {
+    fn default() -> Self {
+        Self {
+            low_stock_threshold: 50,
+            turnover_window_days: 30,
+        }
+    }
+}
+
+impl RetailSettings {
+    /// Refuses a negative threshold and a window outside 1..=365 days.
+    pub fn check(&self) -> Result<(), String> {
+        if self.low_stock_threshold < 0 {
+            return Err("retail.low_stock_threshold must be at least 0".into());
+        }
+        if !(1..=365).contains(&self.turnover_window_days) {
+            return Err("retail.turnover_window_days must be between 1 and 365".into());
+        }
+        Ok(())
+    }
+}
+
 /// The commerce area (`[commerce]`, fraud rules under `[commerce.fraud]`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]

@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::settings::{
     AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings, ReportSettings,
-    SourcesSettings,
+    RetailSettings, SourcesSettings,
 };
 use tessera_charts::{ChartEngine, SourceRuntime};
 
@@ -31,6 +31,8 @@ pub struct ApiConfig {
     pub reports: ReportSettings,
     /// The commerce area.
     pub commerce: CommerceSettings,
+    /// The retail area.
+    pub retail: RetailSettings,
     /// The app database's SQLite file, which no source may name.
     pub app_database: Option<std::path::PathBuf>,
 }
@@ -56,6 +58,8 @@ pub struct AppState {
     pub reports: Arc<ReportSettings>,
     /// The commerce area's settings and caches.
     pub commerce: Arc<CommerceRuntime>,
+    /// The retail area's settings.
+    pub retail: Arc<RetailSettings>,
     /// Wakes this process's job workers when a job is queued.
     pub jobs: Arc<tessera_store::jobs::JobSignal>,
     /// The threads and memory budget uploads are read within.
@@ -135,6 +139,7 @@ impl AppState {
             datasets: Arc::new(config.datasets.clone()),
             reports: Arc::new(config.reports.clone()),
             commerce: Arc::new(CommerceRuntime::new(config.commerce.clone())),
+            retail: Arc::new(config.retail.clone()),
             jobs: Arc::new(tessera_store::jobs::JobSignal::default()),
             ingestion: Arc::new(crate::ingestion::Ingestion::new(&config.datasets)?),
             members: moka::sync::Cache::builder()

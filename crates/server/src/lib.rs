@@ -102,6 +102,7 @@ impl Application {
             datasets: settings.datasets.clone(),
             reports: settings.reports.clone(),
             commerce: settings.commerce.clone(),
+            retail: settings.retail.clone(),
             app_database: app_database_file(settings),
         };
         {

@@ -44,6 +44,9 @@ pub struct Settings {
     /// The commerce area and its fraud rules.
     #[serde(default)]
     pub commerce: tessera_api::CommerceSettings,
+    /// The retail area.
+    #[serde(default)]
+    pub retail: tessera_api::RetailSettings,
     /// Compatibility fronts: one more listener each (`[[fronts]]`).
     #[serde(default)]
     pub fronts: Vec<FrontSettings>,
@@ -358,6 +361,7 @@ impl Settings {
                 "commerce.low_stock_threshold must be at least 0 and commerce.high_risk_threshold within 0..1".into(),
             ));
         }
+        self.retail.check().map_err(SettingsError::Invalid)?;
         if let Some(p) = &self.admin_password {
             if p.expose().chars().count() < 8 {
                 return Err(SettingsError::Invalid(

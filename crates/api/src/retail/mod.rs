@@ -1,5 +1,6 @@
-//! The retail area (Brickhouse): the directory of stores, products and staff, and
-//! stock-transfer orders between stores with a state machine that reserves and moves stock. `routes` registers its paths under `/retail` with the
+//! The retail area (Brickhouse): the directory of stores, products and staff, inventory with
+//! its KPIs and trends, and stock-transfer orders between stores with a state machine that
+//! reserves and moves stock. `routes` registers its paths under `/retail` with the
 //! OpenAPI tag `retail`.
 
 pub mod dto;
@@ -9,7 +10,7 @@ pub mod service;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use handlers::{directory, orders};
+use handlers::{directory, inventory, orders};
 
 /// Registers `/retail/...`.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -35,6 +36,17 @@ pub fn paths(cfg: &mut ServiceConfig) {
             .service(directory::product),
     )
     .service(
+        scope::scope("/inventory")
+            .service(inventory::kpi)
+            .service(inventory::low_stock)
+            .service(inventory::trends)
+            .service(inventory::category_values)
+            .service(inventory::warehouse)
+            .service(inventory::inventory_page)
+            .service(inventory::inventory_row)
+            .service(inventory::set_stock),
+    )
+    .service(
         scope::scope("/staff")
             .service(directory::staff_list)
             .service(directory::staff_member),
@@ -42,6 +54,10 @@ pub fn paths(cfg: &mut ServiceConfig) {
     .service(
         scope::scope("/orders")
             .service(orders::summary)
+            .service(orders::fulfillment_timeline)
+            .service(orders::regional_performance)
+            .service(orders::status_distribution)
+            .service(orders::demand_forecast)
             .service(orders::list)
             .service(orders::create)
             .service(orders::order)

@@ -1,4 +1,5 @@
 //! HTTP handlers of the retail area: thin adapters from wire shapes to use cases.
 
 pub mod directory;
+pub mod inventory;
 pub mod orders;

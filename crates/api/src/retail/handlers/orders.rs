@@ -10,10 +10,11 @@ use crate::auth::Caller;
 use crate::common::path_id;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::retail::dto::{
-    CancelIn, CancelledOut, CreatedOut, MoveIn, OrderEditIn, OrderIn, OrderOut, OrderPageOut,
-    OrderQuery, StatusSummaryOut,
+    CancelIn, CancelledOut, ChartQuery, CreatedOut, DemandOut, DemandQuery, MoveIn, OrderEditIn,
+    OrderIn, OrderOut, OrderPageOut, OrderQuery, RegionalOut, StatusShareOut, StatusSummaryOut,
+    TimelineOut,
 };
-use crate::retail::service::orders;
+use crate::retail::service::{analytics, orders};
 use crate::state::AppState;
 
 /// An optional JSON body: empty is the default, anything else must parse.
@@ -249,4 +250,95 @@ pub async fn fulfil(
 ) -> ApiResult<web::Json<OrderOut>> {
     let change = moved(OrderAction::Fulfil, optional_body(&body)?);
     Ok(web::Json(apply(&state, &caller, &id, change).await?))
+}
+
+/// Fulfilled orders per destination region and order day (newest first): mean hours from
+/// order to fulfilment and how many.
+#[utoipa::path(
+    tag = "retail",
+    security(("bearer" = [])),
+    params(ChartQuery),
+    responses(
+        (status = 200, description = "Points", body = [TimelineOut]),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed date or days outside 1..365", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/analytics/fulfillment-timeline")]
+pub async fn fulfillment_timeline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ChartQuery>,
+) -> ApiResult<web::Json<Vec<TimelineOut>>> {
+    let range = analytics::window(&state, q.date_from.as_deref(), q.date_to.as_deref(), q.days)?;
+    let points = analytics::timeline(&state, &caller, range).await?;
+    Ok(web::Json(points.into_iter().map(Into::into).collect()))
+}
+
+/// Orders per destination region by status with the fulfilment rate, best rate first.
+#[utoipa::path(
+    tag = "retail",
+    security(("bearer" = [])),
+    params(ChartQuery),
+    responses(
+        (status = 200, description = "Regions", body = [RegionalOut]),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed date or days outside 1..365", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/analytics/regional-performance")]
+pub async fn regional_performance(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ChartQuery>,
+) -> ApiResult<web::Json<Vec<RegionalOut>>> {
+    let range = analytics::window(&state, q.date_from.as_deref(), q.date_to.as_deref(), q.days)?;
+    let rows = analytics::regional(&state, &caller, range).await?;
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// Orders per status with their share and value, most first.
+#[utoipa::path(
+    tag = "retail",
+    security(("bearer" = [])),
+    params(ChartQuery),
+    responses(
+        (status = 200, description = "Statuses", body = [StatusShareOut]),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed date or days outside 1..365", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/analytics/status-distribution")]
+pub async fn status_distribution(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ChartQuery>,
+) -> ApiResult<web::Json<Vec<StatusShareOut>>> {
+    let range = analytics::window(&state, q.date_from.as_deref(), q.date_to.as_deref(), q.days)?;
+    let rows = analytics::distribution(&state, &caller, range).await?;
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// Orders a day over the last `days_back` days (zero-filled) and a forecast of the next
+/// `days_forward`: a linear trend fitted with the weekday pattern taken out, times that pattern
+/// (the original extrapolated the last week's mean with fixed weekday factors; BENCHMARKS.md
+/// compares the two on a held-back week).
+#[utoipa::path(
+    tag = "retail",
+    security(("bearer" = [])),
+    params(DemandQuery),
+    responses(
+        (status = 200, description = "History then forecast", body = [DemandOut]),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "days_back outside 7..365 or days_forward outside 1..90", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/analytics/demand-forecast")]
+pub async fn demand_forecast(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<DemandQuery>,
+) -> ApiResult<web::Json<Vec<DemandOut>>> {
+    let days = analytics::demand(&state, &caller, q.days_back, q.days_forward).await?;
+    Ok(web::Json(days.into_iter().map(Into::into).collect()))
 }

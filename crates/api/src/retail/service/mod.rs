@@ -2,8 +2,10 @@
 //! directory of stores, products and staff (`directory`) and the demo chain (`demo`). SQL
 //! is in `tessera_store::retail`, the forecast in `tessera_analytics::retail`.
 
+pub mod analytics;
 pub mod demo;
 pub mod directory;
+pub mod inventory;
 pub mod orders;
 
 use tessera_store::StoreError;
