@@ -239,3 +239,135 @@ fn production_refuses_an_anonymous_front_on_a_public_address() {
     settings.fronts = vec![f];
     assert!(settings.validate().is_err());
 }
+
+/// The calls the Brickhouse app makes (contract §3–4), with the app's own query strings.
+const BRICKHOUSE_CALLS: [&str; 19] = [
+    "/api/users/1",
+    "/api/users/26",
+    "/api/stores?page=1&limit=50",
+    "/api/stores/regions/options",
+    "/api/products/categories/list",
+    "/api/orders?page=1&limit=10",
+    "/api/orders/status/summary",
+    "/api/products/bulk?ids=3,1,7",
+    "/api/products/3",
+    "/api/products?page=1&limit=50",
+    "/api/inventory/warehouse?limit=100",
+    "/api/stores/options?",
+    "/api/inventory/kpi?region=all&category=Energy+Drink",
+    "/api/inventory/alerts/low-stock",
+    "/api/inventory/trends?days=30",
+    "/api/inventory/categories",
+    "/api/orders/analytics/regional-performance",
+    "/api/orders/analytics/status-distribution?days=30",
+    "/api/orders/analytics/demand-forecast?days_back=90&days_forward=30",
+];
+
+#[tokio::test]
+async fn the_brickhouse_front_answers_the_apps_calls_anonymously_and_places_orders() {
+    let build = tempfile::tempdir().unwrap();
+    std::fs::write(
+        build.path().join("index.html"),
+        "<!doctype html><title>Brickhouse</title>",
+    )
+    .unwrap();
+    let app = spawn_app_adjusted(&[("TESSERA_BOOTSTRAP__DEMO_STORES", "25")], {
+        let dir = build.path().to_path_buf();
+        move |s| {
+            s.fronts = vec![
+                front("brickhouse", Some("editor"), Some(&dir)),
+                front("brickhouse", None, None),
+            ]
+        }
+    })
+    .await;
+    let (open, closed) = (app.fronts[0].clone(), app.fronts[1].clone());
+    for call in BRICKHOUSE_CALLS {
+        let r = get(&app, &format!("{open}{call}")).await;
+        assert_eq!(r.status().as_u16(), 200, "{call}");
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            v.is_object() || !v.as_array().unwrap().is_empty(),
+            "{call}: empty"
+        );
+        assert_problem(get(&app, &format!("{closed}{call}")).await, 401).await;
+    }
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(30)).format("%Y-%m-%d");
+    let to = today.format("%Y-%m-%d");
+    for call in [
+        format!("/api/orders?page=1&limit=10&date_from={from}&date_to={to}"),
+        format!("/api/orders/status/summary?date_from={from}&date_to={to}"),
+        format!("/api/orders/analytics/fulfillment-timeline?date_from={from}&date_to={to}"),
+    ] {
+        let r = get(&app, &format!("{open}{call}")).await;
+        assert_eq!(r.status().as_u16(), 200, "{call}");
+    }
+    // the app's Submit Order, Edit and Cancel, exactly as it sends them
+    let r = app
+        .client
+        .post(format!("{open}/api/orders"))
+        .json(&serde_json::json!({"from_store_id": 1, "to_store_id": 2, "product_id": 3, "quantity_cases": 1,
+            "requested_by": 1, "approved_by": 26, "notes": "Order placed via dashboard for X - Delivery to Y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let placed: Value = r.json().await.unwrap();
+    let id = placed["data"]["order_id"].as_i64().unwrap();
+    let list: Value = get(&app, &format!("{open}/api/orders?page=1&limit=10"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["data"][0]["order_id"], id,
+        "the new order is listed first"
+    );
+    let r = app
+        .client
+        .put(format!("{open}/api/orders/{id}"))
+        .json(&serde_json::json!({"quantity_cases": 2, "notes": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = app
+        .client
+        .put(format!("{open}/api/orders/{id}/cancel"))
+        .json(&serde_json::json!({"reason": "Order cancelled by user"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // an anonymous editor is no regional manager: approval is refused
+    assert_problem(
+        app.client
+            .patch(format!("{open}/api/orders/1/approve"))
+            .json(&serde_json::json!({"approved_by": 26}))
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    // health, the bundle at /, index.html for other GETs, problems for unknown API paths
+    assert_eq!(
+        get(&app, &format!("{open}/api/health"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        get(&app, &format!("{open}/health")).await.status().as_u16(),
+        200
+    );
+    let page = get(&app, &format!("{open}/some/typo"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Brickhouse"));
+    assert_problem(get(&app, &format!("{open}/api/nothing")).await, 404).await;
+}

@@ -2,7 +2,8 @@
 //! replaces, mapped onto the native handlers, for one organisation, so that service's clients
 //! (a web app, a script) only change their base URL. `techmart` serves the TechMart app's
 //! `/api/v1/...` (the commerce area) and its own OpenAPI document; `chart-api` serves the chart
-//! seed's `/api/charts/...` and `/health`. A front may serve a built web app from `static_dir`
+//! seed's `/api/charts/...` and `/health`; `brickhouse` serves the Brickhouse app's `/api/...`
+//! (the retail area, its staff directory as `/users`). A front may serve a built web app from `static_dir`
 //! (with `index.html` for client-side routes) and may let requests without a token act with an
 //! `anonymous_role` in its organisation; a token must belong to that organisation.
 
@@ -29,6 +30,8 @@ pub enum FrontKind {
     Techmart,
     /// The chart seed's `/api/charts/...` and `/health`.
     ChartApi,
+    /// The Brickhouse retail app's `/api/...` (no version).
+    Brickhouse,
 }
 
 impl FrontKind {
@@ -37,6 +40,7 @@ impl FrontKind {
         match self {
             Self::Techmart => "techmart",
             Self::ChartApi => "chart-api",
+            Self::Brickhouse => "brickhouse",
         }
     }
 }
@@ -92,6 +96,10 @@ pub fn front_app(
             FrontKind::ChartApi => {
                 cfg.service(crate::system::health)
                     .service(scope::scope("/api/charts").configure(crate::data::chart_paths));
+            }
+            FrontKind::Brickhouse => {
+                cfg.service(crate::system::health)
+                    .service(scope::scope("/api").configure(crate::retail::brickhouse_paths));
             }
         })
         .split_for_parts();

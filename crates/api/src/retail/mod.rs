@@ -17,6 +17,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(scope::scope("/retail").configure(paths));
 }
 
+/// The Brickhouse app's paths under `/api` on its front: the area's, the staff directory also
+/// as `/users` (the original's name), and `/health`.
+pub fn brickhouse_paths(cfg: &mut ServiceConfig) {
+    paths(cfg);
+    cfg.service(
+        scope::scope("/users")
+            .service(directory::staff_list)
+            .service(directory::staff_member),
+    )
+    .service(crate::system::health);
+}
+
 /// Registers the area's paths (literal segments before ids).
 pub fn paths(cfg: &mut ServiceConfig) {
     cfg.service(
