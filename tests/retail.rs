@@ -1064,3 +1064,63 @@ async fn the_order_charts_answer_over_the_demo_chain() {
         assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
     }
 }
+
+#[tokio::test]
+async fn another_organisation_reaches_no_inventory_row() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let org: OrgId = me(&app, &admin).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    seed(&app, org, None);
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    let s = stranger.access.as_str();
+    // every reading of the stranger's organisation is empty or zero, none shows the chain
+    let k = json_ok(app.get("/retail/inventory/kpi", Some(s)).await, "kpi").await;
+    assert_eq!(
+        (
+            k["total_inventory_value"].as_f64(),
+            k["total_products"].as_i64()
+        ),
+        (Some(0.0), Some(0))
+    );
+    for path in [
+        "/retail/inventory/alerts/low-stock",
+        "/retail/inventory/categories",
+        "/retail/inventory/warehouse",
+    ] {
+        let v = json_ok(app.get(path, Some(s)).await, path).await;
+        assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
+    }
+    let t = json_ok(
+        app.get("/retail/inventory/trends?days=3", Some(s)).await,
+        "trends",
+    )
+    .await;
+    assert!(t
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["total_quantity"] == 0));
+    let page = json_ok(app.get("/retail/inventory", Some(s)).await, "list").await;
+    assert_eq!(page["total"], 0);
+    assert_problem(app.get("/retail/inventory/1", Some(s)).await, 404).await;
+    // the stranger is their own organisation's admin: the write is refused as not found
+    assert_problem(
+        patch(
+            &app,
+            "/retail/inventory/1/stock",
+            Some(json!({"quantity_cases": 0})),
+            s,
+        )
+        .await,
+        404,
+    )
+    .await;
+    // the chain's row is untouched
+    let row = json_ok(app.get("/retail/inventory/1", Some(a)).await, "row").await;
+    assert_eq!(row["quantity_cases"], 500);
+}
