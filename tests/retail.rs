@@ -1124,3 +1124,139 @@ async fn another_organisation_reaches_no_inventory_row() {
     let row = json_ok(app.get("/retail/inventory/1", Some(a)).await, "row").await;
     assert_eq!(row["quantity_cases"], 500);
 }
+
+#[tokio::test]
+async fn kpis_categories_and_regional_performance_match_a_hand_computed_fixture() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let a = admin.access.as_str();
+    let org: OrgId = me(&app, &admin).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // warehouse: 500 × Cola at 12.50 and 500 × Energy Drink at 20.00; store 2 (Midwest):
+    // 10 × Cola; all stocked three days ago
+    seed(&app, org, None);
+    place(&app, a, 2, 1, 40).await; // to Midwest, fulfilled: 40 × 12.50 shipped
+    place(&app, a, 3, 2, 5).await; // to West, left pending
+    place(&app, a, 2, 2, 7).await; // to Midwest, cancelled
+    json_ok(
+        patch(&app, "/retail/orders/1/approve", None, a).await,
+        "approve",
+    )
+    .await;
+    json_ok(
+        patch(&app, "/retail/orders/1/fulfill", None, a).await,
+        "fulfil",
+    )
+    .await;
+    json_ok(
+        put(&app, "/retail/orders/3/cancel", json!({}), a).await,
+        "cancel",
+    )
+    .await;
+
+    let k = json_ok(app.get("/retail/inventory/kpi", Some(a)).await, "kpi").await;
+    // 500 × 12.50 + 500 × 20 + 10 × 12.50, unchanged by a transfer
+    assert_eq!(k["total_inventory_value"], 16375.0);
+    assert_eq!(
+        (k["total_products"].as_i64(), k["total_cases"].as_i64()),
+        (Some(2), Some(1010))
+    );
+    // store 2 now holds 50 Cola: at the threshold of 50, low
+    assert_eq!(k["low_stock_alerts"], 1);
+    // 500.00 shipped in 30 days over an average of 16,375 × 4 / 30 held, scaled to a year
+    let expected = (500.0 / (16375.0 * 4.0 / 30.0) * 365.0 / 30.0 * 10.0_f64).round() / 10.0;
+    assert_eq!(k["average_turnover"].as_f64().unwrap(), expected);
+    let midwest = json_ok(
+        app.get("/retail/inventory/kpi?region=Midwest", Some(a))
+            .await,
+        "midwest",
+    )
+    .await;
+    assert_eq!(
+        (
+            midwest["total_inventory_value"].as_f64(),
+            midwest["total_products"].as_i64()
+        ),
+        (Some(625.0), Some(1))
+    );
+
+    let c = json_ok(
+        app.get("/retail/inventory/categories", Some(a)).await,
+        "categories",
+    )
+    .await;
+    assert_eq!(c[0]["category"], "Energy Drink");
+    assert_eq!(
+        (c[0]["value"].as_f64(), c[0]["percentage"].as_f64()),
+        (Some(10000.0), Some(61.07))
+    );
+    assert_eq!(
+        (c[1]["value"].as_f64(), c[1]["percentage"].as_f64()),
+        (Some(6375.0), Some(38.93))
+    );
+
+    let r = json_ok(
+        app.get("/retail/orders/analytics/regional-performance", Some(a))
+            .await,
+        "regional",
+    )
+    .await;
+    assert_eq!(r[0]["region"], "Midwest");
+    assert_eq!(
+        (
+            r[0]["total_orders"].as_i64(),
+            r[0]["fulfilled_orders"].as_i64(),
+            r[0]["cancelled_orders"].as_i64(),
+            r[0]["fulfillment_rate"].as_f64()
+        ),
+        (Some(2), Some(1), Some(1), Some(50.0))
+    );
+    assert_eq!(
+        (
+            r[1]["region"].as_str(),
+            r[1]["pending_orders"].as_i64(),
+            r[1]["fulfillment_rate"].as_f64()
+        ),
+        (Some("West"), Some(1), Some(0.0))
+    );
+    let s = json_ok(
+        app.get("/retail/orders/analytics/status-distribution", Some(a))
+            .await,
+        "statuses",
+    )
+    .await;
+    let by = |st: &str| {
+        s.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["status"] == st)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            by("fulfilled")["count"].as_i64(),
+            by("fulfilled")["percentage"].as_f64(),
+            by("fulfilled")["total_value"].as_f64()
+        ),
+        (Some(1), Some(33.3), Some(500.0))
+    );
+    assert_eq!(by("pending_review")["total_value"], 100.0);
+    assert_eq!(by("cancelled")["total_value"], 140.0);
+    let t = json_ok(
+        app.get(
+            "/retail/orders/analytics/fulfillment-timeline?days=7",
+            Some(a),
+        )
+        .await,
+        "timeline",
+    )
+    .await;
+    assert_eq!(
+        (t[0]["region"].as_str(), t[0]["order_count"].as_i64()),
+        (Some("Midwest"), Some(1))
+    );
+}
