@@ -340,6 +340,18 @@ async fn the_brickhouse_front_answers_the_apps_calls_anonymously_and_places_orde
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    // another organisation's token is refused on every call, however open the front is
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    for call in BRICKHOUSE_CALLS {
+        let r = app
+            .client
+            .get(format!("{open}{call}"))
+            .bearer_auth(&stranger.access)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, 403).await;
+    }
     // an anonymous editor is no regional manager: approval is refused
     assert_problem(
         app.client
