@@ -711,15 +711,7 @@ async fn concurrent_posts_lose_no_update_on_every_engine() {
         }
         // 32 first posts arriving together computed the global amount baseline once (they
         // once ran 32 full aggregates side by side: the slowest tail of the post benchmark)
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         assert!(
             metrics.contains("tessera_commerce_baseline_computations_total 1\n"),
             "{engine:?}: {}",

@@ -108,6 +108,22 @@ async fn me(app: &TestApp, t: &Tokens) -> Value {
     json_ok(app.get("/users/me", Some(&t.access)).await, "me").await
 }
 
+async fn org_of(app: &TestApp, t: &Tokens) -> OrgId {
+    me(app, t).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Asserts that each of `paths` answers an empty array to `token`.
+async fn assert_empty(app: &TestApp, token: &str, paths: &[&str]) {
+    for path in paths {
+        let v = json_ok(app.get(path, Some(token)).await, path).await;
+        assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
+    }
+}
+
 async fn place(app: &TestApp, t: &str, to: i64, product: i64, cases: i64) -> Value {
     let r = app
         .post(
@@ -163,11 +179,7 @@ async fn orders_move_through_their_state_machine_with_stock_following() {
     let (_, editor) = app.member(&admin, "editor").await;
     let (_, regional) = app.member(&admin, "editor").await;
     let (_, viewer) = app.member(&admin, "viewer").await;
-    let org: OrgId = me(&app, &admin).await["organization_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let org = org_of(&app, &admin).await;
     let regional_id = me(&app, &regional).await["id"]
         .as_str()
         .unwrap()
@@ -393,11 +405,7 @@ async fn the_order_list_and_status_cards_answer_the_contract() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let a = admin.access.as_str();
-    let org: OrgId = me(&app, &admin).await["organization_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let org = org_of(&app, &admin).await;
     seed(&app, org, None);
     for (to, product) in [(2, 1), (3, 2), (2, 2)] {
         place(&app, a, to, product, 3).await;
@@ -499,11 +507,7 @@ async fn another_organisation_reaches_no_order() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let a = admin.access.as_str();
-    let org: OrgId = me(&app, &admin).await["organization_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let org = org_of(&app, &admin).await;
     seed(&app, org, None);
     place(&app, a, 2, 1, 3).await;
     let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
@@ -554,11 +558,7 @@ async fn the_demo_chain_shows_every_widget_real_numbers() {
     let app = tessera_e2e::spawn_app_with(&[("TESSERA_BOOTSTRAP__DEMO_STORES", "25")]).await;
     let admin = app.admin().await;
     let a = admin.access.as_str();
-    let org: OrgId = me(&app, &admin).await["organization_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let org = org_of(&app, &admin).await;
     // orders of every status in the last 30 days, fulfilled ones with their dates
     let today = chrono::Utc::now().date_naive();
     let from = (today - chrono::Duration::days(30)).format("%Y-%m-%d");
@@ -773,17 +773,19 @@ async fn the_directory_answers_the_contract_over_the_demo_chain() {
     // another organisation sees none of it
     let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
     let s = stranger.access.as_str();
-    for path in [
-        "/retail/stores",
-        "/retail/stores/options",
-        "/retail/products",
-        "/retail/products/bulk?ids=1,2",
-        "/retail/staff",
-        "/retail/products/categories/list",
-    ] {
-        let v = json_ok(app.get(path, Some(s)).await, path).await;
-        assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
-    }
+    assert_empty(
+        &app,
+        s,
+        &[
+            "/retail/stores",
+            "/retail/stores/options",
+            "/retail/products",
+            "/retail/products/bulk?ids=1,2",
+            "/retail/staff",
+            "/retail/products/categories/list",
+        ],
+    )
+    .await;
     let regions = json_ok(
         app.get("/retail/stores/regions/options", Some(s)).await,
         "regions",
@@ -1046,23 +1048,17 @@ async fn the_order_charts_answer_over_the_demo_chain() {
     .await;
     // another organisation: empty charts, never an error
     let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
-    for path in [
-        "fulfillment-timeline",
-        "regional-performance",
-        "status-distribution",
-        "demand-forecast",
-    ] {
-        let v = json_ok(
-            app.get(
-                &format!("/retail/orders/analytics/{path}"),
-                Some(&stranger.access),
-            )
-            .await,
-            path,
-        )
-        .await;
-        assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
-    }
+    assert_empty(
+        &app,
+        &stranger.access,
+        &[
+            "/retail/orders/analytics/fulfillment-timeline",
+            "/retail/orders/analytics/regional-performance",
+            "/retail/orders/analytics/status-distribution",
+            "/retail/orders/analytics/demand-forecast",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1070,11 +1066,7 @@ async fn another_organisation_reaches_no_inventory_row() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let a = admin.access.as_str();
-    let org: OrgId = me(&app, &admin).await["organization_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let org = org_of(&app, &admin).await;
     seed(&app, org, None);
     let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
     let s = stranger.access.as_str();
@@ -1087,14 +1079,16 @@ async fn another_organisation_reaches_no_inventory_row() {
         ),
         (Some(0.0), Some(0))
     );
-    for path in [
-        "/retail/inventory/alerts/low-stock",
-        "/retail/inventory/categories",
-        "/retail/inventory/warehouse",
-    ] {
-        let v = json_ok(app.get(path, Some(s)).await, path).await;
-        assert!(v.as_array().unwrap().is_empty(), "{path}: {v}");
-    }
+    assert_empty(
+        &app,
+        s,
+        &[
+            "/retail/inventory/alerts/low-stock",
+            "/retail/inventory/categories",
+            "/retail/inventory/warehouse",
+        ],
+    )
+    .await;
     let t = json_ok(
         app.get("/retail/inventory/trends?days=3", Some(s)).await,
         "trends",
@@ -1130,11 +1124,7 @@ async fn kpis_categories_and_regional_performance_match_a_hand_computed_fixture(
     let app = spawn_app().await;
     let admin = app.admin().await;
     let a = admin.access.as_str();
-    let org: OrgId = me(&app, &admin).await["organization_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let org = org_of(&app, &admin).await;
     // warehouse: 500 × Cola at 12.50 and 500 × Energy Drink at 20.00; store 2 (Midwest):
     // 10 × Cola; all stocked three days ago
     seed(&app, org, None);

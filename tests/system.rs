@@ -19,15 +19,7 @@ async fn metrics_count_requests_by_route_and_status() {
     let app = spawn_app().await;
     app.get("/health", None).await;
     app.get("/users/me", None).await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains("# TYPE tessera_http_requests_total counter"),
         "{text}"

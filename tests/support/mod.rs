@@ -205,6 +205,18 @@ impl TestApp {
         panic!("report {id} did not finish within a minute");
     }
 
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The app database file.
     pub fn app_database(&self) -> std::path::PathBuf {
         self._dir.path().join("tessera.db")

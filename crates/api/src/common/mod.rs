@@ -1,5 +1,5 @@
-//! What several areas of the HTTP layer share and no lower crate owns: path ids, and the wire
-//! forms of times and pages.
+//! What several areas of the HTTP layer share and no lower crate owns: path ids, missing rows
+//! as 404s, and the wire forms of times and pages.
 
 use std::str::FromStr;
 
@@ -12,6 +12,17 @@ use crate::error::{ApiError, ApiResult};
 pub fn path_id<T: FromStr>(what: &str, id: &str) -> ApiResult<T> {
     id.parse()
         .map_err(|_| ApiError::NotFound(format!("no {what} with id '{id}'")))
+}
+
+/// A missing row of the organisation is a 404 naming `what` and `id`; other store errors map
+/// as usual.
+pub fn not_found(what: &'static str, id: i64) -> impl Fn(tessera_store::StoreError) -> ApiError {
+    move |e| match e {
+        tessera_store::StoreError::NotFound => {
+            ApiError::NotFound(format!("no {what} with id {id}"))
+        }
+        other => other.into(),
+    }
 }
 
 /// A stored UTC time as it goes on the wire: `DateTime<Utc>` serialises as RFC 3339 with a `Z`

@@ -79,18 +79,25 @@ pub fn inventory_totals(
     filter: &InventoryFilter,
     threshold: i64,
 ) -> Result<InventoryTotals, StoreError> {
+    // one pass: the threshold is the server's setting (an integer), not a client's value
     let value = inventory_value(conn);
     let cases = sum_bigint(conn, "retail_inventory.quantity_cases");
-    let (value_cents, cases): (i64, i64) = inventory_joined!(org, filter)
-        .select((sql::<BigInt>(&value), sql::<BigInt>(&cases)))
-        .first(conn)?;
-    let products: i64 = inventory_joined!(org, filter)
-        .select(diesel::dsl::count(i::product_id).aggregate_distinct())
-        .first(conn)?;
-    let low_stock_rows: i64 = inventory_joined!(org, filter)
-        .filter((i::quantity_cases - i::reserved_cases).le(threshold))
-        .select(count_star())
-        .first(conn)?;
+    let low = sum_bigint(
+        conn,
+        &format!(
+            "CASE WHEN retail_inventory.quantity_cases - retail_inventory.reserved_cases \
+             <= {threshold} THEN 1 ELSE 0 END"
+        ),
+    );
+    let (value_cents, cases, products, low_stock_rows): (i64, i64, i64, i64) =
+        inventory_joined!(org, filter)
+            .select((
+                sql::<BigInt>(&value),
+                sql::<BigInt>(&cases),
+                diesel::dsl::count(i::product_id).aggregate_distinct(),
+                sql::<BigInt>(&low),
+            ))
+            .first(conn)?;
     Ok(InventoryTotals {
         value_cents,
         cases,

@@ -6,8 +6,8 @@ use tessera_domain::{Page, PageRequest};
 use tessera_store::commerce::customers as store;
 use tessera_store::commerce::transactions::{self, TransactionFilter};
 
-use super::not_found;
 use crate::auth::Caller;
+use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

@@ -18,9 +18,9 @@ use tessera_analytics::commerce::fraud::AmountStats;
 use tessera_analytics::commerce::ledger;
 use tessera_domain::OrgId;
 use tessera_store::commerce::customers as store_customers;
-use tessera_store::{DbPool, StoreError};
+use tessera_store::DbPool;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -73,12 +73,4 @@ fn compute_baseline(
     let (count, sum, squares) = store_customers::amount_totals(&mut conn, org)?;
     metrics.baseline_computed();
     Ok((ledger::from_sums(count, sum, squares), Instant::now()))
-}
-
-/// A missing row of the organisation is a 404 naming `what`.
-pub(crate) fn not_found(what: &'static str, id: i64) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound => ApiError::NotFound(format!("no {what} with id {id}")),
-        other => other.into(),
-    }
 }

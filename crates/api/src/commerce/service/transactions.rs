@@ -8,9 +8,10 @@ use tessera_analytics::commerce::ledger::{self, Entry};
 use tessera_domain::commerce::{Transaction, TransactionDraft, TransactionStatus};
 use tessera_store::commerce::transactions::{self as store, Refusal, Verdict};
 
+use super::baseline;
 use super::dashboard::{self, three_times_mean};
-use super::{baseline, not_found};
 use crate::auth::Caller;
+use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

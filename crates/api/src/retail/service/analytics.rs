@@ -9,7 +9,7 @@ use tessera_domain::retail::OrderStatus;
 use tessera_store::retail::insights::{self, DayRange};
 use tessera_store::retail::inventory::day_of;
 
-use super::orders::given;
+use super::orders::{day, given};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -23,13 +23,8 @@ pub fn window(
     days: Option<i64>,
 ) -> ApiResult<DayRange> {
     let today = day_of(state.now());
-    let parse = |field: &str, v: String| -> ApiResult<i64> {
-        chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-            .map(|d| day_of(d.and_hms_opt(0, 0, 0).unwrap_or_default()))
-            .map_err(|_| ApiError::field(field, "must be a date YYYY-MM-DD"))
-    };
     if let (Some(f), Some(t)) = (given(date_from), given(date_to)) {
-        let (from_day, to_day) = (parse("date_from", f)?, parse("date_to", t)?);
+        let (from_day, to_day) = (day("date_from", &f)?, day("date_to", &t)?);
         return Ok(DayRange {
             from_day,
             to_day: to_day.min(today),

@@ -267,37 +267,27 @@ pub fn generate(
     let mut staff_drafts = Vec::new();
     let mut manager_of = vec![None; store_drafts.len()];
     let managed_first = store_count.min(STORE_MANAGERS_FIRST);
-    for s in 1..=managed_first {
-        let region = REGIONS[store_regions[s]].0;
-        staff_drafts.push(
-            person(
-                staff_drafts.len(),
-                "store_manager",
-                Some(s as i64 + 1),
-                region,
-            )
-            .map_err(field)?,
-        );
-        manager_of[s] = Some(staff_drafts.len() as i64);
+    enum Post {
+        Store(usize),
+        Region(usize),
     }
-    let regional_first = staff_drafts.len() as i64 + 1;
-    for (name, _) in REGIONS {
-        staff_drafts
-            .push(person(staff_drafts.len(), "regional_manager", None, name).map_err(field)?);
+    let posts = (1..=managed_first)
+        .map(Post::Store)
+        .chain((0..REGIONS.len()).map(Post::Region))
+        .chain((managed_first + 1..=store_count).map(Post::Store));
+    for post in posts {
+        let n = staff_drafts.len();
+        let draft = match post {
+            Post::Store(s) => {
+                manager_of[s] = Some(n as i64 + 1);
+                let region = REGIONS[store_regions[s]].0;
+                person(n, "store_manager", Some(s as i64 + 1), region)
+            }
+            Post::Region(r) => person(n, "regional_manager", None, REGIONS[r].0),
+        };
+        staff_drafts.push(draft.map_err(field)?);
     }
-    for s in managed_first + 1..=store_count {
-        let region = REGIONS[store_regions[s]].0;
-        staff_drafts.push(
-            person(
-                staff_drafts.len(),
-                "store_manager",
-                Some(s as i64 + 1),
-                region,
-            )
-            .map_err(field)?,
-        );
-        manager_of[s] = Some(staff_drafts.len() as i64);
-    }
+    let regional_first = managed_first as i64 + 1;
     let new_staff: Vec<staff::NewStaff> = staff_drafts
         .into_iter()
         .map(|draft| staff::NewStaff {

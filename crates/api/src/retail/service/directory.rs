@@ -6,9 +6,9 @@ use tessera_store::retail::products::{self, ProductFilter};
 use tessera_store::retail::staff::{self, StaffFilter};
 use tessera_store::retail::stores::{self, StoreFilter};
 
-use super::not_found;
 use super::orders::given;
 use crate::auth::Caller;
+use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -79,10 +79,12 @@ pub async fn products(
 
 /// The products among `ids` (comma-separated integers, at most 100), by name.
 pub async fn bulk(state: &AppState, caller: &Caller, ids: &str) -> ApiResult<Vec<RetailProduct>> {
+    // at most one past the limit is parsed: a long list is refused before it costs anything
     let numbers = ids
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
+        .take(MAX_BULK + 1)
         .map(|s| {
             s.parse::<i64>()
                 .map_err(|_| ApiError::BadRequest(format!("ids: '{s}' is not an integer")))

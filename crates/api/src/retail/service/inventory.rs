@@ -8,9 +8,9 @@ use tessera_store::retail::inventory::{
     self as store, day_of, InventoryFilter, InventoryView, StockRefusal,
 };
 
-use super::not_found;
 use super::orders::given;
 use crate::auth::Caller;
+use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -90,32 +90,38 @@ pub struct Kpi {
     pub window_days: i64,
 }
 
-/// Daily levels (day, cases, cents) of the inventory matching `filter` over the last `days`.
+/// The inventory totals and its level at the end of each of the last `days` (day, cases,
+/// cents); with `shipped`, also the cases and cents shipped out in those days.
 async fn levels(
     state: &AppState,
     caller: &Caller,
     filter: InventoryFilter,
     days: i64,
+    shipped: bool,
 ) -> ApiResult<(InventoryTotals, Vec<(i64, i64, i64)>, (i64, i64))> {
     let (org, today) = (caller.org_id, day_of(state.now()));
     let threshold = state.retail.low_stock_threshold;
     let from = today - days + 1;
-    let (totals, changes, shipped) = state
+    let (totals, changes, out) = state
         .db(move |conn| {
             let totals = insights::inventory_totals(conn, org, &filter, threshold)?;
             let changes = insights::daily_changes(conn, org, &filter, from)?;
-            let shipped = insights::shipped_since(conn, org, &filter, from)?;
-            Ok((totals, changes, shipped))
+            let out = if shipped {
+                insights::shipped_since(conn, org, &filter, from)?
+            } else {
+                (0, 0)
+            };
+            Ok((totals, changes, out))
         })
         .await?;
     let levels = stock::levels_by_day((totals.cases, totals.value_cents), &changes, from, today);
-    Ok((totals, levels, shipped))
+    Ok((totals, levels, out))
 }
 
 /// The KPI cards over the inventory matching `filter`.
 pub async fn kpi(state: &AppState, caller: &Caller, filter: InventoryFilter) -> ApiResult<Kpi> {
     let window = state.retail.turnover_window_days;
-    let (totals, levels, (_, shipped_cents)) = levels(state, caller, filter, window).await?;
+    let (totals, levels, (_, shipped_cents)) = levels(state, caller, filter, window, true).await?;
     let average = levels.iter().map(|l| l.2 as f64).sum::<f64>() / levels.len().max(1) as f64;
     Ok(Kpi {
         totals,
@@ -154,7 +160,7 @@ pub async fn trends(
     if !(1..=365).contains(&days) {
         return Err(ApiError::field("days", "must be between 1 and 365"));
     }
-    Ok(levels(state, caller, filter, days).await?.1)
+    Ok(levels(state, caller, filter, days, false).await?.1)
 }
 
 /// Value per category (dollars) with its share in percent, highest first.

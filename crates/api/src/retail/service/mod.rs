@@ -7,15 +7,3 @@ pub mod demo;
 pub mod directory;
 pub mod inventory;
 pub mod orders;
-
-use tessera_store::StoreError;
-
-use crate::error::ApiError;
-
-/// A missing row of the organisation is a 404 naming `what`.
-pub(crate) fn not_found(what: &'static str, id: i64) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound => ApiError::NotFound(format!("no {what} with id {id}")),
-        other => other.into(),
-    }
-}

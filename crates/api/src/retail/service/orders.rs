@@ -11,8 +11,8 @@ use tessera_store::retail::orders::{
 };
 use tessera_store::retail::staff;
 
-use super::not_found;
 use crate::auth::Caller;
+use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -44,7 +44,7 @@ pub fn given(v: Option<&str>) -> Option<String> {
 }
 
 /// Day number of a `YYYY-MM-DD` query value.
-fn day(field: &str, value: &str) -> ApiResult<i64> {
+pub(crate) fn day(field: &str, value: &str) -> ApiResult<i64> {
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| ApiError::field(field, "must be a date YYYY-MM-DD"))?;
     Ok(day_of(date.and_hms_opt(0, 0, 0).unwrap_or_default()))
