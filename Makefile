@@ -3,6 +3,11 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # Builds share a target directory outside the checkout (CI reuses it between runs).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/tessera-target
+# libpq tries GSSAPI encryption first by default, which loads Kerberos; when a test process
+# exits while a pool thread is still connecting, Kerberos' global mutexes are already torn down
+# and the process aborts after every test passed (k5_mutex_lock assertion; diesel#3226). The app
+# database needs no GSS encryption here; a URL may still ask for it with gssencmode=.
+export PGGSSENCMODE ?= disable
 
 .PHONY: run run-dev test bench lint fmt openapi openapi-check deps help
 
