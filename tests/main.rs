@@ -17,5 +17,6 @@ mod problems;
 mod report_browser;
 mod reports;
 mod retail;
+mod retail_directory;
 mod sources;
 mod system;

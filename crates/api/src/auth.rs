@@ -79,6 +79,18 @@ impl Caller {
         }
     }
 
+    /// Refuses with 403 unless the caller is an admin (`what`: "the staff directory", ...).
+    pub fn require_admin(&self, what: &str) -> Result<(), ApiError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "the {} role cannot change {what}; an admin can",
+                self.role
+            )))
+        }
+    }
+
     /// Refuses with 403 unless the caller may change shared content (`what`: "data sources", ...).
     pub fn require_editor(&self, what: &str) -> Result<(), ApiError> {
         if self.role.can_edit() {

@@ -3,6 +3,7 @@
 //!
 //! **Architecture invariant:** this is the only crate that knows HTTP; it never builds SQL.
 
+pub mod alerts;
 pub mod auth;
 pub mod cache_sync;
 pub mod commerce;

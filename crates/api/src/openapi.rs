@@ -29,6 +29,7 @@ use crate::error::{Problem, ProblemField};
         (name = "reports", description = "EDA reports computed in the background, their HTML and JSON, share links"),
         (name = "commerce", description = "TechMart commerce: customers, products, transactions scored for fraud as they arrive, overview, behaviour and sales analytics, system alerts"),
         (name = "retail", description = "Brickhouse retail: stock-transfer orders between stores, approved (reserving stock) and fulfilled (moving it) in the same transaction as the status change"),
+        (name = "alerts", description = "The system alerts feed: one open alert per condition (low stock, suspicious transactions) until it is resolved"),
 
     )
 )]

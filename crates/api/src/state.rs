@@ -60,6 +60,8 @@ pub struct AppState {
     pub commerce: Arc<CommerceRuntime>,
     /// The retail area's settings.
     pub retail: Arc<RetailSettings>,
+    /// The retail low-stock alert's background refreshes.
+    pub retail_alerts: Arc<Coalescer>,
     /// Wakes this process's job workers when a job is queued.
     pub jobs: Arc<tessera_store::jobs::JobSignal>,
     /// The threads and memory budget uploads are read within.
@@ -68,6 +70,54 @@ pub struct AppState {
     pub members: moka::sync::Cache<UserId, Arc<User>>,
     /// Where "now" comes from (the system clock; tests move an offset clock).
     pub clock: Arc<dyn Clock>,
+}
+
+/// Background refreshes of a per-organisation condition, at most one running per organisation:
+/// a request while one runs queues exactly one more run after it.
+#[derive(Debug, Default)]
+pub struct Coalescer {
+    running: std::sync::Mutex<std::collections::HashMap<tessera_domain::OrgId, bool>>,
+}
+
+impl Coalescer {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<tessera_domain::OrgId, bool>> {
+        // the map holds no invariant a panicking holder could break
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Asks for a run for `org`: true when the caller should start one, false when one is
+    /// running (it will run once more).
+    pub fn begin(&self, org: tessera_domain::OrgId) -> bool {
+        let mut running = self.lock();
+        match running.get_mut(&org) {
+            Some(again) => {
+                *again = true;
+                false
+            }
+            None => {
+                running.insert(org, false);
+                true
+            }
+        }
+    }
+
+    /// Ends a run for `org`: true when another was asked for meanwhile (run again, then call
+    /// this again), false when the organisation is done.
+    pub fn finish(&self, org: tessera_domain::OrgId) -> bool {
+        let mut running = self.lock();
+        match running.get_mut(&org) {
+            Some(again) if *again => {
+                *again = false;
+                true
+            }
+            _ => {
+                running.remove(&org);
+                false
+            }
+        }
+    }
 }
 
 /// The commerce settings and the per-organisation global amount baseline (every customer's
@@ -140,6 +190,7 @@ impl AppState {
             reports: Arc::new(config.reports.clone()),
             commerce: Arc::new(CommerceRuntime::new(config.commerce.clone())),
             retail: Arc::new(config.retail.clone()),
+            retail_alerts: Arc::default(),
             jobs: Arc::new(tessera_store::jobs::JobSignal::default()),
             ingestion: Arc::new(crate::ingestion::Ingestion::new(&config.datasets)?),
             members: moka::sync::Cache::builder()

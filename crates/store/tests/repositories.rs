@@ -522,6 +522,47 @@ on_every_backend!(
         // a condition that comes back opens a new row
         let back = low(&mut conn, org, Severity::Warning, "1 product", 6);
         assert_ne!(back.id, first.id);
+        // retail's low stock is its own condition beside commerce's, and left out of a feed
+        // read for the commerce kinds
+        use tessera_store::alerts::system_alerts::{feed, FeedFilter};
+        let retail = raise(
+            &mut conn,
+            org,
+            AlertKind::RetailLowStock,
+            Severity::Warning,
+            "3 store inventory rows are at or under 50 cases available",
+            r#"{"items":[]}"#,
+            minute(7),
+        )
+        .unwrap();
+        assert_ne!(retail.id, back.id);
+        assert_eq!(open(&mut conn, org).unwrap().len(), 3);
+        let commerce = FeedFilter {
+            kinds: AlertKind::COMMERCE.to_vec(),
+            include_resolved: false,
+        };
+        let kinds: Vec<_> = feed(&mut conn, org, &commerce, 10)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [AlertKind::LowStock, AlertKind::SuspiciousTransaction]
+        );
+        resolve(&mut conn, org, AlertKind::RetailLowStock, minute(8)).unwrap();
+        let everything = FeedFilter {
+            kinds: vec![AlertKind::RetailLowStock, AlertKind::LowStock],
+            include_resolved: true,
+        };
+        let all = feed(&mut conn, org, &everything, 10).unwrap();
+        assert_eq!(
+            all.len(),
+            3,
+            "two commerce low-stock rows and the resolved retail one"
+        );
+        assert_eq!(all[0].resolved_at, Some(minute(8)));
+        assert_eq!(feed(&mut conn, org, &everything, 1).unwrap().len(), 1);
     }
 );
 

@@ -135,6 +135,102 @@ on_every_backend!(numbers_are_per_organisation_and_stable, |db| {
     assert!(orders::find(&mut conn, b, 2).is_err());
 });
 
+on_every_backend!(
+    opening_a_store_or_adding_a_product_stocks_empty_rows,
+    |db| {
+        let mut conn = migrated(db);
+        let org = shop(&mut conn, "Retail C", 2, 10);
+        let other = shop(&mut conn, "Retail D", 1, 10);
+        let opened =
+            stores::create(&mut conn, org, &store("S3", "West", "Tourist"), at(1)).unwrap();
+        assert_eq!(opened.number, 3);
+        assert_eq!(levels(&mut conn, org), [(1, 10, 0), (2, 10, 0), (3, 0, 0)]);
+        let cola = ProductDraft::parse("Cola", "Fizz", "Cola", "6x2L", 3.0).unwrap();
+        let added = products::create(&mut conn, org, &cola, at(2)).unwrap();
+        assert_eq!(added.number, 2);
+        let (rows, total) =
+            inventory::list(&mut conn, org, &InventoryFilter::default(), 0, 100).unwrap();
+        assert_eq!(total, 6);
+        let new_rows: Vec<_> = rows
+            .iter()
+            .filter(|r| r.item.product == 2)
+            .map(|r| (r.item.store, r.item.quantity_cases))
+            .collect();
+        assert_eq!(new_rows.len(), 3);
+        assert!(new_rows.iter().all(|(_, q)| *q == 0));
+        // the other organisation's stores got nothing
+        assert_eq!(levels(&mut conn, other), [(1, 10, 0)]);
+        // a code in use is refused and leaves nothing behind
+        assert!(matches!(
+            stores::create(&mut conn, org, &store("S3", "West", "Urban"), at(3)),
+            Err(tessera_store::StoreError::Conflict(_))
+        ));
+        assert_eq!(levels(&mut conn, org).len(), 6);
+        let changed = stores::update(&mut conn, org, 3, &store("S3", "East", "Urban")).unwrap();
+        assert_eq!(
+            (changed.region.as_str(), changed.created_at),
+            ("East", opened.created_at)
+        );
+        assert!(stores::update(&mut conn, other, 3, &store("S3", "East", "Urban")).is_err());
+        // an account of another organisation is not linked; a member's is, and unlinked again
+        let s = staff::insert_many(
+            &mut conn,
+            org,
+            &[staff::NewStaff {
+                draft: StaffDraft::parse(
+                    "rm",
+                    "Rita",
+                    "Mann",
+                    "rita@example.com",
+                    None,
+                    "regional_manager",
+                    None,
+                    None,
+                )
+                .unwrap(),
+                user_id: None,
+            }],
+            at(4),
+        )
+        .unwrap();
+        let member = |conn: &mut DbConn, org: OrgId, email: &str| {
+            use tessera_domain::{Email, FullName, Role};
+            tessera_store::users::insert(
+                conn,
+                &tessera_store::users::NewUser {
+                    org_id: org,
+                    email: &Email::parse(email).unwrap(),
+                    full_name: &FullName::parse("Some One").unwrap(),
+                    password_hash: "$2b$04$notarealhash",
+                    role: Role::Editor,
+                },
+            )
+            .unwrap()
+            .id
+        };
+        let mine = member(&mut conn, org, "mine@example.com");
+        let theirs = member(&mut conn, other, "theirs@example.com");
+        assert!(matches!(
+            staff::link(&mut conn, org, s[0].number, Some(theirs)),
+            Err(tessera_store::StoreError::Conflict(_))
+        ));
+        let linked = staff::link(&mut conn, org, s[0].number, Some(mine)).unwrap();
+        assert_eq!(linked.user_id, Some(mine));
+        assert_eq!(
+            staff::of_user(&mut conn, org, mine)
+                .unwrap()
+                .map(|s| s.number),
+            Some(1)
+        );
+        assert_eq!(
+            staff::link(&mut conn, org, s[0].number, None)
+                .unwrap()
+                .user_id,
+            None
+        );
+    }
+);
+
 on_every_backend!(the_state_machine_reserves_moves_and_releases_stock, |db| {
     let mut conn = migrated(db);
     let org = shop(&mut conn, "Machine", 3, 100);

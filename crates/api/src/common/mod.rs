@@ -72,6 +72,16 @@ pub struct PageQuery {
     pub limit: Option<i64>,
 }
 
+/// Reads a JSON field that may be absent (`None`: keep), `null` (`Some(None)`: clear) or a
+/// value; use with `#[serde(default, deserialize_with = "crate::common::nullable")]`.
+pub fn nullable<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ pub mod service;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use handlers::{directory, inventory, orders};
+use handlers::{directory, edits, inventory, orders};
 
 /// Registers `/retail/...`.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -37,7 +37,9 @@ pub fn paths(cfg: &mut ServiceConfig) {
             .service(directory::regions_summary)
             .service(directory::store_options)
             .service(directory::stores)
-            .service(directory::store),
+            .service(edits::create_store)
+            .service(directory::store)
+            .service(edits::update_store),
     )
     .service(
         scope::scope("/products")
@@ -45,7 +47,9 @@ pub fn paths(cfg: &mut ServiceConfig) {
             .service(directory::categories)
             .service(directory::brands)
             .service(directory::products)
-            .service(directory::product),
+            .service(edits::create_product)
+            .service(directory::product)
+            .service(edits::update_product),
     )
     .service(
         scope::scope("/inventory")
@@ -61,7 +65,9 @@ pub fn paths(cfg: &mut ServiceConfig) {
     .service(
         scope::scope("/staff")
             .service(directory::staff_list)
-            .service(directory::staff_member),
+            .service(edits::create_staff)
+            .service(directory::staff_member)
+            .service(edits::update_staff),
     )
     .service(
         scope::scope("/orders")

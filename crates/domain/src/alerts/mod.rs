@@ -9,8 +9,10 @@ use crate::OrgId;
 named_enum!(
     /// What an alert is about.
     AlertKind, "type" {
-        /// Products at or below the low-stock threshold.
+        /// Products at or below the low-stock threshold (commerce).
         LowStock = "low_stock",
+        /// Store inventory rows at or below the retail low-stock threshold.
+        RetailLowStock = "retail_low_stock",
         /// Transactions the fraud rules flagged.
         SuspiciousTransaction = "suspicious_transaction",
         /// A notice of the system itself.
@@ -29,6 +31,15 @@ named_enum!(
         Error = "error",
     }
 );
+
+impl AlertKind {
+    /// The kinds the commerce area raises and its TechMart app knows how to draw.
+    pub const COMMERCE: [AlertKind; 3] = [
+        AlertKind::LowStock,
+        AlertKind::SuspiciousTransaction,
+        AlertKind::System,
+    ];
+}
 
 /// One alert of the feed.
 #[derive(Debug, Clone, PartialEq, Serialize)]

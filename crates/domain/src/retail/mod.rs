@@ -289,6 +289,11 @@ pub struct OrderDraft {
     pub notes: Option<String>,
 }
 
+/// Most stores an organisation may have (each new product stocks a row at every store).
+pub const MAX_STORES: i64 = 1_000;
+/// Most products an organisation may have (each new store stocks a row of every product).
+pub const MAX_PRODUCTS: i64 = 10_000;
+
 /// Longest notes of an order.
 pub const MAX_NOTES: usize = 2000;
 

@@ -130,11 +130,38 @@ pub fn resolve(
 
 /// The organisation's open alerts, newest first.
 pub fn open(conn: &mut DbConn, org: OrgId) -> Result<Vec<SystemAlert>, StoreError> {
-    alerts::table
+    feed(conn, org, &FeedFilter::default(), i64::MAX)
+}
+
+/// Which alerts a feed read answers.
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    /// Only these kinds (all when empty).
+    pub kinds: Vec<AlertKind>,
+    /// Resolved alerts too, not only open ones.
+    pub include_resolved: bool,
+}
+
+/// The organisation's alerts matching `filter`, newest first (at most `limit`).
+pub fn feed(
+    conn: &mut DbConn,
+    org: OrgId,
+    filter: &FeedFilter,
+    limit: i64,
+) -> Result<Vec<SystemAlert>, StoreError> {
+    let mut q = alerts::table
         .filter(alerts::org_id.eq(org.to_string()))
-        .filter(alerts::resolved_at.is_null())
-        .order((alerts::created_at.desc(), alerts::id.desc()))
         .select(AlertRow::as_select())
+        .into_boxed();
+    if !filter.include_resolved {
+        q = q.filter(alerts::resolved_at.is_null());
+    }
+    if !filter.kinds.is_empty() {
+        let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
+        q = q.filter(alerts::alert_type.eq_any(kinds));
+    }
+    q.order((alerts::created_at.desc(), alerts::id.desc()))
+        .limit(limit)
         .load(conn)?
         .into_iter()
         .map(AlertRow::into_domain)

@@ -428,63 +428,74 @@ pub fn insert_many(
     items: &[(i64, i64, i64)],
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    crate::atomically(conn, |conn| {
-        let stores: std::collections::HashMap<i64, i64> = s::table
-            .filter(s::org_id.eq(org.to_string()))
-            .select((s::number, s::id))
-            .load::<(i64, i64)>(conn)?
-            .into_iter()
-            .collect();
-        let products: std::collections::HashMap<i64, i64> = p::table
-            .filter(p::org_id.eq(org.to_string()))
-            .select((p::number, p::id))
-            .load::<(i64, i64)>(conn)?
-            .into_iter()
-            .collect();
-        let first = numbers::allocate(conn, org, Kind::Inventory, items.len() as i64)?;
-        for (k, chunk) in items.chunks(500).enumerate() {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for (j, (store, product, cases)) in chunk.iter().enumerate() {
-                let unknown =
-                    |what: &str, n: i64| StoreError::Conflict(format!("{what} {n} does not exist"));
-                rows.push((
-                    i::org_id.eq(org.to_string()),
-                    i::number.eq(first + (k * 500 + j) as i64),
-                    i::store_id.eq(*stores.get(store).ok_or_else(|| unknown("store", *store))?),
-                    i::product_id.eq(*products
-                        .get(product)
-                        .ok_or_else(|| unknown("product", *product))?),
-                    i::quantity_cases.eq(*cases),
-                    i::reserved_cases.eq(0),
-                    i::last_updated.eq(at),
-                ));
-            }
-            crate::db::insert_rows!(conn, i::table, &rows)?;
+    crate::atomically(conn, |conn| stock(conn, org, items, at))
+}
+
+/// [`insert_many`] inside the caller's transaction.
+pub(crate) fn stock(
+    conn: &mut DbConn,
+    org: OrgId,
+    items: &[(i64, i64, i64)],
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let stores: std::collections::HashMap<i64, i64> = s::table
+        .filter(s::org_id.eq(org.to_string()))
+        .select((s::number, s::id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let products: std::collections::HashMap<i64, i64> = p::table
+        .filter(p::org_id.eq(org.to_string()))
+        .select((p::number, p::id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let first = numbers::allocate(conn, org, Kind::Inventory, items.len() as i64)?;
+    for (k, chunk) in items.chunks(500).enumerate() {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (j, (store, product, cases)) in chunk.iter().enumerate() {
+            let unknown =
+                |what: &str, n: i64| StoreError::Conflict(format!("{what} {n} does not exist"));
+            rows.push((
+                i::org_id.eq(org.to_string()),
+                i::number.eq(first + (k * 500 + j) as i64),
+                i::store_id.eq(*stores.get(store).ok_or_else(|| unknown("store", *store))?),
+                i::product_id.eq(*products
+                    .get(product)
+                    .ok_or_else(|| unknown("product", *product))?),
+                i::quantity_cases.eq(*cases),
+                i::reserved_cases.eq(0),
+                i::last_updated.eq(at),
+            ));
         }
-        let inserted: Vec<(i64, i64)> = i::table
-            .filter(i::org_id.eq(org.to_string()))
-            .filter(i::number.ge(first))
-            .select((i::id, i::quantity_cases))
-            .load(conn)?;
-        for chunk in inserted.chunks(500) {
-            let history: Vec<_> = chunk
-                .iter()
-                .map(|(id, q)| {
-                    (
-                        h::org_id.eq(org.to_string()),
-                        h::inventory_id.eq(*id),
-                        h::quantity_cases.eq(*q),
-                        h::reserved_cases.eq(0),
-                        h::change_cases.eq(*q),
-                        h::reason.eq(Reason::Seeded.as_str()),
-                        h::order_number.eq(None::<i64>),
-                        h::recorded_at.eq(at),
-                        h::recorded_day.eq(day_of(at)),
-                    )
-                })
-                .collect();
-            crate::db::insert_rows!(conn, h::table, &history)?;
-        }
-        Ok(())
-    })
+        crate::db::insert_rows!(conn, i::table, &rows)?;
+    }
+    let inserted: Vec<(i64, i64)> = i::table
+        .filter(i::org_id.eq(org.to_string()))
+        .filter(i::number.ge(first))
+        .select((i::id, i::quantity_cases))
+        .load(conn)?;
+    for chunk in inserted.chunks(500) {
+        let history: Vec<_> = chunk
+            .iter()
+            .map(|(id, q)| {
+                (
+                    h::org_id.eq(org.to_string()),
+                    h::inventory_id.eq(*id),
+                    h::quantity_cases.eq(*q),
+                    h::reserved_cases.eq(0),
+                    h::change_cases.eq(*q),
+                    h::reason.eq(Reason::Seeded.as_str()),
+                    h::order_number.eq(None::<i64>),
+                    h::recorded_at.eq(at),
+                    h::recorded_day.eq(day_of(at)),
+                )
+            })
+            .collect();
+        crate::db::insert_rows!(conn, h::table, &history)?;
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use tessera_domain::retail::{ProductDraft, RetailProduct};
+use tessera_domain::retail::{ProductDraft, RetailProduct, MAX_PRODUCTS};
 use tessera_domain::OrgId;
 
 use super::numbers::{self, Kind};
@@ -88,6 +88,44 @@ pub fn insert_many(
         }
         let numbers: Vec<i64> = (first..first + drafts.len() as i64).collect();
         bulk(conn, org, &numbers)
+    })
+}
+
+/// Adds a product: the organisation's next product number, and an empty inventory row (0
+/// cases) at every store, so its stock can be set and ordered; refused (conflict) past
+/// [`MAX_PRODUCTS`].
+pub fn create(
+    conn: &mut DbConn,
+    org: OrgId,
+    draft: &ProductDraft,
+    at: NaiveDateTime,
+) -> Result<RetailProduct, StoreError> {
+    crate::atomically(conn, |conn| {
+        let count: i64 = p::table
+            .filter(p::org_id.eq(org.to_string()))
+            .count()
+            .get_result(conn)?;
+        if count >= MAX_PRODUCTS {
+            return Err(StoreError::Conflict(format!(
+                "the organisation has {count} products, the most it may have"
+            )));
+        }
+        let first = numbers::allocate(conn, org, Kind::Product, 1)?;
+        let row = (
+            p::org_id.eq(org.to_string()),
+            p::number.eq(first),
+            ProductFields::of(draft),
+            p::created_at.eq(at),
+        );
+        diesel::insert_into(p::table).values(row).execute(conn)?;
+        let stores: Vec<i64> = crate::schema::retail_stores::table
+            .filter(crate::schema::retail_stores::org_id.eq(org.to_string()))
+            .select(crate::schema::retail_stores::number)
+            .order(crate::schema::retail_stores::number)
+            .load(conn)?;
+        let items: Vec<_> = stores.into_iter().map(|s| (s, first, 0)).collect();
+        super::inventory::stock(conn, org, &items, at)?;
+        find(conn, org, first)
     })
 }
 

@@ -148,6 +148,35 @@ pub fn update(
     })
 }
 
+/// Links staff member `number` to the user account `user` (none: unlinks); the account must be
+/// a member of the organisation, else a conflict.
+pub fn link(
+    conn: &mut DbConn,
+    org: OrgId,
+    number: i64,
+    user: Option<UserId>,
+) -> Result<Staff, StoreError> {
+    crate::atomically(conn, |conn| {
+        if let Some(u) = user {
+            crate::core::users::find(conn, org, u).map_err(|e| match e {
+                StoreError::NotFound => {
+                    StoreError::Conflict(format!("user {u} is not a member of the organisation"))
+                }
+                other => other,
+            })?;
+        }
+        let n = diesel::update(
+            st::table
+                .filter(st::org_id.eq(org.to_string()))
+                .filter(st::number.eq(number)),
+        )
+        .set(st::user_id.eq(user.map(|u| u.to_string())))
+        .execute(conn)?;
+        crate::affected(n)?;
+        find(conn, org, number)
+    })
+}
+
 /// Staff member `number` of the organisation.
 pub fn find(conn: &mut DbConn, org: OrgId, number: i64) -> Result<Staff, StoreError> {
     by_numbers(conn, org, &[number])?

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use tessera_domain::retail::{Store, StoreDraft};
+use tessera_domain::retail::{Store, StoreDraft, MAX_STORES};
 use tessera_domain::OrgId;
 
 use super::numbers::{self, Kind};
@@ -105,6 +105,44 @@ pub fn insert_many(
         }
         let numbers: Vec<i64> = (first..first + drafts.len() as i64).collect();
         by_numbers(conn, org, &numbers)
+    })
+}
+
+/// Opens a store: the organisation's next store number, and an empty inventory row (0 cases)
+/// of every product, so its stock can be set and orders can reach it. A code already used is a
+/// conflict, and so is a store past [`MAX_STORES`].
+pub fn create(
+    conn: &mut DbConn,
+    org: OrgId,
+    draft: &StoreDraft,
+    at: NaiveDateTime,
+) -> Result<Store, StoreError> {
+    crate::atomically(conn, |conn| {
+        let count: i64 = s::table
+            .filter(s::org_id.eq(org.to_string()))
+            .count()
+            .get_result(conn)?;
+        if count >= MAX_STORES {
+            return Err(StoreError::Conflict(format!(
+                "the organisation has {count} stores, the most it may have"
+            )));
+        }
+        let first = numbers::allocate(conn, org, Kind::Store, 1)?;
+        let row = (
+            s::org_id.eq(org.to_string()),
+            s::number.eq(first),
+            StoreFields::of(draft),
+            s::created_at.eq(at),
+        );
+        diesel::insert_into(s::table).values(row).execute(conn)?;
+        let products: Vec<i64> = crate::schema::retail_products::table
+            .filter(crate::schema::retail_products::org_id.eq(org.to_string()))
+            .select(crate::schema::retail_products::number)
+            .order(crate::schema::retail_products::number)
+            .load(conn)?;
+        let items: Vec<_> = products.into_iter().map(|p| (first, p, 0)).collect();
+        super::inventory::stock(conn, org, &items, at)?;
+        find(conn, org, first)
     })
 }
 

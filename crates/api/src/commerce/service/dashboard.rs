@@ -315,7 +315,12 @@ pub async fn system_status(
         .db(move |conn| {
             refresh_low_stock(conn, org, threshold, at)?;
             refresh_suspicious(conn, org, lifetime, at)?;
-            Ok((system_alerts::open(conn, org)?, at))
+            // only the kinds the TechMart app draws: retail's alerts share the feed
+            let commerce = system_alerts::FeedFilter {
+                kinds: AlertKind::COMMERCE.to_vec(),
+                include_resolved: false,
+            };
+            Ok((system_alerts::feed(conn, org, &commerce, 100)?, at))
         })
         .await
 }

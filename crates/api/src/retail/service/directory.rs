@@ -1,12 +1,17 @@
 //! The retail directory: stores, products and staff as the app reads them (lists, options,
-//! look-ups by id and in bulk).
+//! look-ups by id and in bulk), and how editors open stores and add products and admins keep
+//! the staff directory.
 
-use tessera_domain::retail::{RetailProduct, Staff, Store};
+use tessera_domain::retail::{ProductDraft, RetailProduct, Staff, StaffDraft, Store, StoreDraft};
+use tessera_domain::{DomainError, OrgId, UserId};
+use tessera_store::core::users;
 use tessera_store::retail::products::{self, ProductFilter};
-use tessera_store::retail::staff::{self, StaffFilter};
+use tessera_store::retail::staff::{self, NewStaff, StaffFilter};
 use tessera_store::retail::stores::{self, StoreFilter};
+use tessera_store::{DbConn, StoreError};
 
 use super::orders::given;
+use super::stock_alert;
 use crate::auth::Caller;
 use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
@@ -160,5 +165,158 @@ pub async fn staff_list(
     let org = caller.org_id;
     state
         .db(move |conn| Ok(staff::list(conn, org, &filter, 0, limit)?))
+        .await
+}
+
+/// Opens a store with an empty inventory row of every product (editors and admins); `draft`
+/// makes its fields.
+pub async fn create_store(
+    state: &AppState,
+    caller: &Caller,
+    draft: impl FnOnce(Option<&Store>) -> Result<StoreDraft, DomainError>,
+) -> ApiResult<Store> {
+    caller.require_editor("stores")?;
+    let draft = draft(None)?;
+    let (org, at) = (caller.org_id, state.now());
+    let store = state
+        .db(move |conn| Ok(stores::create(conn, org, &draft, at)?))
+        .await?;
+    // its empty rows are low stock
+    stock_alert::mark(state, org);
+    Ok(store)
+}
+
+/// Changes store `number` (editors and admins); `draft` makes its fields from the current ones.
+pub async fn update_store(
+    state: &AppState,
+    caller: &Caller,
+    number: i64,
+    draft: impl FnOnce(Option<&Store>) -> Result<StoreDraft, DomainError>,
+) -> ApiResult<Store> {
+    caller.require_editor("stores")?;
+    let draft = draft(Some(&store(state, caller, number).await?))?;
+    let org = caller.org_id;
+    state
+        .db(move |conn| {
+            stores::update(conn, org, number, &draft).map_err(not_found("store", number))
+        })
+        .await
+}
+
+/// Adds a product with an empty inventory row at every store (editors and admins).
+pub async fn create_product(
+    state: &AppState,
+    caller: &Caller,
+    draft: impl FnOnce(Option<&RetailProduct>) -> Result<ProductDraft, DomainError>,
+) -> ApiResult<RetailProduct> {
+    caller.require_editor("products")?;
+    let draft = draft(None)?;
+    let (org, at) = (caller.org_id, state.now());
+    let product = state
+        .db(move |conn| Ok(products::create(conn, org, &draft, at)?))
+        .await?;
+    stock_alert::mark(state, org);
+    Ok(product)
+}
+
+/// Changes product `number` (editors and admins).
+pub async fn update_product(
+    state: &AppState,
+    caller: &Caller,
+    number: i64,
+    draft: impl FnOnce(Option<&RetailProduct>) -> Result<ProductDraft, DomainError>,
+) -> ApiResult<RetailProduct> {
+    caller.require_editor("products")?;
+    let draft = draft(Some(&product(state, caller, number).await?))?;
+    let org = caller.org_id;
+    state
+        .db(move |conn| {
+            products::update(conn, org, number, &draft).map_err(not_found("product", number))
+        })
+        .await
+}
+
+/// Refuses an account that is not a member of the organisation.
+fn member(conn: &mut DbConn, org: OrgId, account: UserId) -> ApiResult<()> {
+    match users::find(conn, org, account) {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound) => Err(ApiError::field(
+            "account_id",
+            "must be a member of your organisation",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Refuses linking `account` when it already acts as another staff member than `number`.
+fn account_free(
+    conn: &mut DbConn,
+    org: OrgId,
+    account: UserId,
+    number: Option<i64>,
+) -> ApiResult<()> {
+    match staff::of_user(conn, org, account)? {
+        Some(s) if Some(s.number) != number => Err(ApiError::Conflict(format!(
+            "user {account} already acts as staff member {}",
+            s.number
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Adds a staff member, optionally acting as the member `account` (admins only: a regional
+/// manager's account approves orders).
+pub async fn create_staff(
+    state: &AppState,
+    caller: &Caller,
+    draft: impl FnOnce(Option<&Staff>) -> Result<StaffDraft, DomainError>,
+    account: Option<UserId>,
+) -> ApiResult<Staff> {
+    caller.require_admin("the staff directory")?;
+    let draft = draft(None)?;
+    let (org, at) = (caller.org_id, state.now());
+    state
+        .db(move |conn| {
+            if let Some(u) = account {
+                member(conn, org, u)?;
+                account_free(conn, org, u, None)?;
+            }
+            let new = NewStaff {
+                draft,
+                user_id: account,
+            };
+            let mut added = staff::insert_many(conn, org, &[new], at)?;
+            added
+                .pop()
+                .ok_or(ApiError::Internal("the staff member was not added".into()))
+        })
+        .await
+}
+
+/// Changes staff member `number` and, when `account` is given, the account acting as them
+/// (`Some(None)` unlinks); admins only.
+pub async fn update_staff(
+    state: &AppState,
+    caller: &Caller,
+    number: i64,
+    draft: impl FnOnce(Option<&Staff>) -> Result<StaffDraft, DomainError>,
+    account: Option<Option<UserId>>,
+) -> ApiResult<Staff> {
+    caller.require_admin("the staff directory")?;
+    let draft = draft(Some(&staff_member(state, caller, number).await?))?;
+    let org = caller.org_id;
+    state
+        .db(move |conn| {
+            if let Some(Some(u)) = account {
+                member(conn, org, u)?;
+                account_free(conn, org, u, Some(number))?;
+            }
+            let updated = staff::update(conn, org, number, &draft)
+                .map_err(not_found("staff member", number))?;
+            match account {
+                Some(link) => Ok(staff::link(conn, org, number, link)?),
+                None => Ok(updated),
+            }
+        })
         .await
 }

@@ -9,6 +9,7 @@ use tessera_store::retail::inventory::{
 };
 
 use super::orders::given;
+use super::stock_alert;
 use crate::auth::Caller;
 use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
@@ -73,10 +74,12 @@ pub async fn set_stock(
     let outcome = state
         .db(move |conn| Ok(store::set_stock(conn, org, number, quantity_cases, at)?))
         .await?;
-    outcome.map_err(|r| match r {
+    let row = outcome.map_err(|r| match r {
         StockRefusal::Unknown(_) => ApiError::NotFound(r.to_string()),
         StockRefusal::BelowReserved { .. } => ApiError::Conflict(r.to_string()),
-    })
+    })?;
+    stock_alert::mark(state, org);
+    Ok(row)
 }
 
 /// The KPI cards.
@@ -143,6 +146,8 @@ pub async fn low_stock(
         return Err(ApiError::field("limit", "must be between 1 and 100"));
     }
     let (org, threshold) = (caller.org_id, state.retail.low_stock_threshold);
+    // the app polls this list: the feed's alert follows what it shows (in the background)
+    stock_alert::mark(state, org);
     state
         .db(move |conn| Ok(store::low_stock(conn, org, &filter, threshold, limit)?))
         .await

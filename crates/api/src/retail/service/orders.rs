@@ -11,6 +11,7 @@ use tessera_store::retail::orders::{
 };
 use tessera_store::retail::staff;
 
+use super::stock_alert;
 use crate::auth::Caller;
 use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
@@ -232,8 +233,10 @@ pub async fn apply(
         _ => change,
     };
     let (org, at) = (caller.org_id, state.now());
-    state
+    let order = state
         .db(move |conn| Ok(store::apply(conn, org, number, &change, at)?))
         .await?
-        .map_err(refusal)
+        .map_err(refusal)?;
+    stock_alert::mark(state, org);
+    Ok(order)
 }
