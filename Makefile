@@ -48,6 +48,8 @@ bench: deps
 	bash benches/http_load.sh
 	ENGINE=sqlite bash benches/commerce_load.sh
 	ENGINE=postgres bash benches/commerce_load.sh
+	bash benches/retail_load.sh
+	FORECAST_SEEDS=20 $(CARGO) test -p tessera-e2e --test e2e -- forecast_beats --nocapture
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -363,6 +363,34 @@ async fn the_brickhouse_front_answers_the_apps_calls_anonymously_and_places_orde
         403,
     )
     .await;
+    // the directory's write paths are native only: the anonymous editor opens no store,
+    // changes no product and relinks no staff member through the front
+    for (method, path) in [
+        (reqwest::Method::POST, "/api/stores"),
+        (reqwest::Method::PATCH, "/api/products/1"),
+        (reqwest::Method::POST, "/api/staff"),
+        (reqwest::Method::PATCH, "/api/users/26"),
+    ] {
+        let r = app
+            .client
+            .request(method, format!("{open}{path}"))
+            .json(&serde_json::json!({"store_name": "Mine", "brand": "X", "account_id": null}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        assert!(status == 404 || status == 405, "{path}: {status}");
+    }
+    let stores: Value = get(&app, &format!("{open}/api/stores"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stores.as_array().unwrap().len(),
+        26,
+        "the warehouse and 25 stores"
+    );
     // health, the bundle at /, index.html for other GETs, problems for unknown API paths
     assert_eq!(
         get(&app, &format!("{open}/api/health"))

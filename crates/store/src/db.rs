@@ -176,9 +176,15 @@ impl ConnectionManager {
             Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Postgres),
             Backend::Mysql => {
                 let mut conn = MysqlConnection::establish(&self.url)?;
-                // Store and compare timestamps in UTC whatever the server's zone is.
-                conn.batch_execute("SET time_zone = '+00:00'")
-                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                // Store and compare timestamps in UTC whatever the server's zone is. Read
+                // committed, as on PostgreSQL: each statement sees what committed before it, so a
+                // read after waiting for a lock (a product's price after its re-pricing
+                // committed) is never an older snapshot's (InnoDB's repeatable read kept one).
+                conn.batch_execute(
+                    "SET time_zone = '+00:00'; \
+                     SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Mysql(conn))
             }
             Backend::Sqlite => {

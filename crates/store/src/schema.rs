@@ -388,6 +388,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Orders per organisation, order day and destination store, counted by status, with their
+    /// cases (kept with every order change).
+    retail_order_days (org_id, order_day, to_store_id) {
+        org_id -> Text,
+        order_day -> BigInt,
+        to_store_id -> BigInt,
+        pending_review -> BigInt,
+        approved -> BigInt,
+        fulfilled -> BigInt,
+        cancelled -> BigInt,
+        cases -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Stock per organisation, store and product category: cases on hand and their value in
+    /// cents (kept with every inventory change).
+    retail_stock_totals (org_id, store_id, category) {
+        org_id -> Text,
+        store_id -> BigInt,
+        category -> Text,
+        cases -> BigInt,
+        value_cents -> BigInt,
+    }
+}
+
 diesel::joinable!(retail_inventory -> retail_stores (store_id));
 diesel::joinable!(retail_inventory -> retail_products (product_id));
 diesel::joinable!(retail_inventory_history -> retail_inventory (inventory_id));
@@ -395,6 +422,8 @@ diesel::joinable!(retail_orders -> retail_products (product_id));
 diesel::joinable!(retail_staff -> retail_stores (store_id));
 diesel::allow_tables_to_appear_in_same_query!(
     retail_numbers,
+    retail_order_days,
+    retail_stock_totals,
     retail_stores,
     retail_products,
     retail_staff,

@@ -166,6 +166,16 @@ on_every_backend!(
             Err(tessera_store::StoreError::Conflict(_))
         ));
         assert_eq!(levels(&mut conn, org).len(), 6);
+        assert_stock_agrees(&mut conn, org);
+        // a new price and category move the product's stock between the kept totals
+        for n in 1..=3 {
+            inventory::adjust(&mut conn, org, n, 7 * n, at(3))
+                .unwrap()
+                .unwrap();
+        }
+        let dearer = ProductDraft::parse("Cola", "Fizz", "Juice", "6x2L", 4.25).unwrap();
+        products::update(&mut conn, org, 1, &dearer).unwrap();
+        assert_stock_agrees(&mut conn, org);
         let changed = stores::update(&mut conn, org, 3, &store("S3", "East", "Urban")).unwrap();
         assert_eq!(
             (changed.region.as_str(), changed.created_at),
@@ -401,6 +411,8 @@ on_every_backend!(the_state_machine_reserves_moves_and_releases_stock, |db| {
         (1, 1, 1, 1)
     );
     assert_eq!(s.total_cases, 20 + 50 + 81 + 10);
+    assert_counts_agree(&mut conn, org, tessera_store::now());
+    assert_stock_agrees(&mut conn, org);
 });
 
 on_every_backend!(
@@ -460,12 +472,24 @@ on_every_backend!(thirty_two_clients_moving_stock_keep_every_row_whole, |db| {
     }
     drop(conn);
     std::thread::scope(|s| {
+        // meanwhile the product is re-priced and re-categorised: the kept stock totals follow
+        let pool = db.pool.clone();
+        s.spawn(move || {
+            for k in 0..12 {
+                let mut c = pool.get().unwrap();
+                let category = if k % 2 == 0 { "Soda" } else { "Cola" };
+                let draft =
+                    ProductDraft::parse("Cola", "Fizz", category, "6x2L", 10.0 + k as f64).unwrap();
+                products::update(&mut c, org, 1, &draft).unwrap();
+            }
+        });
         for client in 0..32usize {
             let pool = db.pool.clone();
             let placed = &placed;
             s.spawn(move || {
-                let mut c = pool.get().unwrap();
                 for k in 0..placed.len() {
+                    // a connection per order: 33 threads share the test's small pool
+                    let mut c = pool.get().unwrap();
                     let o = placed[(client * 7 + k) % placed.len()];
                     for action in [
                         OrderAction::Approve,
@@ -508,4 +532,146 @@ on_every_backend!(thirty_two_clients_moving_stock_keep_every_row_whole, |db| {
         .map(|c| c.1)
         .sum();
     assert_eq!(pending, 0);
+    assert_counts_agree(&mut conn, org, tessera_store::now());
+    assert_stock_agrees(&mut conn, org);
 });
+
+/// The status summary and the list's count from the per-day counts agree with counting the
+/// orders themselves, for no filter, a region, day ranges around the service level's cutoff.
+fn assert_counts_agree(conn: &mut DbConn, org: OrgId, now: NaiveDateTime) {
+    let today = inventory::day_of(now);
+    let cutoff = inventory::day_of(now - Duration::days(2));
+    let ranges = [
+        (None, None),
+        (Some(today - 30), Some(today)),
+        (Some(cutoff), Some(cutoff)),
+        (Some(cutoff - 1), Some(cutoff + 1)),
+        (None, Some(cutoff - 1)),
+        (Some(cutoff + 1), None),
+        (Some(today + 1), None),
+    ];
+    for region in [None, Some("West".to_owned()), Some("Nowhere".to_owned())] {
+        for (from_day, to_day) in ranges {
+            let filter = OrderFilter {
+                region: region.clone(),
+                from_day,
+                to_day,
+                ..Default::default()
+            };
+            let fast = orders::status_summary(conn, org, &filter, now).unwrap();
+            let scanned = orders::status_summary_scanned(conn, org, &filter, now).unwrap();
+            assert_eq!(fast, scanned, "{filter:?}");
+            for status in [
+                None,
+                Some(OrderStatus::PendingReview),
+                Some(OrderStatus::Fulfilled),
+            ] {
+                let f = OrderFilter {
+                    status,
+                    ..filter.clone()
+                };
+                let (_, total) = orders::list(conn, org, &f, now, 0, 1).unwrap();
+                let expected = match status {
+                    Some(st) => scanned.counts.iter().find(|c| c.0 == st).unwrap().1,
+                    None => scanned.counts.iter().map(|c| c.1).sum(),
+                };
+                assert_eq!(total, expected, "{f:?}");
+            }
+        }
+    }
+}
+
+on_every_backend!(
+    the_counts_per_day_agree_with_the_orders_under_every_filter,
+    |db| {
+        let mut conn = migrated(db);
+        let org = shop(&mut conn, "Counted", 4, 1000);
+        let now = tessera_store::now();
+        // orders every 7 hours over the last 8 days, to stores in both regions, some moved on
+        let mut placed = Vec::new();
+        for k in 0..28i64 {
+            let when = now - Duration::hours(7 * k + 1);
+            let draft = OrderDraft::parse(1, 2 + k % 3, 1, 1 + k, None, None, None).unwrap();
+            let o = orders::create(&mut conn, org, &draft, when)
+                .unwrap()
+                .unwrap();
+            placed.push(o.order.number);
+        }
+        assert_counts_agree(&mut conn, org, now);
+        for (k, n) in placed.iter().enumerate() {
+            let moves: &[OrderAction] = match k % 4 {
+                0 => &[OrderAction::Approve, OrderAction::Fulfil],
+                1 => &[OrderAction::Approve],
+                2 => &[OrderAction::Cancel],
+                _ => &[],
+            };
+            for m in moves {
+                orders::apply(&mut conn, org, *n, &act(*m), now)
+                    .unwrap()
+                    .unwrap();
+            }
+        }
+        let edit = Change {
+            quantity_cases: Some(99),
+            ..act(OrderAction::Edit)
+        };
+        orders::apply(&mut conn, org, placed[1], &edit, now)
+            .unwrap()
+            .unwrap();
+        assert_counts_agree(&mut conn, org, now);
+        // counts lost (orders written by other means) are computed again on the next change
+        {
+            use diesel::prelude::*;
+            use tessera_store::schema::retail_order_days as d;
+            diesel::delete(d::table.filter(d::org_id.eq(org.to_string())))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        let mut cancelled = 0;
+        for n in &placed {
+            let r = orders::apply(&mut conn, org, *n, &act(OrderAction::Cancel), now).unwrap();
+            cancelled += i64::from(r.is_ok());
+        }
+        let fast = orders::status_summary(&mut conn, org, &OrderFilter::default(), now).unwrap();
+        let count = |st: OrderStatus| fast.counts.iter().find(|c| c.0 == st).unwrap().1;
+        assert_eq!(cancelled, 14, "the pending and the approved ones");
+        assert_eq!(
+            (
+                count(OrderStatus::PendingReview),
+                count(OrderStatus::Approved)
+            ),
+            (0, 0)
+        );
+        // every day and store an order moved on is whole again: its cancelled orders included
+        assert!(count(OrderStatus::Cancelled) >= cancelled, "{fast:?}");
+    }
+);
+
+/// The inventory KPI totals from the kept stock per store and category agree with one pass
+/// over the rows, for no filter, a region, a category and a store.
+fn assert_stock_agrees(conn: &mut DbConn, org: OrgId) {
+    use tessera_store::retail::insights::{inventory_totals, inventory_totals_scanned};
+    let filters = [
+        InventoryFilter::default(),
+        InventoryFilter {
+            region: Some("West".into()),
+            ..Default::default()
+        },
+        InventoryFilter {
+            category: Some("Cola".into()),
+            ..Default::default()
+        },
+        InventoryFilter {
+            store: Some(1),
+            category: Some("Cola".into()),
+            ..Default::default()
+        },
+    ];
+    for f in filters {
+        for threshold in [0, 50] {
+            let kept = inventory_totals(conn, org, &f, threshold).unwrap();
+            let scanned = inventory_totals_scanned(conn, org, &f, threshold).unwrap();
+            assert_eq!(kept, scanned, "{f:?} at {threshold}");
+        }
+    }
+}

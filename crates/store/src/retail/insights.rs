@@ -72,8 +72,88 @@ pub struct InventoryTotals {
     pub low_stock_rows: i64,
 }
 
-/// Totals of the inventory matching `filter`, with rows at most `threshold` available counted.
+/// Totals of the inventory matching `filter`, with rows at most `threshold` available counted:
+/// cases and value added up from the stock per store and category, products by whether they
+/// have a row, low rows from the index on what is available; never a pass over every row.
 pub fn inventory_totals(
+    conn: &mut DbConn,
+    org: OrgId,
+    filter: &InventoryFilter,
+    threshold: i64,
+) -> Result<InventoryTotals, StoreError> {
+    let (cases, value_cents) = super::stock_totals::totals(
+        conn,
+        org,
+        filter.region.as_deref(),
+        filter.category.as_deref(),
+        filter.store,
+    )?;
+    // the stores the filter names (all: no condition)
+    let store_ids: Option<Vec<i64>> = if filter.region.is_some() || filter.store.is_some() {
+        let mut q = s::table
+            .filter(s::org_id.eq(org.to_string()))
+            .select(s::id)
+            .into_boxed();
+        if let Some(r) = &filter.region {
+            q = q.filter(s::region.eq(r.clone()));
+        }
+        if let Some(n) = filter.store {
+            q = q.filter(s::number.eq(n));
+        }
+        Some(q.load(conn)?)
+    } else {
+        None
+    };
+    let mut products = p::table.filter(p::org_id.eq(org.to_string())).into_boxed();
+    products = match &store_ids {
+        None => products.filter(
+            p::id.eq_any(
+                i::table
+                    .filter(i::org_id.eq(org.to_string()))
+                    .select(i::product_id),
+            ),
+        ),
+        Some(ids) => products.filter(
+            p::id.eq_any(
+                i::table
+                    .filter(i::org_id.eq(org.to_string()))
+                    .filter(i::store_id.eq_any(ids.clone()))
+                    .select(i::product_id),
+            ),
+        ),
+    };
+    if let Some(c) = &filter.category {
+        products = products.filter(p::category.eq(c.clone()));
+    }
+    let products: i64 = products.count().get_result(conn)?;
+    let mut low = i::table
+        .filter(i::org_id.eq(org.to_string()))
+        .filter((i::quantity_cases - i::reserved_cases).le(threshold))
+        .into_boxed();
+    if let Some(ids) = store_ids {
+        low = low.filter(i::store_id.eq_any(ids));
+    }
+    if let Some(c) = &filter.category {
+        low = low.filter(
+            i::product_id.eq_any(
+                p::table
+                    .filter(p::org_id.eq(org.to_string()))
+                    .filter(p::category.eq(c.clone()))
+                    .select(p::id),
+            ),
+        );
+    }
+    let low_stock_rows: i64 = low.count().get_result(conn)?;
+    Ok(InventoryTotals {
+        value_cents,
+        cases,
+        products,
+        low_stock_rows,
+    })
+}
+
+/// [`inventory_totals`] by one pass over the inventory rows (what the kept totals must equal).
+pub fn inventory_totals_scanned(
     conn: &mut DbConn,
     org: OrgId,
     filter: &InventoryFilter,

@@ -276,11 +276,21 @@ pub(crate) fn shift(
     if n == 0 {
         return Ok(false);
     }
-    let (q, r): (i64, i64) = i::table
+    let (q, r, store_id, category, price): (i64, i64, i64, String, i64) = i::table
+        .inner_join(p::table)
         .filter(i::id.eq(id))
-        .select((i::quantity_cases, i::reserved_cases))
+        .select((
+            i::quantity_cases,
+            i::reserved_cases,
+            i::store_id,
+            p::category,
+            p::unit_price_cents,
+        ))
         .first(conn)?;
     record(conn, org, id, q, r, quantity, reason, order, at)?;
+    if quantity != 0 {
+        super::stock_totals::add(conn, org, store_id, &category, quantity, quantity * price)?;
+    }
     Ok(true)
 }
 
@@ -447,25 +457,32 @@ pub(crate) fn stock(
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let products: std::collections::HashMap<i64, i64> = p::table
+    let products: std::collections::HashMap<i64, (i64, String, i64)> = p::table
         .filter(p::org_id.eq(org.to_string()))
-        .select((p::number, p::id))
-        .load::<(i64, i64)>(conn)?
+        .select((p::number, p::id, p::category, p::unit_price_cents))
+        .load::<(i64, i64, String, i64)>(conn)?
         .into_iter()
+        .map(|(number, id, category, price)| (number, (id, category, price)))
         .collect();
+    // what the new rows add to the stock of each store and category
+    let mut added: std::collections::BTreeMap<(i64, String), (i64, i64)> = Default::default();
     let first = numbers::allocate(conn, org, Kind::Inventory, items.len() as i64)?;
     for (k, chunk) in items.chunks(500).enumerate() {
         let mut rows = Vec::with_capacity(chunk.len());
         for (j, (store, product, cases)) in chunk.iter().enumerate() {
             let unknown =
                 |what: &str, n: i64| StoreError::Conflict(format!("{what} {n} does not exist"));
+            let store_id = *stores.get(store).ok_or_else(|| unknown("store", *store))?;
+            let (product_id, category, price) = products
+                .get(product)
+                .ok_or_else(|| unknown("product", *product))?;
+            let sum = added.entry((store_id, category.clone())).or_default();
+            *sum = (sum.0 + cases, sum.1 + cases * price);
             rows.push((
                 i::org_id.eq(org.to_string()),
                 i::number.eq(first + (k * 500 + j) as i64),
-                i::store_id.eq(*stores.get(store).ok_or_else(|| unknown("store", *store))?),
-                i::product_id.eq(*products
-                    .get(product)
-                    .ok_or_else(|| unknown("product", *product))?),
+                i::store_id.eq(store_id),
+                i::product_id.eq(*product_id),
                 i::quantity_cases.eq(*cases),
                 i::reserved_cases.eq(0),
                 i::last_updated.eq(at),
@@ -496,6 +513,9 @@ pub(crate) fn stock(
             })
             .collect();
         crate::db::insert_rows!(conn, h::table, &history)?;
+    }
+    for ((store_id, category), (cases, value)) in added {
+        super::stock_totals::add(conn, org, store_id, &category, cases, value)?;
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ use tessera_domain::OrgId;
 
 use super::inventory::{self, day_of, Reason};
 use super::numbers::{self, Kind};
+use super::order_days;
 use crate::schema::{
     retail_orders as o, retail_products as p, retail_staff as st, retail_stores as s,
 };
@@ -223,6 +224,9 @@ pub fn create(
                 o::version.eq(1),
             ))
             .execute(conn)?;
+        let status = OrderStatus::PendingReview;
+        let cases = draft.quantity_cases;
+        order_days::record(conn, org, day_of(at), to, None, status, cases)?;
         Ok(Ok(find(conn, org, number)?))
     })
 }
@@ -315,6 +319,9 @@ pub fn apply(
             .execute(conn)?;
         }
         crate::affected(update)?;
+        let (day, to) = (day_of(row.order_date), row.to_store_id);
+        let cases = quantity - row.quantity_cases;
+        order_days::record(conn, org, day, to, Some(status), next, cases)?;
         Ok(Ok(find(conn, org, number)?))
     })
 }
@@ -683,15 +690,27 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<OrderView>, i64), StoreError> {
-    let total: i64 = filtered!(o::table, org, filter, now, true)
-        .select(diesel::dsl::count_star())
-        .first(conn)?;
+    let total = match counted_by_day(filter, now) {
+        Some((region, from, to)) => {
+            let c = order_days::totals(conn, org, region, from, to)?;
+            match filter.status {
+                Some(st) => {
+                    c.by_status[OrderStatus::ALL.iter().position(|s| *s == st).unwrap_or(0)]
+                }
+                None => c.by_status.iter().sum(),
+            }
+        }
+        None => filtered!(o::table, org, filter, now, true)
+            .select(diesel::dsl::count_star())
+            .first(conn)?,
+    };
     if offset >= total {
         return Ok((Vec::new(), total));
     }
+    // newest first; the day leads so that the (org, day, date) index walks backwards in order
     let rows: Vec<OrderRow> = filtered!(o::table, org, filter, now, true)
         .select(OrderRow::as_select())
-        .order((o::order_date.desc(), o::number.desc()))
+        .order((o::order_day.desc(), o::order_date.desc(), o::number.desc()))
         .offset(offset)
         .limit(limit)
         .load(conn)?;
@@ -710,8 +729,66 @@ pub struct StatusSummary {
     pub total_cases: i64,
 }
 
-/// The status summary of the orders matching `filter` at `now`.
+/// When the orders matching `filter` at `now` can be counted from `retail_order_days`: the
+/// region and the day range to add up (none: a category or the SLA filter needs the orders).
+fn counted_by_day(
+    filter: &OrderFilter,
+    now: NaiveDateTime,
+) -> Option<(Option<&str>, Option<i64>, Option<i64>)> {
+    if filter.category.is_some() || filter.expired_sla_only {
+        return None;
+    }
+    let today = day_of(now);
+    let to = Some(filter.to_day.map_or(today, |d| d.min(today)));
+    Some((filter.region.as_deref(), filter.from_day, to))
+}
+
+/// The status summary of the orders matching `filter` at `now`: added up from the orders per
+/// day and store, or counted from the orders themselves under a category filter.
 pub fn status_summary(
+    conn: &mut DbConn,
+    org: OrgId,
+    filter: &OrderFilter,
+    now: NaiveDateTime,
+) -> Result<StatusSummary, StoreError> {
+    let mut f = filter.clone();
+    f.status = None;
+    f.expired_sla_only = false;
+    let Some((region, from, to)) = counted_by_day(&f, now) else {
+        return status_summary_scanned(conn, org, filter, now);
+    };
+    let c = order_days::totals(conn, org, region, from, to)?;
+    // pending orders past the service level: whole days before the cutoff's day from the
+    // counts, the cutoff's own day from the orders
+    let cutoff_day = day_of(now - chrono::Duration::days(SLA_DAYS));
+    let before = to.map(|t| t.min(cutoff_day - 1));
+    let mut expired = if from.is_none_or(|d| d < cutoff_day) {
+        order_days::totals(conn, org, region, from, before)?.by_status[0]
+    } else {
+        0
+    };
+    if from.is_none_or(|d| d <= cutoff_day) && to.is_none_or(|t| t >= cutoff_day) {
+        f.expired_sla_only = true;
+        f.from_day = Some(cutoff_day);
+        f.to_day = Some(cutoff_day);
+        let edge: i64 = filtered!(o::table, org, &f, now, false)
+            .select(diesel::dsl::count_star())
+            .first(conn)?;
+        expired += edge;
+    }
+    Ok(StatusSummary {
+        counts: OrderStatus::ALL
+            .iter()
+            .zip(c.by_status)
+            .map(|(s, n)| (*s, n))
+            .collect(),
+        expired_sla: expired,
+        total_cases: c.cases,
+    })
+}
+
+/// [`status_summary`] counted from the orders themselves (any filter).
+pub fn status_summary_scanned(
     conn: &mut DbConn,
     org: OrgId,
     filter: &OrderFilter,

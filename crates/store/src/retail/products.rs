@@ -6,6 +6,7 @@ use tessera_domain::retail::{ProductDraft, RetailProduct, MAX_PRODUCTS};
 use tessera_domain::OrgId;
 
 use super::numbers::{self, Kind};
+use super::stock_totals;
 use crate::data::datasets::like_pattern;
 use crate::lower;
 use crate::schema::retail_products as p;
@@ -137,6 +138,14 @@ pub fn update(
     draft: &ProductDraft,
 ) -> Result<RetailProduct, StoreError> {
     crate::atomically(conn, |conn| {
+        let before = row(conn, org, number)?;
+        let id: i64 = p::table
+            .filter(p::org_id.eq(org.to_string()))
+            .filter(p::number.eq(number))
+            .select(p::id)
+            .first(conn)?;
+        // its stock per store, locked so no stock change slips between reading and re-pricing
+        let stock = stock_of(conn, id)?;
         let n = diesel::update(
             p::table
                 .filter(p::org_id.eq(org.to_string()))
@@ -145,7 +154,29 @@ pub fn update(
         .set(ProductFields::of(draft))
         .execute(conn)?;
         crate::affected(n)?;
+        if before.category != draft.category || before.unit_price_cents != draft.unit_price_cents {
+            for (store_id, cases) in stock {
+                let (old, new) = (before.unit_price_cents, draft.unit_price_cents);
+                stock_totals::add(conn, org, store_id, &before.category, -cases, -cases * old)?;
+                stock_totals::add(conn, org, store_id, &draft.category, cases, cases * new)?;
+            }
+        }
         find(conn, org, number)
+    })
+}
+
+/// Cases of product `product_id` (internal id) per store, its inventory rows locked.
+fn stock_of(conn: &mut DbConn, product_id: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+    use crate::schema::retail_inventory as i;
+    let rows = i::table
+        .filter(i::product_id.eq(product_id))
+        .select((i::store_id, i::quantity_cases))
+        .order(i::id);
+    Ok(match conn {
+        DbConn::Postgres(c) => rows.for_update().load(c)?,
+        DbConn::Mysql(c) => rows.for_update().load(c)?,
+        // a SQLite transaction holds the write lock from its start
+        DbConn::Sqlite(_) => rows.load(conn)?,
     })
 }
 

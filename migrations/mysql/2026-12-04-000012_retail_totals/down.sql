@@ -1,0 +1,3 @@
+-- Undo 000012.
+DROP TABLE retail_stock_totals;
+DROP TABLE retail_order_days;

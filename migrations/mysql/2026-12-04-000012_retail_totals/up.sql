@@ -1,0 +1,45 @@
+-- Orders of each organisation per order day and destination store, counted by status, with
+-- their cases: the status cards and the order list's count add up these rows (days x stores)
+-- instead of scanning the orders. Kept in the transaction of every order's change
+-- (store::retail::order_days); filled here from the orders already there.
+CREATE TABLE retail_order_days (
+    org_id          VARCHAR(36)  NOT NULL,
+    order_day       BIGINT       NOT NULL,
+    to_store_id     BIGINT       NOT NULL,
+    pending_review  BIGINT       NOT NULL DEFAULT 0,
+    approved        BIGINT       NOT NULL DEFAULT 0,
+    fulfilled       BIGINT       NOT NULL DEFAULT 0,
+    cancelled       BIGINT       NOT NULL DEFAULT 0,
+    cases           BIGINT       NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, order_day, to_store_id),
+    CONSTRAINT retail_order_days_org_fk FOREIGN KEY (org_id) REFERENCES organizations (id) ON DELETE CASCADE,
+    CONSTRAINT retail_order_days_store_fk FOREIGN KEY (to_store_id) REFERENCES retail_stores (id) ON DELETE CASCADE
+) CHARACTER SET utf8mb4;
+INSERT INTO retail_order_days
+    (org_id, order_day, to_store_id, pending_review, approved, fulfilled, cancelled, cases)
+SELECT org_id, order_day, to_store_id,
+       SUM(CASE WHEN status = 'pending_review' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN status = 'fulfilled' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END),
+       SUM(quantity_cases)
+FROM retail_orders
+GROUP BY org_id, order_day, to_store_id;
+
+-- Stock of each organisation per store and product category: cases on hand and their value
+-- (cents), what the inventory KPI cards add up instead of reading every inventory row. Kept
+-- with every change of an inventory row (store::retail::stock_totals); filled here.
+CREATE TABLE retail_stock_totals (
+    org_id       VARCHAR(36)   NOT NULL,
+    store_id     BIGINT        NOT NULL,
+    category     VARCHAR(100)  NOT NULL,
+    cases        BIGINT        NOT NULL DEFAULT 0,
+    value_cents  BIGINT        NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, store_id, category),
+    CONSTRAINT retail_stock_totals_org_fk FOREIGN KEY (org_id) REFERENCES organizations (id) ON DELETE CASCADE,
+    CONSTRAINT retail_stock_totals_store_fk FOREIGN KEY (store_id) REFERENCES retail_stores (id) ON DELETE CASCADE
+) CHARACTER SET utf8mb4;
+INSERT INTO retail_stock_totals (org_id, store_id, category, cases, value_cents)
+SELECT i.org_id, i.store_id, p.category, SUM(i.quantity_cases), SUM(i.quantity_cases * p.unit_price_cents)
+FROM retail_inventory i JOIN retail_products p ON p.id = i.product_id
+GROUP BY i.org_id, i.store_id, p.category;

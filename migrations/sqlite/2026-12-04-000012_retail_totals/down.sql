@@ -1,0 +1,4 @@
+-- Undo 000012.
+DROP INDEX retail_inventory_available_idx;
+DROP TABLE retail_stock_totals;
+DROP TABLE retail_order_days;
