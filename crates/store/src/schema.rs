@@ -314,6 +314,7 @@ diesel::table! {
         package_size -> Text,
         unit_price_cents -> BigInt,
         created_at -> Timestamp,
+        inventory_rows -> BigInt,
     }
 }
 

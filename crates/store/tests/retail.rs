@@ -160,6 +160,7 @@ on_every_backend!(
         assert!(new_rows.iter().all(|(_, q)| *q == 0));
         // the other organisation's stores got nothing
         assert_eq!(levels(&mut conn, other), [(1, 10, 0)]);
+        assert_stock_agrees(&mut conn, org);
         // a code in use is refused and leaves nothing behind
         assert!(matches!(
             stores::create(&mut conn, org, &store("S3", "West", "Urban"), at(3)),

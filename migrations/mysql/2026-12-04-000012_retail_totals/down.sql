@@ -1,3 +1,4 @@
 -- Undo 000012.
+ALTER TABLE retail_products DROP COLUMN inventory_rows;
 DROP TABLE retail_stock_totals;
 DROP TABLE retail_order_days;

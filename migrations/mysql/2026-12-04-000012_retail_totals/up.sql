@@ -43,3 +43,9 @@ INSERT INTO retail_stock_totals (org_id, store_id, category, cases, value_cents)
 SELECT i.org_id, i.store_id, p.category, SUM(i.quantity_cases), SUM(i.quantity_cases * p.unit_price_cents)
 FROM retail_inventory i JOIN retail_products p ON p.id = i.product_id
 GROUP BY i.org_id, i.store_id, p.category;
+
+-- How many inventory rows each product has (kept as rows are added): the KPI's product count
+-- reads the products, not the inventory.
+ALTER TABLE retail_products ADD COLUMN inventory_rows BIGINT NOT NULL DEFAULT 0;
+UPDATE retail_products SET inventory_rows =
+    (SELECT COUNT(*) FROM retail_inventory i WHERE i.product_id = retail_products.id);

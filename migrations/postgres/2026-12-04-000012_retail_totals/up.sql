@@ -43,3 +43,9 @@ GROUP BY i.org_id, i.store_id, p.category;
 -- Low stock (available at most the threshold) is counted from this index, not the whole table.
 CREATE INDEX retail_inventory_available_idx
     ON retail_inventory (org_id, (quantity_cases - reserved_cases));
+
+-- How many inventory rows each product has (kept as rows are added): the KPI's product count
+-- reads the products, not the inventory.
+ALTER TABLE retail_products ADD COLUMN inventory_rows BIGINT NOT NULL DEFAULT 0;
+UPDATE retail_products SET inventory_rows =
+    (SELECT COUNT(*) FROM retail_inventory i WHERE i.product_id = retail_products.id);

@@ -331,6 +331,7 @@ pub(crate) fn ensure_row(
             i::last_updated.eq(at),
         ))
         .execute(conn)?;
+    count_rows(conn, &[product_id], 1)?;
     row_of(conn, store_id, product_id)?.ok_or(StoreError::NotFound)
 }
 
@@ -517,5 +518,29 @@ pub(crate) fn stock(
     for ((store_id, category), (cases, value)) in added {
         super::stock_totals::add(conn, org, store_id, &category, cases, value)?;
     }
+    // each product's row count, one statement per distinct count of new rows
+    let mut new_rows: std::collections::BTreeMap<i64, i64> = Default::default();
+    for (_, product, _) in items {
+        if let Some((id, _, _)) = products.get(product) {
+            *new_rows.entry(*id).or_default() += 1;
+        }
+    }
+    let mut by_count: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (id, n) in new_rows {
+        by_count.entry(n).or_default().push(id);
+    }
+    for (n, ids) in by_count {
+        for chunk in ids.chunks(500) {
+            count_rows(conn, chunk, n)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `n` to the inventory row count of products `ids` (internal ids).
+fn count_rows(conn: &mut DbConn, ids: &[i64], n: i64) -> Result<(), StoreError> {
+    diesel::update(p::table.filter(p::id.eq_any(ids)))
+        .set(p::inventory_rows.eq(p::inventory_rows + n))
+        .execute(conn)?;
     Ok(())
 }

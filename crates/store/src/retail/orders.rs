@@ -115,7 +115,7 @@ pub enum OrderRefusal {
         number: i64,
     },
     /// The action is not allowed from the order's status.
-    #[error("order {number} is {status}; it cannot be {action}d")]
+    #[error("order {number} is {status}; {action} is not allowed from that status")]
     NotAllowed {
         /// The order.
         number: i64,
