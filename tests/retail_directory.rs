@@ -386,7 +386,7 @@ async fn feed_until(
     let path = format!("/alerts/feed?type=retail_low_stock{query}");
     for _ in 0..100 {
         let v = json_ok(app.get(&path, Some(token)).await, "feed").await;
-        let alerts = v["alerts"].as_array().unwrap().clone();
+        let alerts = v["items"].as_array().unwrap().clone();
         if pred(&alerts) {
             return alerts;
         }
@@ -404,7 +404,7 @@ async fn low_stock_raises_a_retail_alert_in_the_feed_and_recovery_resolves_it() 
         .register_and_login("retail-alert-stranger", Some("Elsewhere"))
         .await;
     assert!(
-        json_ok(app.get("/alerts/feed", Some(a)).await, "feed").await["alerts"]
+        json_ok(app.get("/alerts/feed", Some(a)).await, "feed").await["items"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -475,7 +475,7 @@ async fn low_stock_raises_a_retail_alert_in_the_feed_and_recovery_resolves_it() 
         app.get("/alerts/feed", Some(&stranger.access)).await,
         "stranger feed"
     )
-    .await["alerts"]
+    .await["items"]
         .as_array()
         .unwrap()
         .is_empty());
@@ -493,7 +493,7 @@ async fn low_stock_raises_a_retail_alert_in_the_feed_and_recovery_resolves_it() 
     )
     .await;
     feed_until(&app, a, "", |al| al.is_empty()).await;
-    let history = feed_until(&app, a, "&include_resolved=true", |al| al.len() == 1).await;
+    let history = feed_until(&app, a, "&state=all", |al| al.len() == 1).await;
     assert!(history[0]["resolved_at"].is_string(), "{:?}", history[0]);
 
     // an approval that reserves down to the threshold raises it again
@@ -532,7 +532,47 @@ async fn low_stock_raises_a_retail_alert_in_the_feed_and_recovery_resolves_it() 
     let open = feed_until(&app, a, "", |al| al.len() == 1).await;
     assert_eq!(open[0]["metadata"]["items"][0]["available_cases"], 40);
 
+    // resolved by hand: editors and admins of the organisation only; a second time it stays
+    let id = open[0]["id"].as_i64().unwrap();
+    let path = format!("/alerts/feed/{id}/resolve");
+    let (_, viewer) = app.member(&admin, "viewer").await;
+    assert_problem(app.post(&path, json!({}), Some(&viewer.access)).await, 403).await;
+    assert_problem(
+        app.post(&path, json!({}), Some(&stranger.access)).await,
+        404,
+    )
+    .await;
+    let done = json_ok(app.post(&path, json!({}), Some(a)).await, "resolve").await;
+    assert!(done["resolved_at"].is_string(), "{done}");
+    let again = json_ok(app.post(&path, json!({}), Some(a)).await, "resolve again").await;
+    assert_eq!(again["resolved_at"], done["resolved_at"]);
+    let resolved = json_ok(
+        app.get(
+            "/alerts/feed?state=resolved&severity=warning&limit=1",
+            Some(a),
+        )
+        .await,
+        "resolved page",
+    )
+    .await;
+    assert_eq!(
+        (
+            resolved["total"].as_i64(),
+            resolved["limit"].as_i64(),
+            resolved["items"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{resolved}"
+    );
+
     // a malformed filter is a clear refusal
-    assert_problem(app.get("/alerts/feed?type=volcano", Some(a)).await, 422).await;
-    assert_problem(app.get("/alerts/feed?limit=0", Some(a)).await, 422).await;
+    for bad in [
+        "type=volcano",
+        "limit=0",
+        "severity=loud",
+        "state=sleeping",
+        "page=0",
+    ] {
+        assert_problem(app.get(&format!("/alerts/feed?{bad}"), Some(a)).await, 422).await;
+    }
 }

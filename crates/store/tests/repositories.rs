@@ -524,7 +524,7 @@ on_every_backend!(
         assert_ne!(back.id, first.id);
         // retail's low stock is its own condition beside commerce's, and left out of a feed
         // read for the commerce kinds
-        use tessera_store::alerts::system_alerts::{feed, FeedFilter};
+        use tessera_store::alerts::system_alerts::{list as feed, FeedFilter, FeedState};
         let retail = raise(
             &mut conn,
             org,
@@ -539,7 +539,7 @@ on_every_backend!(
         assert_eq!(open(&mut conn, org).unwrap().len(), 3);
         let commerce = FeedFilter {
             kinds: AlertKind::COMMERCE.to_vec(),
-            include_resolved: false,
+            ..Default::default()
         };
         let kinds: Vec<_> = feed(&mut conn, org, &commerce, 10)
             .unwrap()
@@ -553,7 +553,8 @@ on_every_backend!(
         resolve(&mut conn, org, AlertKind::RetailLowStock, minute(8)).unwrap();
         let everything = FeedFilter {
             kinds: vec![AlertKind::RetailLowStock, AlertKind::LowStock],
-            include_resolved: true,
+            state: FeedState::All,
+            ..Default::default()
         };
         let all = feed(&mut conn, org, &everything, 10).unwrap();
         assert_eq!(
@@ -563,6 +564,39 @@ on_every_backend!(
         );
         assert_eq!(all[0].resolved_at, Some(minute(8)));
         assert_eq!(feed(&mut conn, org, &everything, 1).unwrap().len(), 1);
+        // paged and filtered by severity and state
+        use tessera_store::alerts::system_alerts::{page, resolve_one};
+        let two = tessera_domain::PageRequest::new(Some(1), Some(2)).unwrap();
+        let p = page(
+            &mut conn,
+            org,
+            &FeedFilter {
+                state: FeedState::All,
+                ..Default::default()
+            },
+            two,
+        )
+        .unwrap();
+        assert_eq!((p.items.len(), p.total), (2, 4));
+        let warnings = FeedFilter {
+            severity: Some(Severity::Warning),
+            state: FeedState::Resolved,
+            ..Default::default()
+        };
+        let p = page(&mut conn, org, &warnings, two).unwrap();
+        assert_eq!(p.total, 1, "the resolved retail alert");
+        // resolved by hand once; again it stays as it was; another organisation's is not found
+        let closed = resolve_one(&mut conn, org, back.id, minute(9)).unwrap();
+        assert_eq!(closed.resolved_at, Some(minute(9)));
+        let again = resolve_one(&mut conn, org, back.id, minute(10)).unwrap();
+        assert_eq!(again.resolved_at, Some(minute(9)));
+        assert!(matches!(
+            resolve_one(&mut conn, other, back.id, minute(10)),
+            Err(tessera_store::StoreError::NotFound)
+        ));
+        // the condition comes back as a new alert
+        let reopened = low(&mut conn, org, Severity::Warning, "again", 11);
+        assert_ne!(reopened.id, back.id);
     }
 );
 

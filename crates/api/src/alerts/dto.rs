@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_domain::alerts::SystemAlert;
+use tessera_domain::Page;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::common::utc;
+use crate::common::{page_dto, utc};
 
-/// Filters of the feed.
+/// Filters and page of the feed.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
@@ -15,10 +16,13 @@ pub struct FeedQuery {
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub kind: Option<String>,
-    /// Resolved alerts too (default: open ones only).
-    #[serde(default)]
-    pub include_resolved: bool,
-    /// At most this many, 1..=200 (default 50).
+    /// Only this severity: `info`, `warning` or `error`.
+    pub severity: Option<String>,
+    /// `open` (default), `resolved` or `all`.
+    pub state: Option<String>,
+    /// Page, from 1 (default 1).
+    pub page: Option<i64>,
+    /// Page size, 1..=200 (default 20).
     pub limit: Option<i64>,
 }
 
@@ -63,9 +67,11 @@ impl From<SystemAlert> for AlertOut {
     }
 }
 
-/// `GET /alerts/feed`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FeedOut {
-    /// Newest first.
-    pub alerts: Vec<AlertOut>,
-}
+page_dto!(
+    FeedOut,
+    AlertOut,
+    SystemAlert,
+    "`GET /alerts/feed`: one page of alerts, newest first.",
+    "The alerts of this page.",
+    "Alerts matching the filters."
+);

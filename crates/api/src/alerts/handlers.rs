@@ -1,23 +1,24 @@
-//! `/alerts/feed`: the organisation's system alerts.
+//! `/alerts/feed`: the organisation's system alerts, and resolving one by hand.
 
-use actix_web::{get, web};
+use actix_web::{get, post, web};
 
-use crate::alerts::dto::{FeedOut, FeedQuery};
-use crate::alerts::service;
+use crate::alerts::dto::{AlertOut, FeedOut, FeedQuery};
+use crate::alerts::service::{self, FeedAsk};
 use crate::auth::Caller;
+use crate::common::path_id;
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
 
 /// The system alerts feed, newest first: open conditions (low stock in the shop or in the
-/// stores, suspicious transactions), with `include_resolved` the ended ones too.
+/// stores, suspicious transactions), or the resolved ones, or all; by kind and severity.
 #[utoipa::path(
     tag = "alerts",
     security(("bearer" = [])),
     params(FeedQuery),
     responses(
-        (status = 200, description = "Alerts", body = FeedOut),
-        (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "One page of alerts", body = FeedOut),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown type, severity or state, or a page outside its range", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/feed")]
@@ -26,15 +27,37 @@ pub async fn feed(
     caller: Caller,
     q: web::Query<FeedQuery>,
 ) -> ApiResult<web::Json<FeedOut>> {
-    let alerts = service::feed(
-        &state,
-        &caller,
-        q.kind.as_deref(),
-        q.include_resolved,
-        q.limit,
+    let ask = FeedAsk {
+        kind: q.kind.as_deref(),
+        severity: q.severity.as_deref(),
+        state: q.state.as_deref(),
+        page: q.page,
+        limit: q.limit,
+    };
+    Ok(web::Json(service::feed(&state, &caller, ask).await?.into()))
+}
+
+/// Resolves an alert by hand (editors and admins): it leaves the open feed; a condition that
+/// still holds is raised again, as a new alert, by its next check.
+#[utoipa::path(
+    tag = "alerts",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Alert id")),
+    responses(
+        (status = 200, description = "The alert, resolved", body = AlertOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot resolve alerts", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such alert", body = Problem, content_type = "application/problem+json"),
     )
-    .await?;
-    Ok(web::Json(FeedOut {
-        alerts: alerts.into_iter().map(Into::into).collect(),
-    }))
+)]
+#[post("/feed/{id}/resolve")]
+pub async fn resolve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<AlertOut>> {
+    let id = path_id("alert", &id)?;
+    Ok(web::Json(
+        service::resolve(&state, &caller, id).await?.into(),
+    ))
 }

@@ -11,5 +11,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers `/alerts/...`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(scope::scope("/alerts").service(handlers::feed));
+    cfg.service(
+        scope::scope("/alerts")
+            .service(handlers::feed)
+            .service(handlers::resolve),
+    );
 }

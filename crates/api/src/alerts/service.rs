@@ -1,41 +1,71 @@
-//! Reading the system alerts feed of the caller's organisation.
+//! Reading the system alerts feed of the caller's organisation, and resolving an alert by hand.
 
-use tessera_domain::alerts::{AlertKind, SystemAlert};
-use tessera_store::alerts::system_alerts::{self, FeedFilter};
+use tessera_domain::alerts::{AlertKind, Severity, SystemAlert};
+use tessera_domain::{Page, PageRequest};
+use tessera_store::alerts::system_alerts::{self, FeedFilter, FeedState};
 
 use crate::auth::Caller;
+use crate::common::not_found;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Most alerts one read answers.
-pub const MAX_FEED: i64 = 200;
+/// What a feed read asks for, as sent.
+#[derive(Debug, Default)]
+pub struct FeedAsk<'a> {
+    /// A kind's name.
+    pub kind: Option<&'a str>,
+    /// A severity's name.
+    pub severity: Option<&'a str>,
+    /// `open` (default), `resolved` or `all`.
+    pub state: Option<&'a str>,
+    /// Page, from 1.
+    pub page: Option<i64>,
+    /// Page size, 1..=200 (default 20).
+    pub limit: Option<i64>,
+}
 
-/// The organisation's alerts, newest first: open ones, or with `include_resolved` the resolved
-/// ones too; only `kind` when given (at most `limit`, 1..=200, default 50).
+fn given(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// One page of the organisation's alerts, newest first.
 pub async fn feed(
     state: &AppState,
     caller: &Caller,
-    kind: Option<&str>,
-    include_resolved: bool,
-    limit: Option<i64>,
-) -> ApiResult<Vec<SystemAlert>> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=MAX_FEED).contains(&limit) {
-        return Err(ApiError::field(
-            "limit",
-            format!("must be between 1 and {MAX_FEED}"),
-        ));
-    }
-    let kinds = match kind.map(str::trim).filter(|k| !k.is_empty()) {
+    ask: FeedAsk<'_>,
+) -> ApiResult<Page<SystemAlert>> {
+    let page = PageRequest::new(ask.page, ask.limit)?;
+    let kinds = match given(ask.kind) {
         Some(k) => vec![k.parse::<AlertKind>()?],
         None => Vec::new(),
     };
+    let severity = given(ask.severity)
+        .map(str::parse::<Severity>)
+        .transpose()?;
+    let state_filter = match given(ask.state).unwrap_or("open") {
+        "open" => FeedState::Open,
+        "resolved" => FeedState::Resolved,
+        "all" => FeedState::All,
+        _ => return Err(ApiError::field("state", "must be open, resolved or all")),
+    };
     let filter = FeedFilter {
         kinds,
-        include_resolved,
+        severity,
+        state: state_filter,
     };
     let org = caller.org_id;
     state
-        .db(move |conn| Ok(system_alerts::feed(conn, org, &filter, limit)?))
+        .db(move |conn| Ok(system_alerts::page(conn, org, &filter, page)?))
+        .await
+}
+
+/// Resolves alert `id` by hand (editors and admins); one already resolved is answered as it is.
+pub async fn resolve(state: &AppState, caller: &Caller, id: i64) -> ApiResult<SystemAlert> {
+    caller.require_editor("alerts")?;
+    let (org, at) = (caller.org_id, state.now());
+    state
+        .db(move |conn| {
+            system_alerts::resolve_one(conn, org, id, at).map_err(not_found("alert", id))
+        })
         .await
 }

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tessera_domain::alerts::{AlertKind, Severity, SystemAlert};
-use tessera_domain::OrgId;
+use tessera_domain::{OrgId, Page, PageRequest};
 
 use crate::schema::alerts;
 use crate::{DbConn, StoreError};
@@ -130,7 +130,19 @@ pub fn resolve(
 
 /// The organisation's open alerts, newest first.
 pub fn open(conn: &mut DbConn, org: OrgId) -> Result<Vec<SystemAlert>, StoreError> {
-    feed(conn, org, &FeedFilter::default(), i64::MAX)
+    list(conn, org, &FeedFilter::default(), i64::MAX)
+}
+
+/// Which alerts of the feed: open ones, resolved ones or all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FeedState {
+    /// Still open.
+    #[default]
+    Open,
+    /// Ended.
+    Resolved,
+    /// Both.
+    All,
 }
 
 /// Which alerts a feed read answers.
@@ -138,32 +150,90 @@ pub fn open(conn: &mut DbConn, org: OrgId) -> Result<Vec<SystemAlert>, StoreErro
 pub struct FeedFilter {
     /// Only these kinds (all when empty).
     pub kinds: Vec<AlertKind>,
-    /// Resolved alerts too, not only open ones.
-    pub include_resolved: bool,
+    /// Only this severity.
+    pub severity: Option<Severity>,
+    /// Open, resolved or all.
+    pub state: FeedState,
+}
+
+macro_rules! feed_query {
+    ($org:expr, $filter:expr) => {{
+        let f: &FeedFilter = $filter;
+        let mut q = alerts::table
+            .filter(alerts::org_id.eq($org.to_string()))
+            .into_boxed();
+        match f.state {
+            FeedState::Open => q = q.filter(alerts::resolved_at.is_null()),
+            FeedState::Resolved => q = q.filter(alerts::resolved_at.is_not_null()),
+            FeedState::All => {}
+        }
+        if !f.kinds.is_empty() {
+            let kinds: Vec<&str> = f.kinds.iter().map(|k| k.as_str()).collect();
+            q = q.filter(alerts::alert_type.eq_any(kinds));
+        }
+        if let Some(sev) = f.severity {
+            q = q.filter(alerts::severity.eq(sev.as_str()));
+        }
+        q
+    }};
 }
 
 /// The organisation's alerts matching `filter`, newest first (at most `limit`).
-pub fn feed(
+pub fn list(
     conn: &mut DbConn,
     org: OrgId,
     filter: &FeedFilter,
     limit: i64,
 ) -> Result<Vec<SystemAlert>, StoreError> {
-    let mut q = alerts::table
-        .filter(alerts::org_id.eq(org.to_string()))
+    feed_query!(org, filter)
         .select(AlertRow::as_select())
-        .into_boxed();
-    if !filter.include_resolved {
-        q = q.filter(alerts::resolved_at.is_null());
-    }
-    if !filter.kinds.is_empty() {
-        let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
-        q = q.filter(alerts::alert_type.eq_any(kinds));
-    }
-    q.order((alerts::created_at.desc(), alerts::id.desc()))
+        .order((alerts::created_at.desc(), alerts::id.desc()))
         .limit(limit)
         .load(conn)?
         .into_iter()
         .map(AlertRow::into_domain)
         .collect()
+}
+
+/// One page of the organisation's alerts matching `filter`, newest first, with their count.
+pub fn page(
+    conn: &mut DbConn,
+    org: OrgId,
+    filter: &FeedFilter,
+    page: PageRequest,
+) -> Result<Page<SystemAlert>, StoreError> {
+    let total: i64 = feed_query!(org, filter).count().get_result(conn)?;
+    let rows = feed_query!(org, filter)
+        .select(AlertRow::as_select())
+        .order((alerts::created_at.desc(), alerts::id.desc()))
+        .offset(page.sql_offset())
+        .limit(i64::from(page.limit()))
+        .load(conn)?
+        .into_iter()
+        .map(AlertRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.page_of(rows, total))
+}
+
+/// Resolves alert `id` of the organisation at `at` (by hand: a condition that still holds is
+/// raised again, as a new alert, by its next check); an alert already resolved stays as it was.
+pub fn resolve_one(
+    conn: &mut DbConn,
+    org: OrgId,
+    id: i64,
+    at: NaiveDateTime,
+) -> Result<SystemAlert, StoreError> {
+    let mine = alerts::table
+        .filter(alerts::org_id.eq(org.to_string()))
+        .filter(alerts::id.eq(id));
+    diesel::update(mine.clone().filter(alerts::resolved_at.is_null()))
+        .set((
+            alerts::resolved_at.eq(Some(at)),
+            alerts::updated_at.eq(at),
+            alerts::open_key.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    mine.select(AlertRow::as_select())
+        .first(conn)?
+        .into_domain()
 }

@@ -318,9 +318,9 @@ pub async fn system_status(
             // only the kinds the TechMart app draws: retail's alerts share the feed
             let commerce = system_alerts::FeedFilter {
                 kinds: AlertKind::COMMERCE.to_vec(),
-                include_resolved: false,
+                ..Default::default()
             };
-            Ok((system_alerts::feed(conn, org, &commerce, 100)?, at))
+            Ok((system_alerts::list(conn, org, &commerce, 100)?, at))
         })
         .await
 }
