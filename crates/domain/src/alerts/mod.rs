@@ -1,5 +1,8 @@
 //! The alerts area: the system alerts feed of an organisation (low stock, suspicious
-//! transactions, system notices), one open alert per condition until it is resolved.
+//! transactions, system notices), one open alert per condition until it is resolved, and alert
+//! rules' conditions and state machine (`rule`).
+
+pub mod rule;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
