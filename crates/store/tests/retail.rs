@@ -239,6 +239,34 @@ on_every_backend!(
                 .user_id,
             None
         );
+        // a change that links a foreign account is refused whole: the fields stay as they were
+        let renamed = StaffDraft::parse(
+            "rm",
+            "Rosa",
+            "Mann",
+            "rita@example.com",
+            None,
+            "regional_manager",
+            None,
+            None,
+        )
+        .unwrap();
+        assert!(matches!(
+            staff::update(&mut conn, org, s[0].number, &renamed, Some(Some(theirs))),
+            Err(tessera_store::StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            staff::find(&mut conn, org, s[0].number).unwrap().first_name,
+            "Rita"
+        );
+        let changed =
+            staff::update(&mut conn, org, s[0].number, &renamed, Some(Some(mine))).unwrap();
+        assert_eq!(
+            (changed.first_name.as_str(), changed.user_id),
+            ("Rosa", Some(mine))
+        );
+        let kept = staff::update(&mut conn, org, s[0].number, &renamed, None).unwrap();
+        assert_eq!(kept.user_id, Some(mine), "no account given: the link stays");
     }
 );
 

@@ -58,8 +58,7 @@ impl From<SystemAlert> for AlertOut {
             kind: a.kind.as_str().to_owned(),
             message: a.message,
             severity: a.severity.as_str().to_owned(),
-            metadata: serde_json::from_str(&a.metadata_json)
-                .unwrap_or_else(|_| serde_json::json!({})),
+            metadata: crate::common::json_object(&a.metadata_json),
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),
             resolved_at: a.resolved_at.map(utc),

@@ -82,6 +82,12 @@ where
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// A stored JSON object as it goes on the wire (`{}` if the stored text is not JSON), such as
+/// an alert's metadata.
+pub fn json_object(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

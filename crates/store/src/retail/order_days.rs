@@ -24,7 +24,8 @@ pub struct Counts {
     pub cases: i64,
 }
 
-fn slot(status: OrderStatus) -> usize {
+/// The index of `status` in [`Counts::by_status`].
+pub(crate) fn slot(status: OrderStatus) -> usize {
     OrderStatus::ALL
         .iter()
         .position(|s| *s == status)

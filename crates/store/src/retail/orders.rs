@@ -694,9 +694,7 @@ pub fn list(
         Some((region, from, to)) => {
             let c = order_days::totals(conn, org, region, from, to)?;
             match filter.status {
-                Some(st) => {
-                    c.by_status[OrderStatus::ALL.iter().position(|s| *s == st).unwrap_or(0)]
-                }
+                Some(st) => c.by_status[order_days::slot(st)],
                 None => c.by_status.iter().sum(),
             }
         }

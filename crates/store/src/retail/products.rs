@@ -155,7 +155,7 @@ pub fn update(
         .execute(conn)?;
         crate::affected(n)?;
         if before.category != draft.category || before.unit_price_cents != draft.unit_price_cents {
-            for (store_id, cases) in stock {
+            for (store_id, cases) in stock.into_iter().filter(|s| s.1 != 0) {
                 let (old, new) = (before.unit_price_cents, draft.unit_price_cents);
                 stock_totals::add(conn, org, store_id, &before.category, -cases, -cases * old)?;
                 stock_totals::add(conn, org, store_id, &draft.category, cases, cases * new)?;

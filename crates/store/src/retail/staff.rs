@@ -127,12 +127,15 @@ pub fn insert_many(
     })
 }
 
-/// Replaces the fields of staff member `number` (the account link stays).
+/// Replaces the fields of staff member `number` and, when `account` is given, the account
+/// acting as them (`Some(None)` unlinks), in one transaction; an account outside the
+/// organisation is a conflict and changes nothing.
 pub fn update(
     conn: &mut DbConn,
     org: OrgId,
     number: i64,
     draft: &StaffDraft,
+    account: Option<Option<UserId>>,
 ) -> Result<Staff, StoreError> {
     crate::atomically(conn, |conn| {
         let store = store_id(conn, org, draft.store)?;
@@ -144,6 +147,9 @@ pub fn update(
         .set(fields(draft, store))
         .execute(conn)?;
         crate::affected(n)?;
+        if let Some(user) = account {
+            set_link(conn, org, number, user)?;
+        }
         find(conn, org, number)
     })
 }
@@ -157,24 +163,34 @@ pub fn link(
     user: Option<UserId>,
 ) -> Result<Staff, StoreError> {
     crate::atomically(conn, |conn| {
-        if let Some(u) = user {
-            crate::core::users::find(conn, org, u).map_err(|e| match e {
-                StoreError::NotFound => {
-                    StoreError::Conflict(format!("user {u} is not a member of the organisation"))
-                }
-                other => other,
-            })?;
-        }
-        let n = diesel::update(
-            st::table
-                .filter(st::org_id.eq(org.to_string()))
-                .filter(st::number.eq(number)),
-        )
-        .set(st::user_id.eq(user.map(|u| u.to_string())))
-        .execute(conn)?;
-        crate::affected(n)?;
+        set_link(conn, org, number, user)?;
         find(conn, org, number)
     })
+}
+
+/// [`link`] inside the caller's transaction.
+fn set_link(
+    conn: &mut DbConn,
+    org: OrgId,
+    number: i64,
+    user: Option<UserId>,
+) -> Result<(), StoreError> {
+    if let Some(u) = user {
+        crate::core::users::find(conn, org, u).map_err(|e| match e {
+            StoreError::NotFound => {
+                StoreError::Conflict(format!("user {u} is not a member of the organisation"))
+            }
+            other => other,
+        })?;
+    }
+    let n = diesel::update(
+        st::table
+            .filter(st::org_id.eq(org.to_string()))
+            .filter(st::number.eq(number)),
+    )
+    .set(st::user_id.eq(user.map(|u| u.to_string())))
+    .execute(conn)?;
+    crate::affected(n)
 }
 
 /// Staff member `number` of the organisation.

@@ -548,8 +548,7 @@ impl From<SystemAlert> for SystemAlertOut {
             severity: a.severity.as_str().to_owned(),
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),
-            alert_metadata: serde_json::from_str(&a.metadata_json)
-                .unwrap_or_else(|_| serde_json::json!({})),
+            alert_metadata: crate::common::json_object(&a.metadata_json),
             resolved_at: a.resolved_at.map(utc),
         }
     }

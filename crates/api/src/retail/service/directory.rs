@@ -311,12 +311,8 @@ pub async fn update_staff(
                 member(conn, org, u)?;
                 account_free(conn, org, u, Some(number))?;
             }
-            let updated = staff::update(conn, org, number, &draft)
-                .map_err(not_found("staff member", number))?;
-            match account {
-                Some(link) => Ok(staff::link(conn, org, number, link)?),
-                None => Ok(updated),
-            }
+            staff::update(conn, org, number, &draft, account)
+                .map_err(not_found("staff member", number))
         })
         .await
 }
