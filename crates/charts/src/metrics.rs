@@ -351,6 +351,66 @@ impl ChartEngine {
         Ok(answer)
     }
 
+    /// A named metric's total over `ask.period` (default 1d for alert rules) and, when
+    /// `compare`, over the period before it: `(current, previous)`, an empty period counting 0.
+    /// A ratio metric divides the totals of its two metrics. Never sample data: a metric whose
+    /// source is down fails (alert rules must not judge invented numbers).
+    pub async fn metric_total(
+        &self,
+        viewer: &Viewer,
+        ask: &MetricAsk,
+        compare: bool,
+        cache: CacheUse,
+    ) -> ChartResult<(f64, Option<f64>)> {
+        let catalog = self.runtime().catalog.clone();
+        let name = ask.metric.as_deref().unwrap_or_default();
+        let m = catalog
+            .any(name)
+            .ok_or_else(|| ChartError::field("metric", format!("no metric named '{name}'")))?;
+        let period = ask.period()?;
+        let total = |def: &MetricDef| {
+            let mut req = request(
+                def,
+                String::new(),
+                ask,
+                time(&def.time_column, None, Some(period)),
+                None,
+            );
+            if compare {
+                req.compare = Some("previous_period".into());
+            }
+            req
+        };
+        let run = |def: MetricDef| {
+            let mut req = total(&def);
+            async move {
+                req.source_id = Some(self.metric_source(viewer, &def, ask).await?);
+                let answer = self.query(viewer, &req, Some(&def.name), cache).await?;
+                let current = answer.first_number("value").unwrap_or(0.0);
+                let previous = answer
+                    .comparison
+                    .as_ref()
+                    .map(|c| c.totals.get("value").and_then(|t| t.previous).unwrap_or(0.0));
+                ChartResult::Ok((current, previous))
+            }
+        };
+        match (&m.numerator, &m.denominator) {
+            (Some(n), Some(d)) => {
+                let (Some(num), Some(den)) = (catalog.any(n), catalog.any(d)) else {
+                    return Err(ChartError::Internal(format!(
+                        "ratio metric {} refers to unknown metrics",
+                        m.name
+                    )));
+                };
+                let (a, a_prev) = run(num.clone()).await?;
+                let (b, b_prev) = run(den.clone()).await?;
+                let ratio = |x: f64, y: f64| if y == 0.0 { 0.0 } else { x / y };
+                Ok((ratio(a, b), a_prev.zip(b_prev).map(|(x, y)| ratio(x, y))))
+            }
+            _ => run(m.clone()).await,
+        }
+    }
+
     /// A realtime metric's value over its last `window_minutes`, cached for
     /// `charts.realtime_ttl_secs`.
     pub async fn realtime(

@@ -253,6 +253,65 @@ diesel::joinable!(commerce_transactions -> commerce_products (product_id));
 diesel::joinable!(commerce_products -> commerce_suppliers (supplier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(alerts, organizations);
+
+diesel::table! {
+    /// Alert rules: their definition (JSON) and what they remember between evaluations.
+    alert_rules (id) {
+        id -> BigInt,
+        org_id -> Text,
+        name -> Text,
+        definition -> Text,
+        enabled -> Bool,
+        firing -> Bool,
+        last_error -> Nullable<Text>,
+        last_value -> Nullable<Double>,
+        recent_values -> Text,
+        last_evaluated_at -> Nullable<Timestamp>,
+        last_notified_at -> Nullable<Timestamp>,
+        next_run_at -> Nullable<Timestamp>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Evaluations of alert rules that changed their state or failed, with their deliveries.
+    alert_events (id) {
+        id -> BigInt,
+        org_id -> Text,
+        rule_id -> BigInt,
+        scheduled_at -> Nullable<Timestamp>,
+        evaluated_at -> Timestamp,
+        value -> Nullable<Double>,
+        reference_value -> Nullable<Double>,
+        threshold -> Text,
+        state_from -> Text,
+        state_to -> Text,
+        notice -> Nullable<Text>,
+        suppressed -> Nullable<Text>,
+        error -> Nullable<Text>,
+        deliveries -> Text,
+        deliveries_failed -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Scheduled runs of alert rules, claimed once by inserting their key.
+    alert_runs (rule_id, scheduled_at) {
+        rule_id -> BigInt,
+        scheduled_at -> Timestamp,
+        org_id -> Text,
+        claimed_by -> Text,
+        claimed_at -> Timestamp,
+        lease_until -> Timestamp,
+        attempts -> Integer,
+        event_id -> Nullable<BigInt>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(alert_rules, alert_events, alert_runs);
 diesel::allow_tables_to_appear_in_same_query!(
     commerce_customers,
     commerce_products,

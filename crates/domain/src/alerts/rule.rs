@@ -204,6 +204,16 @@ pub enum Notice {
     Resolved,
 }
 
+impl Notice {
+    /// Its name on the wire: `firing` or `resolved`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Firing => "firing",
+            Notice::Resolved => "resolved",
+        }
+    }
+}
+
 /// The result of one evaluation for a rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {

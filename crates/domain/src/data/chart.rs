@@ -85,6 +85,8 @@ named_enum!(
 named_enum!(
     /// A relative time window ending now.
     Period, "period" {
+        /// The last 24 hours.
+        Day1 = "1d",
         /// The last 7 days, today included.
         Days7 = "7d",
         /// The last 30 days, today included.
@@ -182,6 +184,10 @@ impl Period {
             to: end,
         };
         match self {
+            Period::Day1 => TimeRange {
+                from: end - Duration::hours(24),
+                to: end,
+            },
             Period::Days7 => days_back(7),
             Period::Days30 => days_back(30),
             Period::Days90 => days_back(90),

@@ -1,0 +1,3 @@
+DROP TABLE alert_runs;
+DROP TABLE alert_events;
+DROP TABLE alert_rules;
