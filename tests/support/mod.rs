@@ -93,6 +93,8 @@ pub async fn spawn_app_in(
         format!("{}/reports", dir.path().display()),
     );
     env.insert("TESSERA_REPORTS__POLL_INTERVAL_MS".into(), "50".into());
+    // the alert scheduler only where a test asks for it (tests/alerts.rs)
+    env.insert("TESSERA_ALERTS__SCHEDULER".into(), "false".into());
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
     }

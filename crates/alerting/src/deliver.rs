@@ -157,7 +157,9 @@ pub async fn post_webhook(
     loop {
         attempts += 1;
         let (retry, status, error) = match attempt(&url, policy, secret, body, content_type).await {
-            Try::Status(s) if (200..300).contains(&s) => return done(true, attempts, Some(s), None),
+            Try::Status(s) if (200..300).contains(&s) => {
+                return done(true, attempts, Some(s), None)
+            }
             Try::Status(s) if s >= 500 => (true, Some(s), format!("the receiver answered {s}")),
             Try::Status(s) => (false, Some(s), format!("the receiver answered {s}")),
             Try::Network(e) => (true, None, e),

@@ -112,11 +112,20 @@ pub fn sql_value(columns: &[String], rows: &[Vec<Value>]) -> Result<f64, ChartEr
     if rows.len() != 1 {
         return Err(bad(format!(
             "the statement must answer exactly one row with one number; it answered {}",
-            if rows.len() > 1 { "more than one row".to_owned() } else { "no rows".to_owned() }
+            if rows.len() > 1 {
+                "more than one row".to_owned()
+            } else {
+                "no rows".to_owned()
+            }
         )));
     }
-    let cell = rows[0].first().ok_or_else(|| bad("the statement answered no column".into()))?;
-    let name = columns.first().map(String::as_str).unwrap_or("the first column");
+    let cell = rows[0]
+        .first()
+        .ok_or_else(|| bad("the statement answered no column".into()))?;
+    let name = columns
+        .first()
+        .map(String::as_str)
+        .unwrap_or("the first column");
     match cell {
         Value::Null => Err(bad(format!("{name} is NULL, not a number"))),
         other => other
@@ -133,11 +142,7 @@ impl Evaluate for ChartEvaluator {
         rule: &'a AlertRule,
         definition: &'a Definition,
     ) -> BoxFuture<'a, Result<Reading, ChartError>> {
-        Box::pin(read_target(
-            &self.engine,
-            viewer_of(rule),
-            definition,
-        ))
+        Box::pin(read_target(&self.engine, viewer_of(rule), definition))
     }
 }
 

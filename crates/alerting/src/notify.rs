@@ -72,7 +72,10 @@ impl Notification {
 
     /// One sentence.
     pub fn message(&self) -> String {
-        let value = self.value.map(fmt_number).unwrap_or_else(|| "no value".into());
+        let value = self
+            .value
+            .map(fmt_number)
+            .unwrap_or_else(|| "no value".into());
         match self.notice {
             "firing" => format!(
                 "Alert \"{}\" is firing: the value is {value}, {}.",
@@ -161,13 +164,19 @@ impl Notification {
         match template {
             Some(Json::String(text)) => (self.fill(text).into_bytes(), "text/plain; charset=utf-8"),
             Some(t) => (walk(self, t).to_string().into_bytes(), "application/json"),
-            None => (self.webhook_body().to_string().into_bytes(), "application/json"),
+            None => (
+                self.webhook_body().to_string().into_bytes(),
+                "application/json",
+            ),
         }
     }
 
     /// The email to `to`.
     pub fn email(&self, to: &[String]) -> Email {
-        let value = self.value.map(fmt_number).unwrap_or_else(|| "no value".into());
+        let value = self
+            .value
+            .map(fmt_number)
+            .unwrap_or_else(|| "no value".into());
         let subject = format!(
             "[Tessera] {}: {} (value {value})",
             self.notice.to_uppercase(),
@@ -200,7 +209,11 @@ impl Notification {
                 )
             })
             .collect();
-        let colour = if self.notice == "firing" { "#b42318" } else { "#027a48" };
+        let colour = if self.notice == "firing" {
+            "#b42318"
+        } else {
+            "#027a48"
+        };
         let html = format!(
             "<!doctype html><html><body style=\"font-family:sans-serif\">\
 <h2 style=\"color:{colour}\">{}: {}</h2><p>{}</p>\
@@ -262,7 +275,11 @@ pub fn threshold_words(condition: &Json) -> String {
             .map(fmt_number)
             .unwrap_or_default()
     };
-    match condition.get("op").and_then(Json::as_str).unwrap_or_default() {
+    match condition
+        .get("op")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+    {
         "above" => format!("above {}", n("value")),
         "below" => format!("below {}", n("value")),
         "outside" => format!("outside {} to {}", n("low"), n("high")),
@@ -292,7 +309,8 @@ pub fn fmt_number(v: f64) -> String {
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn rfc3339(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn esc(s: &str) -> String {
@@ -334,11 +352,17 @@ mod tests {
         assert_eq!(ct, "application/json");
         let v: Json = serde_json::from_slice(&body).unwrap();
         let text = v["text"].as_str().unwrap();
-        assert!(text.contains("\"Revenue <above> plan\" is firing"), "{text}");
+        assert!(
+            text.contains("\"Revenue <above> plan\" is firing"),
+            "{text}"
+        );
         assert!(text.contains("1234.5 {{unknown}}"), "{text}");
         let (body, ct) = n.webhook_payload(Some(&json!("ALERT {{rule}}={{value}}")));
         assert_eq!(ct, "text/plain; charset=utf-8");
-        assert_eq!(String::from_utf8(body).unwrap(), "ALERT Revenue <above> plan=1234.5");
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "ALERT Revenue <above> plan=1234.5"
+        );
         let (body, _) = n.webhook_payload(None);
         let v: Json = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["event"], "alert.firing");
@@ -349,7 +373,10 @@ mod tests {
     #[test]
     fn emails_carry_both_parts_escaped() {
         let e = note().email(&["ops@example.com".into()]);
-        assert_eq!(e.subject, "[Tessera] FIRING: Revenue <above> plan (value 1234.5)");
+        assert_eq!(
+            e.subject,
+            "[Tessera] FIRING: Revenue <above> plan (value 1234.5)"
+        );
         assert!(e.text.contains("Threshold: above 1000"));
         assert!(e.text.contains("2026-12-05T07:55:00Z  900"));
         assert!(e.html.contains("Revenue &lt;above&gt; plan"));

@@ -17,9 +17,9 @@ use serde_json::{json, Value as Json};
 use tessera_domain::alerts::rule::Notice;
 use tessera_domain::alerts::{AlertRule, NewEvent};
 use tessera_domain::OrgId;
+use tessera_store::alerts::events;
 use tessera_store::alerts::rules::{self, Remembered};
 use tessera_store::alerts::runs::{self, Claim, RunKey, Settlement};
-use tessera_store::alerts::events;
 use tokio::task::JoinHandle;
 
 use crate::deliver::{post_webhook, Attempted};
@@ -243,7 +243,8 @@ impl Alerting {
             self.deliver_pending(key, event_id).await?;
         }
         let now = self.now();
-        self.db(move |conn| runs::finish(conn, key, &who, now)).await?;
+        self.db(move |conn| runs::finish(conn, key, &who, now))
+            .await?;
         Ok(())
     }
 
@@ -275,7 +276,14 @@ impl Alerting {
         let settled = self
             .db(move |conn| {
                 runs::settle(conn, key, &who, now, |locked: &AlertRule| {
-                    settle(locked, definition.as_ref(), read.as_ref(), &condition_json, key, now)
+                    settle(
+                        locked,
+                        definition.as_ref(),
+                        read.as_ref(),
+                        &condition_json,
+                        key,
+                        now,
+                    )
                 })
             })
             .await?;
@@ -433,7 +441,13 @@ fn settle(
     let (outcome, value, reference, cooldown, channels) = match (definition, read) {
         (Some(d), Some(read)) => {
             let (o, v, r) = judge(&d.condition, rule, read);
-            (o, v, r, Duration::seconds(d.cooldown_seconds), d.channels.as_slice())
+            (
+                o,
+                v,
+                r,
+                Duration::seconds(d.cooldown_seconds),
+                d.channels.as_slice(),
+            )
         }
         _ => (
             tessera_domain::alerts::rule::Outcome::Failed(
@@ -467,7 +481,11 @@ fn settle(
         to: step.to,
         notice: step.notify,
         suppressed: step.suppressed,
-        error: step.status.error.clone().filter(|_| step.to == tessera_domain::alerts::rule::RuleState::Error),
+        error: step
+            .status
+            .error
+            .clone()
+            .filter(|_| step.to == tessera_domain::alerts::rule::RuleState::Error),
         deliveries_json: Json::Array(deliveries).to_string(),
     });
     Settlement {
@@ -479,5 +497,78 @@ fn settle(
         },
         event,
         deliver,
+    }
+}
+
+/// The scheduler on a thread of its own, with its own small tokio runtime: neither the HTTP
+/// workers nor their blocking pool ever wait for an alert run, nor alert runs for them.
+pub struct SchedulerThread {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SchedulerThread {
+    /// Starts ticking `alerting` every second.
+    pub fn start(alerting: Arc<Alerting>) -> Result<Self, String> {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        let thread = std::thread::Builder::new()
+            .name("tessera-alerts".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("tessera-alerts-rt")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(format!("alert scheduler runtime: {e}")));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let mut sched = match alerting.start_scheduler().await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("alert scheduler: {e}")));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    let _ = stopped.await;
+                    if let Err(e) = sched.shutdown().await {
+                        tracing::warn!(error = %e, "alert scheduler did not shut down cleanly");
+                    }
+                    alerting.scheduler_stopped();
+                });
+                // runs still in flight end with the runtime; their leases let another process
+                // (or the next start) complete them
+                runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+            })
+            .map_err(|e| format!("cannot start the alert scheduler thread: {e}"))?;
+        ready_rx
+            .recv()
+            .map_err(|_| "the alert scheduler thread stopped while starting".to_owned())??;
+        Ok(Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops ticking and waits for the thread.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SchedulerThread {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

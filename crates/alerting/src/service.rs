@@ -23,7 +23,9 @@ use crate::evaluate::{read_target, Evaluate, Reading};
 use crate::notify::{rfc3339, Notification};
 use crate::scheduler::SchedulerState;
 use crate::settings::AlertSettings;
-use crate::spec::{Channel, ChannelSpec, Definition, RuleSpec, ScheduleSpec, StoredDefinition, Target};
+use crate::spec::{
+    Channel, ChannelSpec, Definition, RuleSpec, ScheduleSpec, StoredDefinition, Target,
+};
 
 /// Alerting for the whole server: rules, evaluation, notifications, the feed.
 pub struct Alerting {
@@ -350,7 +352,9 @@ impl Alerting {
         self.db(move |conn| rules::find(conn, org, id))
             .await
             .map_err(|e| match e {
-                AlertError::NotFound(_) => AlertError::NotFound(format!("no alert rule with id {id}")),
+                AlertError::NotFound(_) => {
+                    AlertError::NotFound(format!("no alert rule with id {id}"))
+                }
                 other => other,
             })
     }
@@ -411,11 +415,14 @@ impl Alerting {
         let (outcome, value, reference) = judge(&definition.condition, &rule, &read);
         let cooldown = Duration::seconds(definition.cooldown_seconds);
         let step = rule.status.step(&outcome, cooldown, now);
-        let notice = step.notify.or(step.suppressed).unwrap_or(if step.to == RuleState::Firing {
-            tessera_domain::alerts::rule::Notice::Firing
-        } else {
-            tessera_domain::alerts::rule::Notice::Resolved
-        });
+        let notice = step
+            .notify
+            .or(step.suppressed)
+            .unwrap_or(if step.to == RuleState::Firing {
+                tessera_domain::alerts::rule::Notice::Firing
+            } else {
+                tessera_domain::alerts::rule::Notice::Resolved
+            });
         let note = Notification::new(
             rule.id,
             &rule.name,
@@ -428,7 +435,11 @@ impl Alerting {
             recent_values(&rule.recent_values_json, value.map(|v| (now, v))),
             &self.settings.public_url,
         );
-        let channels = definition.channels.iter().map(|c| note.preview(c)).collect();
+        let channels = definition
+            .channels
+            .iter()
+            .map(|c| note.preview(c))
+            .collect();
         Ok(TestOutcome {
             value,
             reference,

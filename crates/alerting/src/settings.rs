@@ -85,7 +85,10 @@ impl MailSettings {
 
     /// The password, if any.
     pub fn password(&self) -> Option<&str> {
-        self.password.as_ref().map(Secret::expose).filter(|p| !p.is_empty())
+        self.password
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|p| !p.is_empty())
     }
 }
 
@@ -105,7 +108,9 @@ impl AlertSettings {
             return Err("alerts.run_lease_secs must be between 1 and 86400".into());
         }
         if self.mail.configured() && self.mail.default_sender.parse::<lettre::Address>().is_err() {
-            return Err("alerts.mail.default_sender (MAIL_DEFAULT_SENDER) must be an email address".into());
+            return Err(
+                "alerts.mail.default_sender (MAIL_DEFAULT_SENDER) must be an email address".into(),
+            );
         }
         Ok(())
     }

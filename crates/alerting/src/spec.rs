@@ -199,9 +199,11 @@ fn check_target(target: &Json, v: &mut Validator) -> Option<Target> {
     }
     if let Some(m) = obj.get("metric") {
         let metric = m.as_str().map(str::trim).filter(|m| !m.is_empty());
-        let metric = v.check(metric.map(str::to_owned).ok_or_else(|| {
-            DomainError::field("target.metric", "must be a metric's name")
-        }));
+        let metric = v.check(
+            metric
+                .map(str::to_owned)
+                .ok_or_else(|| DomainError::field("target.metric", "must be a metric's name")),
+        );
         let period = v.check(
             obj.get("period")
                 .and_then(Json::as_str)
@@ -236,7 +238,9 @@ fn check_target(target: &Json, v: &mut Validator) -> Option<Target> {
                 _ => None,
             })
             .and_then(|s| s.parse::<DataSourceId>().ok())
-            .ok_or_else(|| DomainError::field("target.sql.source_id", "must be a data source's id")),
+            .ok_or_else(|| {
+                DomainError::field("target.sql.source_id", "must be a data source's id")
+            }),
     );
     let statement = v.check(
         sql.get("sql")
@@ -372,17 +376,29 @@ impl RuleSpec {
         let mut v = Validator::new();
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
-            v.check::<()>(Err(DomainError::field("name", "must be 1 to 200 characters")));
+            v.check::<()>(Err(DomainError::field(
+                "name",
+                "must be 1 to 200 characters",
+            )));
         }
         let target = check_target(&self.target, &mut v);
         let c = &self.condition;
         let value = number("condition.value", &c.value, &mut v);
         let low = number("condition.low", &c.low, &mut v);
         let high = number("condition.high", &c.high, &mut v);
-        let condition = if [value, low, high].iter().any(|x| x.is_some_and(f64::is_nan)) {
+        let condition = if [value, low, high]
+            .iter()
+            .any(|x| x.is_some_and(f64::is_nan))
+        {
             None
         } else {
-            v.check(Condition::parse(&c.op, value, low, high, c.against.as_deref()))
+            v.check(Condition::parse(
+                &c.op,
+                value,
+                low,
+                high,
+                c.against.as_deref(),
+            ))
         };
         let zone = self.schedule.timezone.as_deref().unwrap_or("UTC");
         let schedule = v.check(Schedule::parse(&self.schedule.cron, zone));
@@ -394,8 +410,13 @@ impl RuleSpec {
                 format!("must be between 0 and {MAX_COOLDOWN_SECONDS}"),
             )));
         }
-        if let (Some(Condition::ChangePct { against: Against::PreviousPeriod, .. }), Some(Target::Sql { .. })) =
-            (&condition, &target)
+        if let (
+            Some(Condition::ChangePct {
+                against: Against::PreviousPeriod,
+                ..
+            }),
+            Some(Target::Sql { .. }),
+        ) = (&condition, &target)
         {
             v.check::<()>(Err(DomainError::field(
                 "condition.against",
@@ -561,13 +582,21 @@ mod tests {
         };
         let metric = json!({"metric": "revenue", "period": "7d"});
         let ok = "https://hooks.example.com/x";
-        let e = base(json!({"op": "inside", "low": 5, "high": 1}), metric.clone(), ok)
-            .check(false)
-            .unwrap_err();
+        let e = base(
+            json!({"op": "inside", "low": 5, "high": 1}),
+            metric.clone(),
+            ok,
+        )
+        .check(false)
+        .unwrap_err();
         assert_eq!(fields(e), ["condition.low"]);
-        let e = base(json!({"op": "above", "value": 1}), json!({"metric": "a", "sql": {}}), ok)
-            .check(false)
-            .unwrap_err();
+        let e = base(
+            json!({"op": "above", "value": 1}),
+            json!({"metric": "a", "sql": {}}),
+            ok,
+        )
+        .check(false)
+        .unwrap_err();
         assert_eq!(fields(e), ["target"]);
         let private = "http://10.0.0.5/hook";
         let e = base(json!({"op": "above", "value": 1}), metric.clone(), private)

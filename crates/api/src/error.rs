@@ -362,6 +362,20 @@ impl From<tessera_analytics::AnalyticsError> for ApiError {
     }
 }
 
+impl From<tessera_alerting::AlertError> for ApiError {
+    fn from(e: tessera_alerting::AlertError) -> Self {
+        use tessera_alerting::AlertError as E;
+        match e {
+            E::Invalid(e) => e.into(),
+            E::NotFound(d) => ApiError::NotFound(d),
+            E::Forbidden(d) => ApiError::Forbidden(d),
+            E::Chart(e) => e.into(),
+            E::Store(e) => e.into(),
+            E::Internal(d) => ApiError::Internal(d),
+        }
+    }
+}
+
 impl From<tessera_charts::ChartError> for ApiError {
     fn from(e: tessera_charts::ChartError) -> Self {
         use tessera_charts::ChartError as E;

@@ -33,6 +33,8 @@ pub struct ApiConfig {
     pub commerce: CommerceSettings,
     /// The retail area.
     pub retail: RetailSettings,
+    /// `[alerts]`.
+    pub alerts: tessera_alerting::AlertSettings,
     /// The app database's SQLite file, which no source may name.
     pub app_database: Option<std::path::PathBuf>,
 }
@@ -70,6 +72,10 @@ pub struct AppState {
     pub members: moka::sync::Cache<UserId, Arc<User>>,
     /// Where "now" comes from (the system clock; tests move an offset clock).
     pub clock: Arc<dyn Clock>,
+    /// Alert rules, their scheduler and notifications.
+    pub alerting: Arc<tessera_alerting::Alerting>,
+    secret: tessera_domain::Secret,
+    alert_settings: Arc<tessera_alerting::AlertSettings>,
 }
 
 /// Background refreshes of a per-organisation condition, at most one running per organisation:
@@ -161,6 +167,27 @@ impl CommerceRuntime {
     }
 }
 
+/// Alerting over the state's database and chart engine; webhook secrets sealed with a key
+/// derived from the server secret, like data source credentials.
+fn alerting(
+    db: &DbPool,
+    charts: &Arc<ChartEngine>,
+    settings: &tessera_alerting::AlertSettings,
+    secret: &tessera_domain::Secret,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<tessera_alerting::Alerting>, String> {
+    let cipher = tessera_sources::crypto::CredentialCipher::new(secret.expose())
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(tessera_alerting::Alerting::new(
+        db.clone(),
+        charts.clone(),
+        settings.clone(),
+        cipher,
+        clock,
+        None,
+    )?))
+}
+
 impl AppState {
     /// Builds the state; fails on invalid settings.
     pub fn new(db: DbPool, config: &ApiConfig) -> Result<Self, String> {
@@ -173,19 +200,26 @@ impl AppState {
         )?;
         let sources = Arc::new(sources);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let charts = ChartEngine::new(
+        let charts = Arc::new(ChartEngine::new(
             db.clone(),
             sources.clone(),
             config.datasets.upload_dir.clone(),
             clock.clone(),
-        );
+        ));
+        let alerting = alerting(
+            &db,
+            &charts,
+            &config.alerts,
+            &config.auth.secret_key,
+            clock.clone(),
+        )?;
         Ok(Self {
             db,
             tokens: Arc::new(TokenService::new(&config.auth)?),
             metrics: Arc::new(metrics),
             http: Arc::new(config.http.clone()),
             sources,
-            charts: Arc::new(charts),
+            charts,
             datasets: Arc::new(config.datasets.clone()),
             reports: Arc::new(config.reports.clone()),
             commerce: Arc::new(CommerceRuntime::new(config.commerce.clone())),
@@ -200,6 +234,9 @@ impl AppState {
                 ))
                 .build(),
             clock,
+            alerting,
+            secret: config.auth.secret_key.clone(),
+            alert_settings: Arc::new(config.alerts.clone()),
         })
     }
 
@@ -211,6 +248,15 @@ impl AppState {
             self.datasets.upload_dir.clone(),
             clock.clone(),
         ));
+        if let Ok(alerting) = alerting(
+            &self.db,
+            &self.charts,
+            &self.alert_settings,
+            &self.secret,
+            clock.clone(),
+        ) {
+            self.alerting = alerting;
+        }
         self.clock = clock;
         self
     }

@@ -387,10 +387,12 @@ impl ChartEngine {
                 req.source_id = Some(self.metric_source(viewer, &def, ask).await?);
                 let answer = self.query(viewer, &req, Some(&def.name), cache).await?;
                 let current = answer.first_number("value").unwrap_or(0.0);
-                let previous = answer
-                    .comparison
-                    .as_ref()
-                    .map(|c| c.totals.get("value").and_then(|t| t.previous).unwrap_or(0.0));
+                let previous = answer.comparison.as_ref().map(|c| {
+                    c.totals
+                        .get("value")
+                        .and_then(|t| t.previous)
+                        .unwrap_or(0.0)
+                });
                 ChartResult::Ok((current, previous))
             }
         };

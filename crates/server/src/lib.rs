@@ -51,6 +51,7 @@ pub struct Application {
     fronts: Vec<fronts::RunningFront>,
     workers: tessera_worker::Workers,
     cache_sync: tessera_api::cache_sync::CacheSync,
+    alerts: AlertScheduler,
     /// The admin created on this start, if any.
     pub created_admin: Option<bootstrap::CreatedAdmin>,
 }
@@ -103,6 +104,7 @@ impl Application {
             reports: settings.reports.clone(),
             commerce: settings.commerce.clone(),
             retail: settings.retail.clone(),
+            alerts: settings.alerts.clone(),
             app_database: app_database_file(settings),
         };
         {
@@ -150,6 +152,15 @@ impl Application {
         }
         let workers = start_workers(settings, &state);
         let cache_sync = tessera_api::cache_sync::CacheSync::start(&state);
+        let alerts = AlertScheduler::default();
+        if settings.alerts.scheduler {
+            let thread =
+                tessera_alerting::scheduler::SchedulerThread::start(state.alerting.clone())
+                    .map_err(StartError::Config)?;
+            if let Ok(mut slot) = alerts.0.lock() {
+                *slot = Some(thread);
+            }
+        }
 
         let fronts = fronts::start(settings, &state)?;
         let (port, server) = serve(settings, bind, state)?;
@@ -159,6 +170,7 @@ impl Application {
             fronts,
             workers,
             cache_sync,
+            alerts,
             created_admin,
         })
     }
@@ -180,6 +192,7 @@ impl Application {
             fronts: self.fronts.iter().map(|f| f.server.handle()).collect(),
             workers: self.workers.handle(),
             cache_sync: self.cache_sync.stopper(),
+            alerts: self.alerts.clone(),
         }
     }
 
@@ -202,7 +215,23 @@ impl Application {
         })
         .await;
         drop(self.cache_sync);
+        let alerts = self.alerts;
+        let _ = actix_web::rt::task::spawn_blocking(move || alerts.stop()).await;
         served
+    }
+}
+
+/// The alert scheduler's thread, shared with [`AppHandle`] so either can stop it.
+#[derive(Clone, Default)]
+struct AlertScheduler(
+    std::sync::Arc<std::sync::Mutex<Option<tessera_alerting::scheduler::SchedulerThread>>>,
+);
+
+impl AlertScheduler {
+    /// Stops ticking (runs in flight end with it; their leases let another process finish them).
+    fn stop(&self) {
+        let thread = self.0.lock().ok().and_then(|mut t| t.take());
+        drop(thread);
     }
 }
 
@@ -213,6 +242,7 @@ pub struct AppHandle {
     fronts: Vec<actix_web::dev::ServerHandle>,
     workers: tessera_worker::WorkersHandle,
     cache_sync: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    alerts: AlertScheduler,
 }
 
 impl AppHandle {
@@ -222,6 +252,8 @@ impl AppHandle {
         self.workers.stop();
         self.cache_sync
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        let alerts = self.alerts.clone();
+        let _ = actix_web::rt::task::spawn_blocking(move || alerts.stop()).await;
         for front in &self.fronts {
             front.stop(false).await;
         }

@@ -47,6 +47,9 @@ pub struct Settings {
     /// The retail area.
     #[serde(default)]
     pub retail: tessera_api::RetailSettings,
+    /// Alert rules' scheduler, webhooks and mail server.
+    #[serde(default)]
+    pub alerts: tessera_alerting::AlertSettings,
     /// Compatibility fronts: one more listener each (`[[fronts]]`).
     #[serde(default)]
     pub fronts: Vec<FrontSettings>,
@@ -362,6 +365,7 @@ impl Settings {
             ));
         }
         self.retail.check().map_err(SettingsError::Invalid)?;
+        self.alerts.check().map_err(SettingsError::Invalid)?;
         if let Some(p) = &self.admin_password {
             if p.expose().chars().count() < 8 {
                 return Err(SettingsError::Invalid(
@@ -417,6 +421,23 @@ fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::V
     }
     if let Some(v) = get("REPORTS_DIR") {
         out.push(("reports.dir", v.into()));
+    }
+    for (var, key) in [
+        ("MAIL_SERVER", "alerts.mail.server"),
+        ("MAIL_PORT", "alerts.mail.port"),
+        ("MAIL_USERNAME", "alerts.mail.username"),
+        ("MAIL_PASSWORD", "alerts.mail.password"),
+        ("MAIL_DEFAULT_SENDER", "alerts.mail.default_sender"),
+    ] {
+        if let Some(v) = get(var) {
+            out.push((key, v.into()));
+        }
+    }
+    if let Some(v) = get("MAIL_USE_TLS") {
+        out.push((
+            "alerts.mail.use_tls",
+            matches!(v.to_lowercase().as_str(), "1" | "true" | "yes" | "on").into(),
+        ));
     }
     if let Some(v) = get("ANALYTICS_DATABASE_URL") {
         out.push(("bootstrap.analytics_database_url", v.into()));

@@ -4,6 +4,8 @@
 //! An unreachable server skips the test, except under `CI=true`, where it fails it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod net;
+
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, MysqlConnection, PgConnection};
 

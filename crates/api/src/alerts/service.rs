@@ -69,3 +69,14 @@ pub async fn resolve(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Sy
         })
         .await
 }
+
+/// The rule list's filters as sent.
+pub fn rule_filter(
+    state: Option<&str>,
+    enabled: Option<bool>,
+) -> ApiResult<tessera_store::alerts::rules::RuleFilter> {
+    let state = given(state)
+        .map(str::parse::<tessera_domain::alerts::rule::RuleState>)
+        .transpose()?;
+    Ok(tessera_store::alerts::rules::RuleFilter { state, enabled })
+}

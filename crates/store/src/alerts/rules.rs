@@ -226,7 +226,11 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: i64) -> Result<bool, StoreError
 
 /// Enabled rules of every organisation whose next run is due at `now`, soonest first (at most
 /// `limit`). Unscoped: the scheduler's own read.
-pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<AlertRule>, StoreError> {
+pub fn due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<AlertRule>, StoreError> {
     r::table
         .filter(r::enabled)
         .filter(r::next_run_at.le(now))

@@ -35,7 +35,9 @@ pub struct Claim {
     pub event_id: Option<i64>,
 }
 
-fn key_of(key: RunKey) -> impl FnOnce() -> diesel::dsl::Filter<
+fn key_of(
+    key: RunKey,
+) -> impl FnOnce() -> diesel::dsl::Filter<
     diesel::dsl::Filter<run::table, diesel::dsl::Eq<run::rule_id, i64>>,
     diesel::dsl::Eq<run::scheduled_at, NaiveDateTime>,
 > {
