@@ -3,6 +3,7 @@
 //! (`tessera_e2e::spawn_app`); the PostgreSQL and MySQL cases need their servers under CI=true.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts;
 mod attacks;
 mod auth;
 mod charts;

@@ -16,6 +16,9 @@ pub enum AlertError {
     /// Only editors and admins change rules.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The organisation has as many rules as allowed (`alerts.max_rules_per_org`).
+    #[error("limit: {0}")]
+    Limit(String),
     /// The chart engine failed (a source down, busy).
     #[error(transparent)]
     Chart(#[from] ChartError),

@@ -3,19 +3,21 @@
 //! evaluated through the chart engine (`evaluate`) on a scheduler that claims each run once in
 //! the app database across processes (`scheduler`), notifications by email and signed webhooks
 //! (`notify`, `deliver`, `webhook`), and the system alerts feed every area raises into
-//! (`service`). [`Alerting`] is the entry point.
+//! (`feed`). [`Alerting`] is the entry point.
 //!
 //! **Architecture invariant:** no actix-web and no utoipa.
 
 pub mod deliver;
 pub mod error;
 pub mod evaluate;
+pub mod feed;
 pub mod notify;
 pub mod schedule;
 pub mod scheduler;
 pub mod service;
 pub mod settings;
 pub mod spec;
+pub mod state;
 pub mod webhook;
 
 pub use error::{AlertError, AlertResult};

@@ -5,12 +5,11 @@
 //! in tasks of their own: read the value, settle the verdict in one transaction (rule state,
 //! event row with pending deliveries), deliver to each channel recording each result on the
 //! event, and finish the run. An evaluation error is recorded and shown; it never stops the
-//! scheduler. One organisation has at most [`PER_ORG_RUNS`] runs in flight, so its slow sources
+//! scheduler. One organisation has at most [`crate::state::PER_ORG_RUNS`] runs in flight, so its slow sources
 //! or webhooks never hold up another's alerts.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{json, Value as Json};
@@ -28,59 +27,12 @@ use crate::notify::Notification;
 use crate::service::{judge, recent_values, Alerting};
 use crate::spec::{Channel, Definition};
 
-/// Runs of one organisation in flight at once in one process.
-pub const PER_ORG_RUNS: usize = 4;
-/// Due rules claimed per tick.
-const DUE_PER_TICK: i64 = 200;
+/// Organisations whose due rules one tick looks at.
+const DUE_ORGS_PER_TICK: i64 = 1000;
 /// Times a run is taken over before it is abandoned.
 const MAX_ATTEMPTS: i32 = 3;
 /// Finished runs are kept this long.
-const KEEP_RUNS_DAYS: i64 = 7;
-
-/// The scheduler's state in this process.
-#[derive(Default)]
-pub struct SchedulerState {
-    running: AtomicBool,
-    last_tick: Mutex<Option<NaiveDateTime>>,
-    in_flight: Mutex<HashMap<OrgId, usize>>,
-    last_prune: Mutex<Option<NaiveDateTime>>,
-}
-
-impl SchedulerState {
-    /// Whether the scheduler runs in this process.
-    pub fn running(&self) -> bool {
-        self.running.load(Ordering::Relaxed)
-    }
-
-    /// When it last ticked.
-    pub fn last_tick(&self) -> Option<NaiveDateTime> {
-        self.last_tick.lock().ok().and_then(|t| *t)
-    }
-
-    /// Takes a slot of `org`; false when it has [`PER_ORG_RUNS`] runs in flight.
-    fn enter(&self, org: OrgId) -> bool {
-        let Ok(mut m) = self.in_flight.lock() else {
-            return false;
-        };
-        let n = m.entry(org).or_default();
-        if *n >= PER_ORG_RUNS {
-            return false;
-        }
-        *n += 1;
-        true
-    }
-
-    fn leave(&self, org: OrgId) {
-        if let Ok(mut m) = self.in_flight.lock() {
-            if let Some(n) = m.get_mut(&org) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    m.remove(&org);
-                }
-            }
-        }
-    }
-}
+const KEEP_RUNS_DAYS: i64 = 1;
 
 /// Leaves the organisation's slot when a run ends, however it ends.
 struct Slot {
@@ -146,14 +98,29 @@ impl Alerting {
                 None => false,
             }
         };
-        let (taken, due) = self
+        let (taken, orgs) = self
             .db(move |conn| {
                 if prune {
                     runs::prune(conn, now - Duration::days(KEEP_RUNS_DAYS))?;
                 }
                 let taken = runs::take_over(conn, &who, now, lease, MAX_ATTEMPTS, 20)?;
-                let due = rules::due(conn, now, DUE_PER_TICK)?;
-                Ok((taken, due))
+                let orgs = rules::due_orgs(conn, now, DUE_ORGS_PER_TICK)?;
+                Ok((taken, orgs))
+            })
+            .await?;
+        // each organisation's due rules, as many as it has free slots
+        let free: Vec<(OrgId, usize)> = orgs
+            .into_iter()
+            .map(|org| (org, self.scheduler.free(org)))
+            .filter(|(_, free)| *free > 0)
+            .collect();
+        let due = self
+            .db(move |conn| {
+                let mut due = Vec::new();
+                for (org, free) in free {
+                    due.extend(rules::due(conn, org, now, free as i64)?);
+                }
+                Ok(due)
             })
             .await?;
         let mut tick = Tick::default();

@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 use serde_json::Value as Json;
 use tessera_charts::{ChartEngine, ChartError};
 use tessera_domain::alerts::rule::{Condition, Outcome, RuleState};
-use tessera_domain::alerts::{AlertEvent, AlertKind, AlertRule, RuleDraft, Severity, SystemAlert};
+use tessera_domain::alerts::{AlertEvent, AlertRule, RuleDraft, Severity};
 use tessera_domain::{Clock, DomainError, OrgId, Page, PageRequest, Viewer};
 use tessera_sources::crypto::CredentialCipher;
 use tessera_sources::SourceError;
@@ -21,11 +21,11 @@ use crate::deliver::{Mailer, WebhookPolicy};
 use crate::error::{AlertError, AlertResult};
 use crate::evaluate::{read_target, Evaluate, Reading};
 use crate::notify::{rfc3339, Notification};
-use crate::scheduler::SchedulerState;
 use crate::settings::AlertSettings;
 use crate::spec::{
     Channel, ChannelSpec, Definition, RuleSpec, ScheduleSpec, StoredDefinition, Target,
 };
+use crate::state::SchedulerState;
 
 /// Alerting for the whole server: rules, evaluation, notifications, the feed.
 pub struct Alerting {
@@ -252,7 +252,7 @@ impl Alerting {
                 .filter(|(_, c)| c.kind == "email")
                 .map(|(i, _)| {
                     DomainError::field(
-                        &format!("channels[{i}].type"),
+                        format!("channels[{i}].type"),
                         "email needs a mail server, and none is configured: set MAIL_SERVER (and MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_DEFAULT_SENDER) or [alerts.mail] server",
                     )
                 })
@@ -330,9 +330,24 @@ impl Alerting {
     pub async fn create(&self, viewer: &Viewer, spec: &RuleSpec) -> AlertResult<RuleView> {
         let draft = self.draft(viewer, spec, None).await?;
         let (org, by, at) = (viewer.org, viewer.user, self.now());
+        let max = self.settings.max_rules_per_org;
         let rule = self
-            .db(move |conn| rules::create(conn, org, &draft, Some(by), at))
-            .await?;
+            .db(move |conn| {
+                // a soft limit: counted in the inserting transaction, which SQLite serialises;
+                // on PostgreSQL and MySQL two racing creates may both take the last slot
+                tessera_store::atomically(conn, |conn| {
+                    if rules::count(conn, org)? >= max {
+                        return Ok(None);
+                    }
+                    rules::create_in(conn, org, &draft, Some(by), at).map(Some)
+                })
+            })
+            .await?
+            .ok_or_else(|| {
+                AlertError::Limit(format!(
+                    "the organisation has {max} alert rules, the most allowed (alerts.max_rules_per_org); delete one first"
+                ))
+            })?;
         self.view(rule)
     }
 
@@ -535,29 +550,6 @@ pub(crate) fn recent_values(
     }
     let skip = values.len().saturating_sub(RECENT_VALUES);
     values.into_iter().skip(skip).collect()
-}
-
-/// Raises the system alert `kind` of `org` (an open one is updated, never duplicated).
-pub fn raise_system_alert(
-    conn: &mut DbConn,
-    org: OrgId,
-    kind: AlertKind,
-    severity: Severity,
-    message: &str,
-    metadata_json: &str,
-    at: NaiveDateTime,
-) -> Result<SystemAlert, StoreError> {
-    system_alerts::raise(conn, org, kind, severity, message, metadata_json, at)
-}
-
-/// Resolves the open system alert `kind` of `org`; how many were open.
-pub fn resolve_system_alert(
-    conn: &mut DbConn,
-    org: OrgId,
-    kind: AlertKind,
-    at: NaiveDateTime,
-) -> Result<usize, StoreError> {
-    system_alerts::resolve(conn, org, kind, at)
 }
 
 impl Channel {

@@ -21,6 +21,8 @@ pub struct AlertSettings {
     /// Seconds a process holds a claimed run; a run unfinished after that (its process died) is
     /// taken over by another process.
     pub run_lease_secs: u64,
+    /// Most rules one organisation may have.
+    pub max_rules_per_org: i64,
     /// Base URL of the app that links in notifications point to (e.g. https://tessera.example).
     pub public_url: String,
     /// The SMTP server.
@@ -36,6 +38,7 @@ impl Default for AlertSettings {
             webhook_retries: 3,
             webhook_backoff_ms: 1000,
             run_lease_secs: 300,
+            max_rules_per_org: 500,
             public_url: "http://localhost:8080".into(),
             mail: MailSettings::default(),
         }
@@ -106,6 +109,9 @@ impl AlertSettings {
         }
         if !(1..=86_400).contains(&self.run_lease_secs) {
             return Err("alerts.run_lease_secs must be between 1 and 86400".into());
+        }
+        if !(1..=100_000).contains(&self.max_rules_per_org) {
+            return Err("alerts.max_rules_per_org must be between 1 and 100000".into());
         }
         if self.mail.configured() && self.mail.default_sender.parse::<lettre::Address>().is_err() {
             return Err(

@@ -285,14 +285,14 @@ fn check_channels(
                 let to = c.to.clone().unwrap_or_default();
                 if to.is_empty() || to.len() > MAX_RECIPIENTS {
                     v.check::<()>(Err(DomainError::field(
-                        &field("to"),
+                        field("to"),
                         format!("must list 1 to {MAX_RECIPIENTS} recipients"),
                     )));
                 }
                 for (j, addr) in to.iter().enumerate() {
                     if addr.trim().parse::<lettre::Address>().is_err() {
                         v.check::<()>(Err(DomainError::field(
-                            &format!("channels[{i}].to[{j}]"),
+                            format!("channels[{i}].to[{j}]"),
                             "must be an email address",
                         )));
                     }
@@ -313,14 +313,14 @@ fn check_channels(
                 if let Some(t) = &template {
                     if t.to_string().len() > MAX_TEMPLATE_BYTES {
                         v.check::<()>(Err(DomainError::field(
-                            &field("template"),
+                            field("template"),
                             format!("must be at most {MAX_TEMPLATE_BYTES} bytes"),
                         )));
                     }
                 }
                 if c.secret.as_deref().is_some_and(|s| s.len() > 512) {
                     v.check::<()>(Err(DomainError::field(
-                        &field("secret"),
+                        field("secret"),
                         "must be at most 512 bytes",
                     )));
                 }
@@ -334,7 +334,7 @@ fn check_channels(
             }
             other => {
                 v.check::<()>(Err(DomainError::field(
-                    &field("type"),
+                    field("type"),
                     format!("'{other}' is not a channel; use email or webhook"),
                 )));
             }

@@ -316,6 +316,76 @@ async fn killed_during_delivery_is_completed_once_by_the_other(engine: Engine) {
     assert_eq!(receiver.requests().len(), 2);
 }
 
+/// Reads slowly for rules named `slow ...`, at once for the others.
+#[derive(Default)]
+struct SlowForSome {
+    read: Mutex<Vec<String>>,
+}
+
+impl Evaluate for SlowForSome {
+    fn read<'a>(
+        &'a self,
+        rule: &'a AlertRule,
+        _definition: &'a Definition,
+    ) -> BoxFuture<'a, Result<Reading, ChartError>> {
+        Box::pin(async move {
+            if rule.name.starts_with("slow") {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+            }
+            self.read.lock().unwrap().push(rule.name.clone());
+            Ok(Reading {
+                value: 1.0,
+                previous_period: None,
+            })
+        })
+    }
+}
+
+async fn one_organisation_never_holds_up_another(engine: Engine) {
+    let Some(db) = TestDatabase::create(engine) else {
+        return;
+    };
+    let pool = pool(&db);
+    tessera_store::migrations::run_pending(&mut pool.get().unwrap()).unwrap();
+    let (busy, quiet) = (org(&pool), org(&pool));
+    // the busy organisation has many slow rules due before the quiet one's
+    for i in 0..10 {
+        save_rule(&pool, busy, &format!("slow {i}"), json!([]), minute(0));
+    }
+    save_rule(&pool, quiet, "quick", json!([]), minute(1));
+    let reads = Arc::new(SlowForSome::default());
+    let p = process(&pool, reads.clone(), 300);
+    let first = p.alerting.tick_at(minute(1)).await.unwrap();
+    let per_org = tessera_alerting::state::PER_ORG_RUNS;
+    assert_eq!(
+        first.runs.len(),
+        per_org + 1,
+        "the busy one's share, and the quiet one's rule"
+    );
+    // while the busy organisation's runs are in flight, its other due rules wait
+    let second = p
+        .alerting
+        .tick_at(minute(1) + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert!(second.runs.is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        *reads.read.lock().unwrap(),
+        ["quick"],
+        "the quiet organisation was not held up"
+    );
+    finish(first).await;
+    // once they finish, the rest are taken in turn
+    let third = p
+        .alerting
+        .tick_at(minute(1) + chrono::Duration::seconds(2))
+        .await
+        .unwrap();
+    assert_eq!(third.runs.len(), per_org);
+    finish(third).await;
+}
+
 macro_rules! on_every_engine {
     ($name:ident) => {
         mod $name {
@@ -338,3 +408,4 @@ macro_rules! on_every_engine {
 
 on_every_engine!(two_schedulers_evaluate_each_run_once);
 on_every_engine!(killed_during_delivery_is_completed_once_by_the_other);
+on_every_engine!(one_organisation_never_holds_up_another);

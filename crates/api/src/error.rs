@@ -369,6 +369,7 @@ impl From<tessera_alerting::AlertError> for ApiError {
             E::Invalid(e) => e.into(),
             E::NotFound(d) => ApiError::NotFound(d),
             E::Forbidden(d) => ApiError::Forbidden(d),
+            E::Limit(d) => ApiError::Conflict(d),
             E::Chart(e) => e.into(),
             E::Store(e) => e.into(),
             E::Internal(d) => ApiError::Internal(d),

@@ -523,6 +523,46 @@ mod tests {
     }
 
     #[test]
+    fn mail_variables_set_the_alert_mail_server() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert!(!s.alerts.mail.configured(), "no mail server by default");
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("MAIL_SERVER", "smtp.example.com"),
+                ("MAIL_PORT", "2525"),
+                ("MAIL_USE_TLS", "false"),
+                ("MAIL_USERNAME", "alerts"),
+                ("MAIL_PASSWORD", "hunter22"),
+                ("MAIL_DEFAULT_SENDER", "alerts@example.com"),
+            ]),
+        )
+        .unwrap();
+        let m = &s.alerts.mail;
+        assert_eq!(
+            (m.server.as_str(), m.port, m.use_tls),
+            ("smtp.example.com", 2525, false)
+        );
+        assert_eq!(
+            (m.username.as_str(), m.password()),
+            ("alerts", Some("hunter22"))
+        );
+        assert_eq!(m.default_sender, "alerts@example.com");
+        assert!(
+            !format!("{m:?}").contains("hunter22"),
+            "the password never reaches a log"
+        );
+        let bad = Settings::load_from(
+            None,
+            env(&[
+                ("MAIL_SERVER", "smtp.example.com"),
+                ("MAIL_DEFAULT_SENDER", "not an address"),
+            ]),
+        );
+        assert!(bad.is_err());
+    }
+
+    #[test]
     fn tessera_variables_override_nested_keys() {
         let s = Settings::load_from(
             None,

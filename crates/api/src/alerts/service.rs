@@ -1,8 +1,8 @@
 //! Reading the system alerts feed of the caller's organisation, and resolving an alert by hand.
 
+use tessera_alerting::feed::{self as system_alerts, FeedFilter, FeedState};
 use tessera_domain::alerts::{AlertKind, Severity, SystemAlert};
 use tessera_domain::{Page, PageRequest};
-use tessera_store::alerts::system_alerts::{self, FeedFilter, FeedState};
 
 use crate::auth::Caller;
 use crate::common::not_found;

@@ -106,7 +106,18 @@ pub fn create(
     by: Option<UserId>,
     at: NaiveDateTime,
 ) -> Result<AlertRule, StoreError> {
-    let id = crate::atomically(conn, |conn| {
+    crate::atomically(conn, |conn| create_in(conn, org, draft, by, at))
+}
+
+/// [`create`] inside the caller's transaction.
+pub fn create_in(
+    conn: &mut DbConn,
+    org: OrgId,
+    draft: &RuleDraft,
+    by: Option<UserId>,
+    at: NaiveDateTime,
+) -> Result<AlertRule, StoreError> {
+    let id = {
         diesel::insert_into(r::table)
             .values((
                 r::org_id.eq(org.to_string()),
@@ -121,8 +132,8 @@ pub fn create(
                 r::updated_at.eq(at),
             ))
             .execute(conn)?;
-        last_insert_id(conn)
-    })?;
+        last_insert_id(conn)?
+    };
     find(conn, org, id)
 }
 
@@ -224,14 +235,38 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: i64) -> Result<bool, StoreError
     })
 }
 
-/// Enabled rules of every organisation whose next run is due at `now`, soonest first (at most
-/// `limit`). Unscoped: the scheduler's own read.
+/// Organisations with an enabled rule due at `now` (at most `limit`). Unscoped: the
+/// scheduler's own read; it then takes each organisation's due rules up to its free slots, so
+/// one organisation's many due rules never keep another's from being seen.
+pub fn due_orgs(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OrgId>, StoreError> {
+    let ids: Vec<String> = r::table
+        .filter(r::enabled)
+        .filter(r::next_run_at.le(now))
+        .select(r::org_id)
+        .distinct()
+        .limit(limit)
+        .load(conn)?;
+    ids.into_iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| StoreError::Corrupt(format!("alert rule org_id '{id}'")))
+        })
+        .collect()
+}
+
+/// The organisation's enabled rules due at `now`, soonest first (at most `limit`).
 pub fn due(
     conn: &mut DbConn,
+    org: OrgId,
     now: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<AlertRule>, StoreError> {
     r::table
+        .filter(r::org_id.eq(org.to_string()))
         .filter(r::enabled)
         .filter(r::next_run_at.le(now))
         .select(RuleRow::as_select())
@@ -241,6 +276,14 @@ pub fn due(
         .into_iter()
         .map(RuleRow::into_domain)
         .collect()
+}
+
+/// How many rules the organisation has.
+pub fn count(conn: &mut DbConn, org: OrgId) -> Result<i64, StoreError> {
+    Ok(r::table
+        .filter(r::org_id.eq(org.to_string()))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Moves rule `id`'s next run from `from` to `to`, unless another process already moved it;

@@ -35,17 +35,13 @@ pub struct Claim {
     pub event_id: Option<i64>,
 }
 
-fn key_of(
-    key: RunKey,
-) -> impl FnOnce() -> diesel::dsl::Filter<
-    diesel::dsl::Filter<run::table, diesel::dsl::Eq<run::rule_id, i64>>,
-    diesel::dsl::Eq<run::scheduled_at, NaiveDateTime>,
-> {
-    move || {
+/// The row of run `$key`.
+macro_rules! key_of {
+    ($key:expr) => {
         run::table
-            .filter(run::rule_id.eq(key.rule_id))
-            .filter(run::scheduled_at.eq(key.scheduled_at))
-    }
+            .filter(run::rule_id.eq($key.rule_id))
+            .filter(run::scheduled_at.eq($key.scheduled_at))
+    };
 }
 
 /// Claims run `key` of a rule of `org` for `who` until `now + lease`; false when another process
@@ -108,7 +104,7 @@ pub fn take_over(
             rule_id,
             scheduled_at,
         };
-        let theirs = key_of(key)()
+        let theirs = key_of!(key)
             .filter(run::claimed_by.eq(holder))
             .filter(run::attempts.eq(attempts))
             .filter(run::finished_at.is_null());
@@ -176,10 +172,10 @@ pub fn settle(
     mut decide: impl FnMut(&AlertRule) -> Settlement,
 ) -> Result<Option<Settled>, StoreError> {
     crate::atomically(conn, |conn| {
-        let mine = key_of(key)()
+        let mine = key_of!(key)
             .filter(run::claimed_by.eq(who))
             .filter(run::finished_at.is_null());
-        let held: i64 = mine.clone().count().get_result(conn)?;
+        let held: i64 = mine.count().get_result(conn)?;
         if held == 0 {
             return Ok(None);
         }
@@ -195,7 +191,7 @@ pub fn settle(
             Some(ev) => Some(events::insert(conn, rule.org_id, rule.id, ev)?),
             None => None,
         };
-        diesel::update(key_of(key)())
+        diesel::update(key_of!(key))
             .set((
                 run::event_id.eq(event_id),
                 run::finished_at.eq((!settlement.deliver).then_some(now)),
@@ -217,7 +213,7 @@ pub fn finish(
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
     Ok(diesel::update(
-        key_of(key)()
+        key_of!(key)
             .filter(run::claimed_by.eq(who))
             .filter(run::finished_at.is_null()),
     )
@@ -228,7 +224,7 @@ pub fn finish(
 
 /// Whether `who` still holds run `key` unfinished.
 pub fn holds(conn: &mut DbConn, key: RunKey, who: &str) -> Result<bool, StoreError> {
-    let n: i64 = key_of(key)()
+    let n: i64 = key_of!(key)
         .filter(run::claimed_by.eq(who))
         .filter(run::finished_at.is_null())
         .count()

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime};
 use serde_json::json;
+use tessera_alerting::feed as system_alerts;
 use tessera_analytics::commerce::overview::{self, HourSales, SalesPoint};
 use tessera_domain::alerts::{AlertKind, Severity, SystemAlert};
 use tessera_domain::commerce::{OverviewWindow, Product, Transaction, TransactionStatus};
 use tessera_domain::OrgId;
-use tessera_store::alerts::system_alerts;
 use tessera_store::commerce::catalog::{self, ProductFilter};
 use tessera_store::commerce::customers::{self, CustomerCounts};
 use tessera_store::commerce::insights::{self, Window};

@@ -6,9 +6,9 @@
 //! read and a burst of writes costs at most two.
 
 use serde_json::json;
+use tessera_alerting::feed as system_alerts;
 use tessera_domain::alerts::{AlertKind, Severity};
 use tessera_domain::OrgId;
-use tessera_store::alerts::system_alerts;
 use tessera_store::retail::insights;
 use tessera_store::retail::inventory::{self, InventoryFilter};
 use tessera_store::DbConn;
