@@ -574,6 +574,15 @@ mod tests {
     }
 
     #[test]
+    fn a_name_cannot_smuggle_a_header_line() {
+        let mut s = spec(json!({"name": "ok", "target": {"metric": "revenue"},
+            "condition": {"op": "above", "value": 1}, "schedule": {"cron": "0 * * * *"}}));
+        assert!(s.check(false).is_ok());
+        s.name = "Revenue\r\nBcc: victim@example.com".into();
+        assert_eq!(fields(s.check(false).unwrap_err()), ["name"]);
+    }
+
+    #[test]
     fn ranges_targets_and_private_webhooks_are_checked() {
         let base = |cond: Json, target: Json, url: &str| {
             spec(json!({"name": "r", "target": target, "condition": cond,
