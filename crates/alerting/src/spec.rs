@@ -380,6 +380,12 @@ impl RuleSpec {
                 "name",
                 "must be 1 to 200 characters",
             )));
+        } else if name.chars().any(char::is_control) {
+            // it goes into email subjects and webhook bodies: no line breaks to smuggle headers
+            v.check::<()>(Err(DomainError::field(
+                "name",
+                "must not contain control characters (line breaks, tabs)",
+            )));
         }
         let target = check_target(&self.target, &mut v);
         let c = &self.condition;
