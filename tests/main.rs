@@ -9,6 +9,7 @@ mod auth;
 mod charts;
 mod commerce;
 mod contract;
+mod dashboards;
 mod datasets;
 mod docs;
 mod fronts;

@@ -9,6 +9,7 @@ pub mod cache_sync;
 pub mod commerce;
 pub mod common;
 pub mod core;
+pub mod dashboards;
 pub mod data;
 pub mod error;
 pub mod extract;

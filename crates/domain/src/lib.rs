@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod clock;
 pub mod commerce;
 pub mod core;
+pub mod dashboards;
 pub mod data;
 pub mod error;
 

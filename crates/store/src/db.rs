@@ -53,6 +53,19 @@ macro_rules! insert_rows {
 }
 pub(crate) use insert_rows;
 
+/// The id the last insert on this connection was given.
+pub(crate) fn last_insert_id(conn: &mut DbConn) -> Result<i64, StoreError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+    let expr = match conn {
+        DbConn::Postgres(_) => "lastval()",
+        DbConn::Mysql(_) => "CAST(LAST_INSERT_ID() AS SIGNED)",
+        DbConn::Sqlite(_) => "last_insert_rowid()",
+    };
+    Ok(diesel::select(sql::<BigInt>(expr)).get_result(conn)?)
+}
+
 /// Refreshes the query planner's statistics of `tables` (after bulk loads, so that the first
 /// queries do not walk the wrong index) on PostgreSQL and SQLite; InnoDB recalculates its
 /// persistent statistics by itself once a tenth of a table changed.

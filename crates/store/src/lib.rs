@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod cache_events;
 pub mod commerce;
 pub mod core;
+pub mod dashboards;
 pub mod data;
 pub mod db;
 

@@ -499,3 +499,49 @@ diesel::allow_columns_to_appear_in_same_group_by_clause!(
     retail_products::category,
     retail_inventory_history::recorded_day,
 );
+
+diesel::table! {
+    /// Dashboard folders, nested through `parent_id`.
+    dashboard_folders (id) {
+        id -> BigInt,
+        org_id -> Text,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Dashboards: charts and layout as JSON, versioned.
+    dashboards (id) {
+        id -> BigInt,
+        org_id -> Text,
+        folder_id -> Nullable<BigInt>,
+        title -> Text,
+        description -> Text,
+        theme -> Nullable<Text>,
+        layout -> Text,
+        charts -> Text,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Themes, chart templates and layout templates of an organisation (by `kind`).
+    dashboard_assets (id) {
+        id -> BigInt,
+        org_id -> Text,
+        kind -> Text,
+        name -> Text,
+        description -> Text,
+        definition -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(dashboard_folders, dashboards);

@@ -76,7 +76,7 @@ pub(crate) fn insert(
             e::deliveries_failed.eq(0),
         ))
         .execute(conn)?;
-    crate::alerts::rules::last_insert_id(conn)
+    crate::db::last_insert_id(conn)
 }
 
 /// Event `id` of whichever organisation. Unscoped: the scheduler's own read, keyed by a run

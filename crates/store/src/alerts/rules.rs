@@ -86,18 +86,6 @@ macro_rules! scoped {
     }};
 }
 
-/// The id the last insert on this connection was given.
-pub(crate) fn last_insert_id(conn: &mut DbConn) -> Result<i64, StoreError> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
-    let expr = match conn {
-        DbConn::Postgres(_) => "lastval()",
-        DbConn::Mysql(_) => "CAST(LAST_INSERT_ID() AS SIGNED)",
-        DbConn::Sqlite(_) => "last_insert_rowid()",
-    };
-    Ok(diesel::select(sql::<BigInt>(expr)).get_result(conn)?)
-}
-
 /// Saves a new rule of the organisation, created by `by` at `at`.
 pub fn create(
     conn: &mut DbConn,
@@ -132,7 +120,7 @@ pub fn create_in(
                 r::updated_at.eq(at),
             ))
             .execute(conn)?;
-        last_insert_id(conn)?
+        crate::db::last_insert_id(conn)?
     };
     find(conn, org, id)
 }

@@ -1,0 +1,317 @@
+//! Wire shapes of dashboards, their charts and folders.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use tessera_domain::dashboards::{Dashboard, Folder};
+use tessera_domain::Page;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::common::{page_dto, utc};
+use crate::dashboards::service::boards::DashboardInput;
+use crate::dashboards::service::charts::{ChartOutcome, ChartSpec, MetricSpec, Place};
+use crate::error::Problem;
+
+/// A chart's place on the 24-column grid.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct Position {
+    /// Column, from 0.
+    pub x: i64,
+    /// Row, from 0.
+    pub y: i64,
+    /// Width in columns (x + w at most 24).
+    pub w: i64,
+    /// Height in rows (1 to 100).
+    pub h: i64,
+}
+
+/// A named metric as a chart's source.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MetricRef {
+    /// The metric (see `GET /charts/metrics`).
+    pub metric: String,
+    /// 1d, 7d, 30d, 90d, 1y, today, mtd or ytd (default 30d).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// Line and area charts: hour, day, week, month, quarter or year (default day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granularity: Option<String>,
+    /// Only this category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+/// A chart of a dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DashboardChart {
+    /// Its id within the dashboard (letters, digits, `-`, `_`; given one when left out).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Title.
+    pub title: String,
+    /// bar, line, area, pie, table or number (a KPI tile).
+    pub chart_type: String,
+    /// A chart query as `POST /charts/query` takes it (or give `metric`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub query: Option<Json>,
+    /// A named metric (or give `query`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<MetricRef>,
+    /// Drawing options (colours, stacking, labels), kept as given.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub options: Json,
+    /// Where it sits.
+    pub position: Position,
+}
+
+/// `POST /dashboards`, and `PUT /dashboards/{id}` with the `version` last read.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DashboardIn {
+    /// Title.
+    pub title: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Folder (null: at the top).
+    #[serde(default)]
+    pub folder_id: Option<i64>,
+    /// A built-in theme's name or a custom theme's id.
+    #[serde(default)]
+    pub theme: Option<String>,
+    /// Grid settings (`columns`, `row_height`, ...), kept as given.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub layout: Option<Json>,
+    /// The charts (at most 50).
+    #[serde(default)]
+    pub charts: Vec<DashboardChart>,
+    /// Updates: the version last read; a stale one is a 409.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// A dashboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardOut {
+    /// Id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Folder (null: at the top).
+    pub folder_id: Option<i64>,
+    /// Theme.
+    pub theme: Option<String>,
+    /// Grid settings.
+    #[schema(value_type = Object)]
+    pub layout: Json,
+    /// The charts.
+    pub charts: Vec<DashboardChart>,
+    /// Name it when updating.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Dashboard> for DashboardOut {
+    fn from(d: Dashboard) -> Self {
+        Self {
+            id: d.id,
+            title: d.title,
+            description: d.description,
+            folder_id: d.folder_id,
+            theme: d.theme,
+            layout: serde_json::from_str(&d.layout_json).unwrap_or(Json::Null),
+            charts: serde_json::from_str(&d.charts_json).unwrap_or_default(),
+            version: d.version,
+            created_at: utc(d.created_at),
+            updated_at: utc(d.updated_at),
+        }
+    }
+}
+
+page_dto!(
+    DashboardsOut,
+    DashboardOut,
+    Dashboard,
+    "`GET /dashboards`: one page of dashboards, most recently changed first.",
+    "The dashboards of this page.",
+    "Dashboards matching the filters."
+);
+
+/// Filters and page of the dashboard list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardsQuery {
+    /// Words in the title or description (case-insensitive).
+    pub search: Option<String>,
+    /// Only this folder's dashboards; `none` for those at the top.
+    pub folder_id: Option<String>,
+    /// Page, from 1 (default 1).
+    pub page: Option<i64>,
+    /// Page size, 1..=200 (default 20).
+    pub limit: Option<i64>,
+}
+
+/// `PUT /dashboards/{id}/move`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MoveIn {
+    /// The folder to move to (null: to the top).
+    pub folder_id: Option<i64>,
+}
+
+/// One chart's answer on `GET /dashboards/{id}/data`: `data` and `metadata`, or `problem`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChartData {
+    /// The chart's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its type.
+    pub chart_type: String,
+    /// Rows (absent when it failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub data: Option<Json>,
+    /// What was computed, from where, how fast (absent when it failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Json>,
+    /// Why it failed, as a problem document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// `GET /dashboards/{id}/data`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardData {
+    /// The dashboard's id.
+    pub id: i64,
+    /// Every chart, in order.
+    pub charts: Vec<ChartData>,
+}
+
+/// A folder.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FolderOut {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// The folder it is in (null: at the top).
+    pub parent_id: Option<i64>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Folder> for FolderOut {
+    fn from(f: Folder) -> Self {
+        Self {
+            id: f.id,
+            name: f.name,
+            parent_id: f.parent_id,
+            created_at: utc(f.created_at),
+            updated_at: utc(f.updated_at),
+        }
+    }
+}
+
+/// `GET /folders`: every folder of the organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoldersOut {
+    /// The folders, by name.
+    pub items: Vec<FolderOut>,
+    /// How many.
+    pub total: usize,
+}
+
+/// `POST /folders` and `PUT /folders/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FolderIn {
+    /// Name.
+    pub name: String,
+    /// The folder it goes in (null: at the top).
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+}
+
+/// `DELETE /folders/{id}` options.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FolderDeleteQuery {
+    /// `move_to_parent`: move what it holds into its parent (or to the top) first.
+    pub cascade: Option<String>,
+}
+
+impl From<Position> for Place {
+    fn from(p: Position) -> Self {
+        Place {
+            x: p.x,
+            y: p.y,
+            w: p.w,
+            h: p.h,
+        }
+    }
+}
+
+impl From<DashboardChart> for ChartSpec {
+    fn from(c: DashboardChart) -> Self {
+        ChartSpec {
+            id: c.id,
+            title: c.title,
+            chart_type: c.chart_type,
+            query: c.query,
+            metric: c.metric.map(|m| MetricSpec {
+                metric: m.metric,
+                period: m.period,
+                granularity: m.granularity,
+                category: m.category,
+            }),
+            options: c.options,
+            position: c.position.into(),
+        }
+    }
+}
+
+impl From<DashboardIn> for DashboardInput {
+    fn from(d: DashboardIn) -> Self {
+        DashboardInput {
+            title: d.title,
+            description: d.description,
+            folder_id: d.folder_id,
+            theme: d.theme,
+            layout: d.layout,
+            charts: d.charts.into_iter().map(ChartSpec::from).collect(),
+            version: d.version,
+        }
+    }
+}
+
+impl From<ChartOutcome> for ChartData {
+    fn from(o: ChartOutcome) -> Self {
+        let (data, metadata, problem) = match o.answer {
+            Ok(a) => {
+                let mut m = serde_json::to_value(&a.metadata).unwrap_or_default();
+                m["columns"] = serde_json::to_value(&a.columns).unwrap_or_default();
+                let rows = Json::Array(a.rows.into_iter().map(Json::Object).collect());
+                (Some(rows), Some(m), None)
+            }
+            Err(e) => (None, None, Some(e.problem())),
+        };
+        Self {
+            id: o.chart.id.unwrap_or_default(),
+            title: o.chart.title,
+            chart_type: o.chart.chart_type,
+            data,
+            metadata,
+            problem,
+        }
+    }
+}

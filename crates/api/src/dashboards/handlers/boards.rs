@@ -1,0 +1,200 @@
+//! `/dashboards`: list, create, read, replace, delete, move, and all charts' data at once.
+
+use actix_web::{delete, get, post, put, web, HttpResponse};
+
+use crate::auth::Caller;
+use crate::common::path_id;
+use crate::dashboards::dto::{
+    ChartData, DashboardData, DashboardIn, DashboardOut, DashboardsOut, DashboardsQuery, MoveIn,
+};
+use crate::dashboards::service::boards;
+use crate::error::{ApiResult, Problem};
+use crate::extract::CacheHeader;
+use crate::state::AppState;
+
+/// The organisation's dashboards, most recently changed first; by words in the title or
+/// description and by folder.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(DashboardsQuery),
+    responses(
+        (status = 200, description = "One page of dashboards", body = DashboardsOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad folder id, search or page", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<DashboardsQuery>,
+) -> ApiResult<web::Json<DashboardsOut>> {
+    let q = q.into_inner();
+    let page = boards::list(
+        &state,
+        &caller,
+        q.search,
+        q.folder_id.as_deref(),
+        (q.page, q.limit),
+    )
+    .await?;
+    Ok(web::Json(page.into()))
+}
+
+/// Creates a dashboard (editors and admins): its charts are checked (types, queries or metrics,
+/// grid positions), its folder and theme must exist.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    request_body = DashboardIn,
+    responses(
+        (status = 201, description = "The dashboard, version 1", body = DashboardOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot create dashboards", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid field, named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<DashboardIn>,
+) -> ApiResult<HttpResponse> {
+    let d = boards::create(&state, &caller, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(DashboardOut::from(d)))
+}
+
+/// One dashboard with its charts.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Dashboard id")),
+    responses(
+        (status = 200, description = "The dashboard", body = DashboardOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dashboard", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<DashboardOut>> {
+    let id = path_id("dashboard", &id)?;
+    Ok(web::Json(boards::get(&state, &caller, id).await?.into()))
+}
+
+/// Replaces a dashboard (editors and admins), naming the `version` last read: a stale version
+/// is a 409 and changes nothing, so two editors never overwrite each other silently.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Dashboard id")),
+    request_body = DashboardIn,
+    responses(
+        (status = 200, description = "The dashboard, its version one higher", body = DashboardOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot change dashboards", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dashboard", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale: someone changed it since", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid field, named (a missing version too)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<DashboardIn>,
+) -> ApiResult<web::Json<DashboardOut>> {
+    let id = path_id("dashboard", &id)?;
+    Ok(web::Json(
+        boards::update(&state, &caller, id, body.into_inner().into())
+            .await?
+            .into(),
+    ))
+}
+
+/// Deletes a dashboard (editors and admins).
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Dashboard id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot delete dashboards", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dashboard", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id("dashboard", &id)?;
+    boards::delete(&state, &caller, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Moves a dashboard into a folder, or to the top with `folder_id: null` (editors and admins).
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Dashboard id")),
+    request_body = MoveIn,
+    responses(
+        (status = 200, description = "The dashboard in its new folder", body = DashboardOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot move dashboards", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dashboard", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such folder in the organisation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/{id}/move")]
+pub async fn move_to(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<MoveIn>,
+) -> ApiResult<web::Json<DashboardOut>> {
+    let id = path_id("dashboard", &id)?;
+    Ok(web::Json(
+        boards::move_to(&state, &caller, id, body.folder_id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Every chart of a dashboard answered at once (several concurrently, bounded): each with its
+/// `data` and `metadata`, or with a `problem` beside the others when it fails; still a 200.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Dashboard id"),
+        ("Cache-Control" = Option<String>, Header, description = "`no-cache` computes fresh answers"),
+    ),
+    responses(
+        (status = 200, description = "Every chart's answer or problem", body = DashboardData),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dashboard", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}/data")]
+pub async fn data(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    cache: CacheHeader,
+) -> ApiResult<web::Json<DashboardData>> {
+    let id = path_id("dashboard", &id)?;
+    let charts = boards::data(&state, &caller, id, cache.0).await?;
+    Ok(web::Json(DashboardData {
+        id,
+        charts: charts.into_iter().map(ChartData::from).collect(),
+    }))
+}

@@ -1,0 +1,3 @@
+DROP TABLE dashboard_assets;
+DROP TABLE dashboards;
+DROP TABLE dashboard_folders;
