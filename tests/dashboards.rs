@@ -591,3 +591,180 @@ async fn dashboard_data_answers_every_chart_and_a_failing_one_as_a_problem_besid
         .await;
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn themes_and_templates_are_built_in_for_everyone_and_owned_by_organisations() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let demo = app.source_id(&admin, "demo").await;
+    let themes = ok_json(app.get("/custom-themes", Some(&admin.access)).await).await;
+    let builtin: Vec<&str> = themes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["builtin"] == true)
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(builtin, ["light", "dark", "ocean", "high-contrast"]);
+    // built-ins are read-only, for admins too
+    let dark = ok_json(app.get("/custom-themes/dark", Some(&admin.access)).await).await;
+    assert!(dark["definition"]["palette"].as_array().unwrap().len() >= 6);
+    let theme = json!({"name": "Brand", "definition": {"palette": ["#112233", "#abc"], "fonts": {"family": "Inter, sans-serif", "size": 13}, "background": "#ffffff", "text": "#111111"}});
+    assert_problem(
+        app.put("/custom-themes/dark", theme.clone(), &admin.access)
+            .await,
+        403,
+    )
+    .await;
+    assert_problem(app.delete("/custom-themes/light", &admin.access).await, 403).await;
+    // an organisation's own
+    let mine = created(&app, "/custom-themes", &admin.access, theme.clone()).await;
+    let id = mine["id"].as_str().unwrap().to_owned();
+    assert_eq!(mine["builtin"], false);
+    let mut renamed = theme.clone();
+    renamed["name"] = json!("Brand 2");
+    let up = ok_json(
+        app.put(&format!("/custom-themes/{id}"), renamed, &admin.access)
+            .await,
+    )
+    .await;
+    assert_eq!(up["name"], "Brand 2");
+    let mut bad = theme.clone();
+    bad["definition"]["palette"] = json!(["#112233", "blue"]);
+    let p = assert_problem(
+        app.post("/custom-themes", bad, Some(&admin.access)).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["definition.palette[1]"]);
+    // a dashboard may use it; another organisation may not, and does not see it
+    created(
+        &app,
+        "/dashboards",
+        &admin.access,
+        json!({"title": "Branded", "theme": id}),
+    )
+    .await;
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    assert_problem(
+        app.get(&format!("/custom-themes/{id}"), Some(&stranger.access))
+            .await,
+        404,
+    )
+    .await;
+    let theirs = ok_json(app.get("/custom-themes", Some(&stranger.access)).await).await;
+    assert_eq!(theirs["total"], 4, "the built-ins only");
+    let p = assert_problem(
+        app.post(
+            "/dashboards",
+            json!({"title": "x", "theme": id}),
+            Some(&stranger.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["theme"]);
+    assert_problem(
+        app.delete(&format!("/custom-themes/{id}"), &stranger.access)
+            .await,
+        404,
+    )
+    .await;
+    let (_, viewer) = app.member(&admin, "viewer").await;
+    assert_problem(
+        app.post("/custom-themes", theme, Some(&viewer.access))
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(
+        app.delete(&format!("/custom-themes/{id}"), &admin.access)
+            .await
+            .status(),
+        204
+    );
+
+    // layout templates
+    let layouts = ok_json(app.get("/layout-templates", Some(&admin.access)).await).await;
+    assert!(layouts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["id"] == "two-by-two"));
+    let p = assert_problem(
+        app.post(
+            "/layout-templates",
+            json!({"name": "Bad", "definition": {"slots": [{"x": 20, "y": 0, "w": 8, "h": 2}]}}),
+            Some(&admin.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["definition.slots[0]"]);
+    created(&app, "/layout-templates", &admin.access, json!({"name": "Halves", "definition": {"columns": 24, "slots": [{"x": 0, "y": 0, "w": 12, "h": 6}, {"x": 12, "y": 0, "w": 12, "h": 6}]}})).await;
+
+    // chart templates: a built-in one instantiated over the demo source, ready for a dashboard
+    let chart = ok_json(
+        app.post("/chart-templates/top-n/instantiate", json!({"values": {"source_id": demo, "table": "transactions", "dimension": "category", "measure": "amount"}}), Some(&admin.access)).await,
+    )
+    .await;
+    assert_eq!(
+        (chart["chart_type"].as_str(), chart["title"].as_str()),
+        (Some("bar"), Some("Top category by amount"))
+    );
+    assert_eq!(chart["query"]["dimensions"], json!(["category"]));
+    let d = created(
+        &app,
+        "/dashboards",
+        &admin.access,
+        json!({"title": "From a template", "charts": [chart]}),
+    )
+    .await;
+    let data = ok_json(
+        app.get(
+            &format!("/dashboards/{}/data", d["id"]),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        data["charts"][0]["data"].as_array().unwrap().len() > 1,
+        "{data}"
+    );
+    let p = assert_problem(
+        app.post("/chart-templates/top-n/instantiate", json!({"values": {"source_id": demo, "table": "transactions", "dimension": "category"}}), Some(&admin.access)).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["values.measure"]);
+    let p = assert_problem(
+        app.post("/chart-templates/top-n/instantiate", json!({"values": {"source_id": demo, "table": "transactions", "dimension": "category", "measure": "no_such_column"}}), Some(&admin.access)).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["values"], "{p}");
+    // an own template must declare every placeholder it uses
+    let p = assert_problem(
+        app.post("/chart-templates", json!({"name": "T", "definition": {"placeholders": ["table"], "chart": {"title": "{{table}} {{other}}", "chart_type": "number", "query": {"source_id": "{{source_id}}", "table": "{{table}}", "measures": [{"agg": "count"}]}, "position": {"x": 0, "y": 0, "w": 6, "h": 3}}}}), Some(&admin.access)).await,
+        422,
+    )
+    .await;
+    assert!(fields(&p).iter().all(|f| f == "definition.chart"), "{p}");
+    let own = created(&app, "/chart-templates", &admin.access, json!({"name": "Row count", "definition": {"placeholders": ["source_id", "table"], "chart": {"title": "Rows of {{table}}", "chart_type": "number", "query": {"source_id": "{{source_id}}", "table": "{{table}}", "measures": [{"agg": "count", "as": "rows"}]}, "position": {"x": 0, "y": 0, "w": 6, "h": 3}}}})).await;
+    let chart = ok_json(
+        app.post(
+            &format!(
+                "/chart-templates/{}/instantiate",
+                own["id"].as_str().unwrap()
+            ),
+            json!({"values": {"source_id": demo, "table": "orders"}}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(chart["title"], "Rows of orders");
+}

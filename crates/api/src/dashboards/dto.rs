@@ -8,6 +8,7 @@ use tessera_domain::Page;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::common::{page_dto, utc};
+use crate::dashboards::service::assets::{AssetInput, AssetView};
 use crate::dashboards::service::boards::DashboardInput;
 use crate::dashboards::service::charts::{ChartOutcome, ChartSpec, MetricSpec, Place};
 use crate::error::Problem;
@@ -312,6 +313,114 @@ impl From<ChartOutcome> for ChartData {
             data,
             metadata,
             problem,
+        }
+    }
+}
+
+/// A theme, chart template or layout template.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetOut {
+    /// A built-in one's name, or the number of the organisation's own (as text).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Theme: `{palette, fonts: {family, size}, background, text, muted_text}`; chart template:
+    /// `{placeholders, chart}` (a dashboard chart whose strings hold `{{placeholder}}`s); layout
+    /// template: `{columns: 24, row_height, slots: [{x, y, w, h}]}`.
+    #[schema(value_type = Object)]
+    pub definition: Json,
+    /// Built in: everyone reads it, nobody changes it.
+    pub builtin: bool,
+    /// Created (null for built-ins).
+    pub created_at: Option<DateTime<Utc>>,
+    /// Last changed (null for built-ins).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<AssetView> for AssetOut {
+    fn from(a: AssetView) -> Self {
+        Self {
+            id: a.id,
+            name: a.name,
+            description: a.description,
+            definition: a.definition,
+            builtin: a.builtin,
+            created_at: a.created_at.map(utc),
+            updated_at: a.updated_at.map(utc),
+        }
+    }
+}
+
+/// Themes or templates: the built-in ones, then the organisation's own.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetsOut {
+    /// Built-ins first.
+    pub items: Vec<AssetOut>,
+    /// How many.
+    pub total: usize,
+}
+
+impl From<Vec<AssetView>> for AssetsOut {
+    fn from(v: Vec<AssetView>) -> Self {
+        Self {
+            total: v.len(),
+            items: v.into_iter().map(AssetOut::from).collect(),
+        }
+    }
+}
+
+/// A theme or template to create or replace.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssetIn {
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The definition of its kind (see `AssetOut.definition`).
+    #[schema(value_type = Object)]
+    pub definition: Json,
+}
+
+impl From<AssetIn> for AssetInput {
+    fn from(a: AssetIn) -> Self {
+        Self {
+            name: a.name,
+            description: a.description,
+            definition: a.definition,
+        }
+    }
+}
+
+/// `POST /chart-templates/{id}/instantiate`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InstantiateIn {
+    /// A value for every placeholder of the template (`source_id`, `table`, columns, ...).
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+impl From<ChartSpec> for DashboardChart {
+    fn from(c: ChartSpec) -> Self {
+        Self {
+            id: c.id,
+            title: c.title,
+            chart_type: c.chart_type,
+            query: c.query,
+            metric: c.metric.map(|m| MetricRef {
+                metric: m.metric,
+                period: m.period,
+                granularity: m.granularity,
+                category: m.category,
+            }),
+            options: c.options,
+            position: Position {
+                x: c.position.x,
+                y: c.position.y,
+                w: c.position.w,
+                h: c.position.h,
+            },
         }
     }
 }

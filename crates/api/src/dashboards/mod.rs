@@ -1,6 +1,7 @@
 //! The dashboards area: dashboards in nested folders, with their charts (chart queries or named
 //! metrics on a grid) answered all at once, and versions that keep two editors from overwriting
-//! each other. `routes` registers `/dashboards` and `/folders` with the OpenAPI tag
+//! each other; themes, chart templates and layout templates. `routes` registers `/dashboards`,
+//! `/folders`, `/custom-themes`, `/chart-templates` and `/layout-templates` with the OpenAPI tag
 //! `dashboards`.
 
 pub mod dto;
@@ -10,7 +11,7 @@ pub mod service;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use handlers::{boards, folders};
+use handlers::{boards, folders, templates, themes};
 
 /// Registers `/dashboards/...` and `/folders/...`.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -30,5 +31,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(folders::create)
             .service(folders::update)
             .service(folders::remove),
-    );
+    )
+    .service(themes::list_theme)
+    .service(themes::create_theme)
+    .service(themes::get_theme)
+    .service(themes::update_theme)
+    .service(themes::delete_theme)
+    .service(themes::list_layout_template)
+    .service(themes::create_layout_template)
+    .service(themes::get_layout_template)
+    .service(themes::update_layout_template)
+    .service(themes::delete_layout_template)
+    .service(templates::list_chart_template)
+    .service(templates::create_chart_template)
+    .service(templates::get_chart_template)
+    .service(templates::update_chart_template)
+    .service(templates::delete_chart_template)
+    .service(templates::instantiate);
 }

@@ -1,4 +1,6 @@
-//! Handlers of the dashboards area: dashboards and folders.
+//! Handlers of the dashboards area: dashboards, folders, themes and templates.
 
 pub mod boards;
 pub mod folders;
+pub mod templates;
+pub mod themes;

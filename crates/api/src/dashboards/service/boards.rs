@@ -9,12 +9,10 @@ use tessera_store::dashboards::boards::{self, BoardFilter, BoardRefusal, FolderF
 
 use crate::auth::Caller;
 use crate::common::not_found;
+use crate::dashboards::service::builtins;
 use crate::dashboards::service::charts::{self, ChartOutcome, ChartSpec};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// The built-in themes everyone can use and nobody can change.
-pub const BUILTIN_THEMES: [&str; 4] = ["light", "dark", "ocean", "high-contrast"];
 
 fn refused(r: BoardRefusal) -> ApiError {
     match r {
@@ -87,7 +85,8 @@ async fn draft(
 
 /// A theme is a built-in one's name or the id of one of the organisation's custom themes.
 async fn check_theme(state: &AppState, caller: &Caller, theme: &str) -> ApiResult<()> {
-    if BUILTIN_THEMES.contains(&theme) {
+    let kind = tessera_domain::dashboards::AssetKind::Theme;
+    if builtins::find(kind, theme).is_some() {
         return Ok(());
     }
     let unknown = || {
@@ -95,19 +94,21 @@ async fn check_theme(state: &AppState, caller: &Caller, theme: &str) -> ApiResul
             "theme",
             format!(
                 "'{theme}' is neither a built-in theme ({}) nor one of your custom themes' ids",
-                BUILTIN_THEMES.join(", ")
+                builtins::of(kind)
+                    .iter()
+                    .map(|b| b.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     };
     let id: i64 = theme.parse().map_err(|_| unknown())?;
     let org = caller.org_id;
     let found = state
-        .db(move |conn| {
-            match assets::find(conn, org, tessera_domain::dashboards::AssetKind::Theme, id) {
-                Ok(_) => Ok(true),
-                Err(tessera_store::StoreError::NotFound) => Ok(false),
-                Err(e) => Err(e.into()),
-            }
+        .db(move |conn| match assets::find(conn, org, kind, id) {
+            Ok(_) => Ok(true),
+            Err(tessera_store::StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
         })
         .await?;
     if found {
