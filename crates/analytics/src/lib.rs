@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod commerce;
 pub mod error;
 pub mod ingest;
+pub mod insights;
 pub mod profile;
 pub mod report;
 pub mod retail;
