@@ -768,3 +768,216 @@ async fn themes_and_templates_are_built_in_for_everyone_and_owned_by_organisatio
     .await;
     assert_eq!(chart["title"], "Rows of orders");
 }
+
+#[tokio::test]
+async fn insights_read_trends_anomalies_performers_and_changes_from_queries_charts_and_columns() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // 60 days rising by 10 a day with a weekday-free wobble, and one planted spike
+    let mut rows = Vec::new();
+    for i in 0..60 {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(i);
+        let v = if i == 40 {
+            5000.0
+        } else {
+            100.0 + 10.0 * i as f64 + [3.0, -2.0, 1.0, -1.0, 2.0][i as usize % 5]
+        };
+        for (cat, share) in [("electronics", 0.6), ("books", 0.3), ("garden", 0.1)] {
+            rows.push(format!("('{day} 12:00:00', '{cat}', {})", v * share));
+        }
+    }
+    let source = app
+        .sqlite_source(&admin, "sales", &format!("CREATE TABLE sales (at TIMESTAMP, category TEXT, amount REAL); INSERT INTO sales VALUES {};", rows.join(",")))
+        .await;
+    let daily = json!({"source_id": source, "table": "sales",
+        "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}],
+        "time": {"column": "at", "granularity": "day", "range": {"from": "2026-01-01", "to": "2026-03-02"}}});
+    let got = ok_json(
+        app.post("/insights", json!({"query": daily}), Some(&admin.access))
+            .await,
+    )
+    .await;
+    let list = got["insights"].as_array().unwrap();
+    let of = |kind: &str| {
+        list.iter()
+            .filter(|i| i["type"] == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let trend = &of("trend")[0];
+    assert_eq!(trend["data"]["direction"], "up", "{got}");
+    assert!(
+        trend["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Revenue is rising"),
+        "{trend}"
+    );
+    let anomalies = of("anomaly");
+    assert_eq!(anomalies.len(), 1, "{got}");
+    assert_eq!(anomalies[0]["data"]["at"], "2026-02-10");
+    assert!(["warning", "critical"].contains(&anomalies[0]["severity"].as_str().unwrap()));
+    assert_eq!(of("summary").len(), 1);
+    let change = &of("period_change")[0];
+    assert!(
+        change["message"].as_str().unwrap().contains("grew"),
+        "{change}"
+    );
+
+    // by category over February against January: the top performer and what drove the change
+    let by_cat = json!({"source_id": source, "table": "sales",
+        "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}], "dimensions": ["category"],
+        "time": {"column": "at", "range": {"from": "2026-01-31", "to": "2026-03-02"}}});
+    let got = ok_json(
+        app.post(
+            "/insights",
+            json!({"query": by_cat.clone()}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    let top = got["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "top_performers")
+        .unwrap()
+        .clone();
+    assert!(
+        top["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("electronics leads category with 60% of revenue"),
+        "{top}"
+    );
+    let change = got["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "period_change")
+        .unwrap()
+        .clone();
+    assert!(
+        change["message"]
+            .as_str()
+            .unwrap()
+            .contains("electronics drove 60% of it"),
+        "{change}"
+    );
+
+    // a dashboard's chart
+    let d = created(&app, "/dashboards", &admin.access, json!({"title": "Sales", "charts": [
+        {"id": "cats", "title": "By category", "chart_type": "bar", "query": by_cat, "position": {"x": 0, "y": 0, "w": 12, "h": 6}}]})).await;
+    let got = ok_json(
+        app.post(
+            "/insights",
+            json!({"dashboard_id": d["id"], "chart_id": "cats"}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    assert!(got["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["type"] == "top_performers"));
+    assert_problem(
+        app.post(
+            "/insights",
+            json!({"dashboard_id": d["id"], "chart_id": "nope"}),
+            Some(&admin.access),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    assert_problem(
+        app.post(
+            "/insights",
+            json!({"dashboard_id": d["id"], "chart_id": "cats"}),
+            Some(&stranger.access),
+        )
+        .await,
+        404,
+    )
+    .await;
+
+    // a dataset's column
+    let mut csv = String::from("id,amount,label\n");
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "{i},{},x\n",
+            if i == 123 {
+                9000.0
+            } else {
+                50.0 + (i % 10) as f64
+            }
+        ));
+    }
+    let ds = app
+        .dataset(&admin.access, "amounts.csv", csv.into_bytes())
+        .await;
+    let ds_id = ds["id"].as_str().unwrap();
+    let got = ok_json(
+        app.post(
+            "/insights",
+            json!({"dataset_id": ds_id, "column": "amount"}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    let anomaly = got["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "anomaly")
+        .unwrap()
+        .clone();
+    assert_eq!(anomaly["data"]["value"], 9000.0, "{got}");
+    let p = assert_problem(
+        app.post(
+            "/insights",
+            json!({"dataset_id": ds_id, "column": "label"}),
+            Some(&admin.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["column"]);
+    assert_problem(
+        app.post(
+            "/insights",
+            json!({"dataset_id": ds_id, "column": "nope"}),
+            Some(&admin.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/insights",
+            json!({"dataset_id": ds_id, "column": "amount"}),
+            Some(&stranger.access),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let p = assert_problem(
+        app.post(
+            "/insights",
+            json!({"query": {}, "dataset_id": ds_id}),
+            Some(&admin.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["body"]);
+}

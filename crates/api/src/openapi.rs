@@ -30,6 +30,7 @@ use crate::error::{Problem, ProblemField};
         (name = "commerce", description = "TechMart commerce: customers, products, transactions scored for fraud as they arrive, overview, behaviour and sales analytics, system alerts"),
         (name = "retail", description = "Brickhouse retail: stock-transfer orders between stores, approved (reserving stock) and fulfilled (moving it) in the same transaction as the status change"),
         (name = "alerts", description = "Alert rules on cron schedules over any metric, chart query or SQL, evaluated once across servers, notifying by email and signed webhooks, with history and status; and the system alerts feed: one open alert per condition (low stock, suspicious transactions) until it is resolved"),
+        (name = "insights", description = "Trends, anomalies, top and bottom performers and period changes of a chart, a dashboard's chart or a dataset's column, in sentences"),
         (name = "dashboards", description = "Dashboards in nested folders: charts (chart queries or named metrics) on a grid answered all at once, versions that keep two editors from overwriting each other"),
 
     )

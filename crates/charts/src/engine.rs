@@ -253,6 +253,13 @@ impl ChartEngine {
     }
 
     /// A dataset the viewer's organisation owns, or another's public one.
+    /// A dataset the viewer may read (its organisation's, or a public one) with its Parquet file.
+    pub async fn dataset_file(&self, viewer: &Viewer, id: &str) -> ChartResult<(Dataset, PathBuf)> {
+        let dataset = self.dataset(viewer, id).await?;
+        let path = dataset.file_in(&self.upload_dir);
+        Ok((dataset, path))
+    }
+
     async fn dataset(&self, viewer: &Viewer, id: &str) -> ChartResult<Dataset> {
         let (org, id): (_, DatasetId) = (viewer.org, parse_id("dataset", id)?);
         self.db(move |conn| tessera_store::datasets::find_visible(conn, org, id))

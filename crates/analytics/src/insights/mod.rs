@@ -448,6 +448,38 @@ fn period_change(s: &Subject) -> Option<Insight> {
     })
 }
 
+/// Up to `max_rows` numeric values of `column` of the Parquet file at `path`, in file order,
+/// missing ones left out; an unknown or non-numeric column is the caller's mistake.
+pub fn column_values(
+    path: &std::path::Path,
+    column: &str,
+    max_rows: u32,
+) -> crate::error::Result<Vec<f64>> {
+    use polars::prelude::*;
+    let lf = LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )?;
+    let mut lf = lf;
+    let schema = lf.collect_schema()?;
+    let Some(dtype) = schema.get(column) else {
+        return Err(crate::error::AnalyticsError::InvalidRequest(format!(
+            "the dataset has no column '{column}'"
+        )));
+    };
+    if !dtype.is_primitive_numeric() {
+        return Err(crate::error::AnalyticsError::InvalidRequest(format!(
+            "column '{column}' is {dtype}, not a number"
+        )));
+    }
+    let frame = lf
+        .select([Expr::Column(column.into()).cast(DataType::Float64)])
+        .limit(max_rows)
+        .collect()?;
+    let values = frame.column(column)?.f64()?;
+    Ok(values.iter().flatten().filter(|v| v.is_finite()).collect())
+}
+
 /// Every insight the subject supports, most important kinds first.
 pub fn insights(s: &Subject) -> Vec<Insight> {
     let mut out = Vec::new();

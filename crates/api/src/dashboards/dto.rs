@@ -11,7 +11,9 @@ use crate::common::{page_dto, utc};
 use crate::dashboards::service::assets::{AssetInput, AssetView};
 use crate::dashboards::service::boards::DashboardInput;
 use crate::dashboards::service::charts::{ChartOutcome, ChartSpec, MetricSpec, Place};
+use crate::dashboards::service::insights::InsightTarget;
 use crate::error::Problem;
+use tessera_analytics::insights::Insight;
 
 /// A chart's place on the 24-column grid.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -423,4 +425,88 @@ impl From<ChartSpec> for DashboardChart {
             },
         }
     }
+}
+
+/// `POST /insights`: one of `{"query"}`, `{"dashboard_id", "chart_id"}` or
+/// `{"dataset_id", "column"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InsightsIn {
+    /// A chart query as `POST /charts/query` takes it (its first measure, over its time axis
+    /// and by its first dimension; compared with the previous period when it has a window).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub query: Option<Json>,
+    /// A dashboard (with `chart_id`).
+    #[serde(default)]
+    pub dashboard_id: Option<i64>,
+    /// One of its charts.
+    #[serde(default)]
+    pub chart_id: Option<String>,
+    /// A dataset (with `column`).
+    #[serde(default)]
+    pub dataset_id: Option<String>,
+    /// One of its numeric columns.
+    #[serde(default)]
+    pub column: Option<String>,
+}
+
+impl TryFrom<InsightsIn> for InsightTarget {
+    type Error = crate::error::ApiError;
+
+    fn try_from(i: InsightsIn) -> Result<Self, Self::Error> {
+        match (i.query, i.dashboard_id, i.chart_id, i.dataset_id, i.column) {
+            (Some(q), None, None, None, None) => Ok(InsightTarget::Query(q)),
+            (None, Some(dashboard_id), Some(chart_id), None, None) => Ok(InsightTarget::Chart {
+                dashboard_id,
+                chart_id,
+            }),
+            (None, None, None, Some(dataset_id), Some(column)) => {
+                Ok(InsightTarget::Column { dataset_id, column })
+            }
+            _ => Err(crate::error::ApiError::field(
+                "body",
+                "give exactly one of {\"query\"}, {\"dashboard_id\", \"chart_id\"} or {\"dataset_id\", \"column\"}",
+            )),
+        }
+    }
+}
+
+/// One insight.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InsightOut {
+    /// summary, trend, anomaly, top_performers, bottom_performers or period_change.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: String,
+    /// info, notice, warning or critical.
+    pub severity: String,
+    /// A headline.
+    pub title: String,
+    /// A sentence a person can read.
+    pub message: String,
+    /// The numbers behind it (slope and p-values, robust z, shares, totals, ...).
+    #[schema(value_type = Object)]
+    pub data: Json,
+}
+
+impl From<Insight> for InsightOut {
+    fn from(i: Insight) -> Self {
+        Self {
+            kind: i.kind.to_owned(),
+            severity: serde_json::to_value(i.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            title: i.title,
+            message: i.message,
+            data: i.data,
+        }
+    }
+}
+
+/// `POST /insights` answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InsightsOut {
+    /// The insights, most important kinds first.
+    pub insights: Vec<InsightOut>,
 }

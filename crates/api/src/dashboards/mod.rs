@@ -11,7 +11,7 @@ pub mod service;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use handlers::{boards, folders, templates, themes};
+use handlers::{boards, folders, insights, templates, themes};
 
 /// Registers `/dashboards/...` and `/folders/...`.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -47,5 +47,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     .service(templates::get_chart_template)
     .service(templates::update_chart_template)
     .service(templates::delete_chart_template)
-    .service(templates::instantiate);
+    .service(templates::instantiate)
+    .service(insights::insights);
 }

@@ -2,5 +2,6 @@
 
 pub mod boards;
 pub mod folders;
+pub mod insights;
 pub mod templates;
 pub mod themes;

@@ -6,3 +6,4 @@ pub mod boards;
 pub mod builtins;
 pub mod charts;
 pub mod folders;
+pub mod insights;
