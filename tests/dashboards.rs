@@ -981,3 +981,203 @@ async fn insights_read_trends_anomalies_performers_and_changes_from_queries_char
     .await;
     assert_eq!(fields(&p), ["body"]);
 }
+
+fn png_size(p: &[u8]) -> (u32, u32) {
+    assert_eq!(&p[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    (
+        u32::from_be_bytes([p[16], p[17], p[18], p[19]]),
+        u32::from_be_bytes([p[20], p[21], p[22], p[23]]),
+    )
+}
+
+#[tokio::test]
+async fn charts_render_as_svg_png_and_csv_and_a_dashboard_as_a_page() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let demo = app.source_id(&admin, "demo").await;
+    let query = json!({"source_id": demo, "table": "transactions", "measures": [{"agg": "sum", "column": "amount", "as": "revenue"}], "dimensions": ["category"]});
+    let post = |path: &str, body: Value| {
+        app.client
+            .post(app.url(path))
+            .bearer_auth(&admin.access)
+            .json(&body)
+            .send()
+    };
+
+    let r = post("/charts/query?format=svg", query.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    let svg = r.text().await.unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("<rect") && svg.ends_with("</svg>"));
+    let r = post(
+        "/charts/query?format=png&width=320&height=200",
+        query.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(png_size(&r.bytes().await.unwrap()), (320, 200));
+    let r = post("/charts/query?format=csv", query.clone())
+        .await
+        .unwrap();
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("category,revenue\r\n"), "{csv}");
+    assert!(csv.lines().count() > 2);
+    // JSON stays the default, and bad formats and sizes are named
+    let r = post("/charts/query", query.clone()).await.unwrap();
+    assert_eq!(ok_json(r).await["success"], true);
+    assert_problem(
+        post("/charts/query?format=gif", query.clone())
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    let p = assert_problem(
+        post("/charts/query?format=png&width=99999", query.clone())
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["width"]);
+    // named metrics too
+    let r = app
+        .get(
+            "/charts/pie?metric=revenue_by_segment&format=png&width=240&height=240",
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(png_size(&r.bytes().await.unwrap()), (240, 240));
+    let r = app
+        .get(
+            "/charts/line?metric=revenue&format=svg",
+            Some(&admin.access),
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("<polyline"));
+
+    // a dashboard's chart in its theme, and the dashboard as a page
+    let d = created(&app, "/dashboards", &admin.access, json!({"title": "Sales <wall>", "theme": "dark", "charts": [
+        {"id": "cats", "title": "By category", "chart_type": "pie", "query": query, "position": {"x": 0, "y": 0, "w": 12, "h": 8}},
+        {"id": "line", "title": "Revenue", "chart_type": "area", "metric": {"metric": "revenue", "period": "30d"}, "position": {"x": 12, "y": 0, "w": 12, "h": 8}},
+        {"id": "bad", "title": "Broken", "chart_type": "table", "query": {"source_id": demo, "table": "nope", "measures": [{"agg": "count"}]}, "position": {"x": 0, "y": 8, "w": 24, "h": 4}}]})).await;
+    let id = d["id"].as_i64().unwrap();
+    let r = app
+        .get(
+            &format!("/dashboards/{id}/charts/cats?format=png&width=400&height=300"),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(png_size(&r.bytes().await.unwrap()), (400, 300));
+    let svg = app
+        .get(
+            &format!("/dashboards/{id}/charts/cats?format=svg"),
+            Some(&admin.access),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        svg.contains("fill=\"#1E1E1E\""),
+        "the dark theme's background"
+    );
+    let json = ok_json(
+        app.get(
+            &format!("/dashboards/{id}/charts/line"),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    assert!(json["data"].as_array().unwrap().len() > 20);
+    assert_problem(
+        app.get(
+            &format!("/dashboards/{id}/charts/bad?format=png"),
+            Some(&admin.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_problem(
+        app.get(&format!("/dashboards/{id}/charts/zzz"), Some(&admin.access))
+            .await,
+        404,
+    )
+    .await;
+    let r = app
+        .get(&format!("/dashboards/{id}/view"), Some(&admin.access))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<h1>Sales &lt;wall&gt;</h1>"));
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "two charts drawn, the broken one explained"
+    );
+    assert!(html.contains("id=\"chart-bad\""));
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    assert_problem(
+        app.get(&format!("/dashboards/{id}/view"), Some(&stranger.access))
+            .await,
+        404,
+    )
+    .await;
+
+    // the page renders in headless Chromium
+    let Some(browser) = crate::report_browser::chromium() else {
+        tessera_testkit::skip("chromium", "not installed; .ci/run installs it");
+        return;
+    };
+    let dir = crate::report_browser::artifacts();
+    let (page, shot) = (
+        dir.join("dashboard-view.html"),
+        dir.join("dashboard-view.png"),
+    );
+    std::fs::write(&page, &html).unwrap();
+    let _ = std::fs::remove_file(&shot);
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args([
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,800",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {log}");
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Refused to"))
+        .collect();
+    assert!(console.is_empty(), "console errors: {console:#?}");
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(png_size(&png), (1280, 800));
+    assert!(png.len() > 10_000, "a real screenshot");
+}

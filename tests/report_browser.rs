@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 use tessera_e2e::spawn_app;
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     [
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",
@@ -19,7 +19,7 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
-fn artifacts() -> PathBuf {
+pub(crate) fn artifacts() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
         PathBuf::from,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ingest;
 pub mod insights;
 pub mod profile;
+pub mod render;
 pub mod report;
 pub mod retail;
 mod svg;

@@ -1,6 +1,8 @@
 //! What several areas of the HTTP layer share and no lower crate owns: path ids, missing rows
 //! as 404s, and the wire forms of times and pages.
 
+pub mod render;
+
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

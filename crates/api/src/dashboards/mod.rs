@@ -23,7 +23,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(boards::update)
             .service(boards::remove)
             .service(boards::move_to)
-            .service(boards::data),
+            .service(boards::data)
+            .service(boards::chart)
+            .service(boards::view_page),
     )
     .service(
         scope::scope("/folders")

@@ -4,10 +4,11 @@ use actix_web::{delete, get, post, put, web, HttpResponse};
 
 use crate::auth::Caller;
 use crate::common::path_id;
+use crate::common::render::{respond, Format, RenderParams};
 use crate::dashboards::dto::{
     ChartData, DashboardData, DashboardIn, DashboardOut, DashboardsOut, DashboardsQuery, MoveIn,
 };
-use crate::dashboards::service::boards;
+use crate::dashboards::service::{boards, view};
 use crate::error::{ApiResult, Problem};
 use crate::extract::CacheHeader;
 use crate::state::AppState;
@@ -197,4 +198,77 @@ pub async fn data(
         id,
         charts: charts.into_iter().map(ChartData::from).collect(),
     }))
+}
+
+/// One chart of a dashboard: `format=json` (default: its `data` and `metadata`, or `problem`),
+/// or drawn as `svg` or `png` in the dashboard's theme, or its rows as `csv`.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Dashboard id"),
+        ("chart_id" = String, Path, description = "The chart's id"),
+        RenderParams,
+    ),
+    responses(
+        (status = 200, description = "The chart's answer, image or rows", content(
+            (ChartData = "application/json"),
+            (String = "image/svg+xml"),
+            (Vec<u8> = "image/png"),
+            (String = "text/csv"),
+        )),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dashboard or chart", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown format or a size out of range; the chart's own failure when an image is asked", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}/charts/{chart_id}")]
+pub async fn chart(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    cache: CacheHeader,
+    render: web::Query<RenderParams>,
+) -> ApiResult<HttpResponse> {
+    let (id, chart_id) = path.into_inner();
+    let id = path_id("dashboard", &id)?;
+    let format = render.format()?;
+    render.size()?;
+    let (outcome, theme) = view::chart(&state, &caller, id, &chart_id, cache.0).await?;
+    if format == Format::Json {
+        return Ok(HttpResponse::Ok().json(ChartData::from(outcome)));
+    }
+    let answer = outcome.answer?;
+    let c = &outcome.chart;
+    respond(&state, &answer, &c.title, &c.chart_type, &theme, &render).await
+}
+
+/// The dashboard as a plain HTML page rendered on the server (no JavaScript): every chart as
+/// inline SVG on its grid, in the dashboard's theme; a failing chart says why in its place.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Dashboard id")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dashboard", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}/view")]
+pub async fn view_page(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    cache: CacheHeader,
+) -> ApiResult<HttpResponse> {
+    let id = path_id("dashboard", &id)?;
+    let html = view::page(&state, &caller, id, cache.0).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        ))
+        .body(html))
 }

@@ -7,3 +7,4 @@ pub mod builtins;
 pub mod charts;
 pub mod folders;
 pub mod insights;
+pub mod view;
