@@ -4,7 +4,8 @@
 //! as a problem beside the others.
 
 use serde_json::{json, Value};
-use tessera_e2e::{assert_problem, spawn_app, TestApp};
+use tessera_e2e::{assert_problem, spawn_app, spawn_app_with, TestApp};
+use tessera_testkit::net::{HttpReceiver, Reply};
 
 async fn ok_json(r: reqwest::Response) -> Value {
     let status = r.status();
@@ -1180,4 +1181,302 @@ async fn charts_render_as_svg_png_and_csv_and_a_dashboard_as_a_page() {
     let png = std::fs::read(&shot).expect("a screenshot");
     assert_eq!(png_size(&png), (1280, 800));
     assert!(png.len() > 10_000, "a real screenshot");
+}
+
+/// Every chart of a generated dashboard answers (no problem) and the dashboard has the kinds a
+/// person expects.
+async fn assert_generated_dashboard_works(app: &TestApp, token: &str, d: &Value) {
+    let id = d["id"].as_i64().expect("the id at the top level");
+    let charts = d["charts"].as_array().unwrap();
+    assert!(charts.len() >= 4, "{d}");
+    let kinds: Vec<&str> = charts
+        .iter()
+        .map(|c| c["chart_type"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"number"), "KPI tiles: {kinds:?}");
+    assert!(
+        kinds.iter().any(|k| ["line", "area"].contains(k)),
+        "a time series: {kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|k| ["bar", "pie", "table"].contains(k)),
+        "a breakdown: {kinds:?}"
+    );
+    for c in charts {
+        let t = c["title"].as_str().unwrap();
+        assert!(
+            !t.contains('_') && t.chars().next().unwrap().is_uppercase(),
+            "a title a person would write: {t}"
+        );
+    }
+    let data = ok_json(
+        app.get(&format!("/dashboards/{id}/data"), Some(token))
+            .await,
+    )
+    .await;
+    for c in data["charts"].as_array().unwrap() {
+        assert!(c.get("problem").is_none(), "every chart evaluates: {c}");
+        assert!(c["data"].is_array());
+    }
+}
+
+#[tokio::test]
+async fn a_dashboard_is_generated_for_the_demo_source_by_the_heuristic() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let demo = app.source_id(&admin, "demo").await;
+    let r = app
+        .post(
+            "/dashboards/generate",
+            json!({"source_id": demo, "goal": "revenue by category"}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(d["generator"]["name"], "heuristic");
+    assert!(
+        d["generator"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no language model"),
+        "{d}"
+    );
+    assert_eq!(d["version"], 1);
+    let charts = d["charts"].as_array().unwrap();
+    assert!(
+        charts.iter().any(|c| c["title"] == "Amount by category"),
+        "{d}"
+    );
+    // ids and keys are never summed
+    for c in charts {
+        let q = &c["query"];
+        let col = q["measures"][0]["column"].as_str().unwrap_or("");
+        assert!(!col.ends_with("id"), "{c}");
+    }
+    assert_generated_dashboard_works(&app, &admin.access, &d).await;
+    // bad input
+    assert_problem(
+        app.post(
+            "/dashboards/generate",
+            json!({"source_id": "nope"}),
+            Some(&admin.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let p = assert_problem(
+        app.post(
+            "/dashboards/generate",
+            json!({"source_id": demo, "tables": ["ghosts"]}),
+            Some(&admin.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["tables[0]"]);
+    let (_, viewer) = app.member(&admin, "viewer").await;
+    assert_problem(
+        app.post(
+            "/dashboards/generate",
+            json!({"source_id": demo}),
+            Some(&viewer.access),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
+    assert_problem(
+        app.post(
+            "/dashboards/generate",
+            json!({"source_id": demo}),
+            Some(&stranger.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_dashboard_is_generated_for_a_postgresql_schema_with_foreign_keys() {
+    let Some(db) = tessera_testkit::TestDatabase::create(tessera_testkit::Engine::Postgres) else {
+        return;
+    };
+    let mut sql = String::from(
+        "CREATE TABLE customers (id SERIAL PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL, signed_up_at TIMESTAMP NOT NULL);
+         CREATE TABLE orders (id SERIAL PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), status TEXT NOT NULL,
+             amount NUMERIC(12,2) NOT NULL, ordered_at TIMESTAMP NOT NULL);",
+    );
+    for i in 0..60 {
+        sql.push_str(&format!(
+            "INSERT INTO customers (name, region, signed_up_at) VALUES ('customer {i}', '{}', TIMESTAMP '2026-01-01' + INTERVAL '{i} days');",
+            ["north", "south", "east", "west"][i % 4]
+        ));
+    }
+    for i in 0..600 {
+        sql.push_str(&format!(
+            "INSERT INTO orders (customer_id, status, amount, ordered_at) VALUES ({}, '{}', {}.{:02}, TIMESTAMP '2026-02-01' + INTERVAL '{} hours');",
+            1 + i % 60,
+            ["paid", "shipped", "refunded"][i % 3],
+            10 + (i * 7) % 90,
+            i % 100,
+            i * 5
+        ));
+    }
+    db.execute(&sql);
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let src = ok_json(
+        app.post(
+            "/data-sources",
+            json!({"name": "shop", "kind": "postgres", "url": db.url}),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    let r = app
+        .post(
+            "/dashboards/generate",
+            json!({"source_id": src["id"]}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let d: Value = r.json().await.unwrap();
+    // the table that references another comes first
+    assert_eq!(d["charts"][0]["query"]["table"], "orders", "{d}");
+    let charts = d["charts"].as_array().unwrap();
+    assert!(charts.iter().any(|c| c["title"] == "Total amount"), "{d}");
+    assert!(
+        charts
+            .iter()
+            .any(|c| c["query"]["dimensions"] == json!(["status"])),
+        "{d}"
+    );
+    assert!(
+        charts
+            .iter()
+            .all(|c| c["query"]["measures"][0]["column"] != "customer_id"),
+        "a key is never a measure"
+    );
+    assert_generated_dashboard_works(&app, &admin.access, &d).await;
+}
+
+#[tokio::test]
+async fn a_language_model_proposes_and_nonsense_falls_back_to_the_heuristic() {
+    let anthropic = HttpReceiver::start(Reply::Status(500));
+    let proposal = json!({"charts": [
+        {"title": "Revenue by category", "chart_type": "bar", "table": "transactions", "agg": "sum", "measure": "amount", "dimension": "category"},
+        {"title": "Revenue over time", "chart_type": "line", "table": "transactions", "agg": "sum", "measure": "amount", "time": "created_at", "granularity": "week"},
+        {"title": "Orders", "chart_type": "number", "table": "orders", "agg": "count"},
+        {"title": "Order value", "chart_type": "number", "table": "orders", "agg": "avg", "measure": "total_amount"}]});
+    let text = format!("Here is the dashboard:\n```json\n{proposal}\n```");
+    anthropic.script(&[
+        Reply::Json(200, json!({"content": [{"type": "text", "text": text}]}).to_string()),
+        Reply::Json(200, json!({"content": [{"type": "text", "text": json!({"charts": [{"title": "Ghosts", "chart_type": "bar", "table": "transactions", "agg": "sum", "measure": "ectoplasm"}]}).to_string()}]}).to_string()),
+    ]);
+    let app = spawn_app_with(&[
+        ("ANTHROPIC_API_KEY", "test-key"),
+        ("TESSERA_AI__BASE_URL", &anthropic.url),
+    ])
+    .await;
+    let admin = app.admin().await;
+    let demo = app.source_id(&admin, "demo").await;
+    let d = created(
+        &app,
+        "/dashboards/generate",
+        &admin.access,
+        json!({"source_id": demo, "goal": "sales"}),
+    )
+    .await;
+    assert_eq!(d["generator"]["name"], "anthropic", "{d}");
+    assert!(d["generator"]["reason"].is_null());
+    let titles: Vec<&str> = d["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Orders",
+            "Order value",
+            "Revenue by category",
+            "Revenue over time"
+        ]
+    );
+    assert_generated_dashboard_works(&app, &admin.access, &d).await;
+    let req = &anthropic.requests()[0];
+    assert_eq!(req.path, "/v1/messages");
+    assert_eq!(req.header("x-api-key"), Some("test-key"));
+    assert_eq!(req.header("anthropic-version"), Some("2023-06-01"));
+    let sent: Value = serde_json::from_slice(&req.body).unwrap();
+    let prompt = sent["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        prompt.contains("\"transactions\"") && prompt.contains("sales"),
+        "the schema summary and the goal are sent"
+    );
+    // a proposal naming a column that does not exist is not used
+    let d = created(
+        &app,
+        "/dashboards/generate",
+        &admin.access,
+        json!({"source_id": demo}),
+    )
+    .await;
+    assert_eq!(d["generator"]["name"], "heuristic");
+    assert!(
+        d["generator"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ectoplasm"),
+        "{d}"
+    );
+    // a provider that fails is not used either
+    let d = created(
+        &app,
+        "/dashboards/generate",
+        &admin.access,
+        json!({"source_id": demo}),
+    )
+    .await;
+    assert!(
+        d["generator"]["reason"].as_str().unwrap().contains("500"),
+        "{d}"
+    );
+    assert_generated_dashboard_works(&app, &admin.access, &d).await;
+
+    // an OpenAI-compatible provider answering nonsense
+    let openai = HttpReceiver::start(Reply::Json(200, json!({"choices": [{"message": {"role": "assistant", "content": "I would chart the phases of the moon."}}]}).to_string()));
+    let app = spawn_app_with(&[
+        ("OPENAI_API_KEY", "sk-test"),
+        ("TESSERA_AI__PROVIDER", "openai"),
+        ("TESSERA_AI__BASE_URL", &openai.url),
+    ])
+    .await;
+    let admin = app.admin().await;
+    let demo = app.source_id(&admin, "demo").await;
+    let d = created(
+        &app,
+        "/dashboards/generate",
+        &admin.access,
+        json!({"source_id": demo}),
+    )
+    .await;
+    assert_eq!(d["generator"]["name"], "heuristic");
+    let reason = d["generator"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("openai") && reason.contains("no JSON"),
+        "{reason}"
+    );
+    let req = &openai.requests()[0];
+    assert_eq!(req.path, "/v1/chat/completions");
+    assert_eq!(req.header("authorization"), Some("Bearer sk-test"));
+    assert_generated_dashboard_works(&app, &admin.access, &d).await;
 }

@@ -36,7 +36,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, Problem};
 pub use settings::{
-    AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings,
+    AiSettings, AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings,
     RateLimitSettings, ReportSettings, RetailSettings, SourcesSettings,
 };
 pub use state::{ApiConfig, AppState};

@@ -275,3 +275,96 @@ impl Default for CommerceSettings {
         }
     }
 }
+
+/// `[ai]`: the language model that proposes generated dashboards. Without a key, the heuristic
+/// generator is used; with one, the model's proposal is checked against the schema and the
+/// heuristic is still the fallback.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AiSettings {
+    /// `anthropic` or `openai` (an OpenAI-compatible chat completions API); empty: whichever
+    /// has a key, Anthropic first.
+    pub provider: String,
+    /// Base URL (default `https://api.anthropic.com` or `https://api.openai.com`).
+    pub base_url: String,
+    /// Model name (default `claude-sonnet-4-5` or `gpt-4o-mini`).
+    pub model: String,
+    /// Anthropic key (env: ANTHROPIC_API_KEY).
+    #[serde(skip_serializing)]
+    pub anthropic_api_key: tessera_domain::Secret,
+    /// OpenAI key (env: OPENAI_API_KEY).
+    #[serde(skip_serializing)]
+    pub openai_api_key: tessera_domain::Secret,
+    /// Seconds a proposal may take before the heuristic is used instead.
+    pub timeout_secs: u64,
+}
+
+impl Default for AiSettings {
+    fn default() -> Self {
+        Self {
+            provider: String::new(),
+            base_url: String::new(),
+            model: String::new(),
+            anthropic_api_key: tessera_domain::Secret::default(),
+            openai_api_key: tessera_domain::Secret::default(),
+            timeout_secs: 30,
+        }
+    }
+}
+
+/// A configured language model provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AiProvider {
+    /// `anthropic` or `openai`.
+    pub kind: String,
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    /// Model.
+    pub model: String,
+    /// Key.
+    pub key: String,
+}
+
+impl AiSettings {
+    /// The provider to ask, if one is configured with a key.
+    pub fn provider(&self) -> Option<AiProvider> {
+        let anthropic = self.anthropic_api_key.expose().trim();
+        let openai = self.openai_api_key.expose().trim();
+        let kind = match self.provider.trim() {
+            "anthropic" if !anthropic.is_empty() => "anthropic",
+            "openai" if !openai.is_empty() => "openai",
+            "" if !anthropic.is_empty() => "anthropic",
+            "" if !openai.is_empty() => "openai",
+            _ => return None,
+        };
+        let (default_url, default_model, key) = match kind {
+            "anthropic" => ("https://api.anthropic.com", "claude-sonnet-4-5", anthropic),
+            _ => ("https://api.openai.com", "gpt-4o-mini", openai),
+        };
+        let pick = |v: &str, d: &str| {
+            let v = v.trim().trim_end_matches('/');
+            if v.is_empty() {
+                d.to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        Some(AiProvider {
+            kind: kind.to_owned(),
+            base_url: pick(&self.base_url, default_url),
+            model: pick(&self.model, default_model),
+            key: key.to_owned(),
+        })
+    }
+
+    /// Refuses an unknown provider or a timeout outside 1..=300 seconds.
+    pub fn check(&self) -> Result<(), String> {
+        if !["", "anthropic", "openai"].contains(&self.provider.trim()) {
+            return Err("ai.provider must be anthropic or openai".into());
+        }
+        if !(1..=300).contains(&self.timeout_secs) {
+            return Err("ai.timeout_secs must be between 1 and 300".into());
+        }
+        Ok(())
+    }
+}

@@ -35,6 +35,8 @@ pub struct ApiConfig {
     pub retail: RetailSettings,
     /// `[alerts]`.
     pub alerts: tessera_alerting::AlertSettings,
+    /// `[ai]`.
+    pub ai: crate::settings::AiSettings,
     /// The app database's SQLite file, which no source may name.
     pub app_database: Option<std::path::PathBuf>,
 }
@@ -74,6 +76,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Alert rules, their scheduler and notifications.
     pub alerting: Arc<tessera_alerting::Alerting>,
+    /// The language model that proposes generated dashboards.
+    pub ai: Arc<crate::settings::AiSettings>,
     secret: tessera_domain::Secret,
     alert_settings: Arc<tessera_alerting::AlertSettings>,
 }
@@ -235,6 +239,7 @@ impl AppState {
                 .build(),
             clock,
             alerting,
+            ai: Arc::new(config.ai.clone()),
             secret: config.auth.secret_key.clone(),
             alert_settings: Arc::new(config.alerts.clone()),
         })

@@ -105,6 +105,7 @@ impl Application {
             commerce: settings.commerce.clone(),
             retail: settings.retail.clone(),
             alerts: settings.alerts.clone(),
+            ai: settings.ai.clone(),
             app_database: app_database_file(settings),
         };
         {

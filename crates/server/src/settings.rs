@@ -50,6 +50,9 @@ pub struct Settings {
     /// Alert rules' scheduler, webhooks and mail server.
     #[serde(default)]
     pub alerts: tessera_alerting::AlertSettings,
+    /// The language model behind generated dashboards.
+    #[serde(default)]
+    pub ai: tessera_api::AiSettings,
     /// Compatibility fronts: one more listener each (`[[fronts]]`).
     #[serde(default)]
     pub fronts: Vec<FrontSettings>,
@@ -366,6 +369,7 @@ impl Settings {
         }
         self.retail.check().map_err(SettingsError::Invalid)?;
         self.alerts.check().map_err(SettingsError::Invalid)?;
+        self.ai.check().map_err(SettingsError::Invalid)?;
         if let Some(p) = &self.admin_password {
             if p.expose().chars().count() < 8 {
                 return Err(SettingsError::Invalid(
@@ -428,6 +432,8 @@ fn seed_overrides(env: &HashMap<String, String>) -> Vec<(&'static str, config::V
         ("MAIL_USERNAME", "alerts.mail.username"),
         ("MAIL_PASSWORD", "alerts.mail.password"),
         ("MAIL_DEFAULT_SENDER", "alerts.mail.default_sender"),
+        ("ANTHROPIC_API_KEY", "ai.anthropic_api_key"),
+        ("OPENAI_API_KEY", "ai.openai_api_key"),
     ] {
         if let Some(v) = get(var) {
             out.push((key, v.into()));

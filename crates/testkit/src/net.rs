@@ -1,5 +1,6 @@
 //! Local network peers for tests, on loopback ports, with std threads only: an HTTP receiver
-//! that records requests and answers as scripted (a status, a slow answer, or none), and an
+//! that records requests and answers as scripted (a status, a JSON body, a slow answer, or
+//! none), and an
 //! SMTP server that speaks enough of RFC 5321 for a real client (EHLO, MAIL, RCPT, DATA, QUIT)
 //! and records each message.
 
@@ -10,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How the receiver answers one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// At once, with this status.
     Status(u16),
@@ -18,6 +19,8 @@ pub enum Reply {
     Slow(Duration, u16),
     /// Never: the connection is held open (a hung receiver), then closed after a minute.
     Hang,
+    /// At once, with this status and a JSON body.
+    Json(u16, String),
 }
 
 /// One request received.
@@ -111,9 +114,14 @@ impl HttpReceiver {
                         .lock()
                         .expect("script")
                         .pop_front()
-                        .unwrap_or(this.default);
+                        .unwrap_or_else(|| this.default.clone());
+                    let mut body = String::new();
                     let status = match reply {
                         Reply::Status(s) => s,
+                        Reply::Json(s, b) => {
+                            body = b;
+                            s
+                        }
                         Reply::Slow(wait, s) => {
                             std::thread::sleep(wait);
                             s
@@ -125,7 +133,8 @@ impl HttpReceiver {
                     };
                     let _ = write!(
                         stream,
-                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
                     );
                 });
             }
@@ -135,7 +144,10 @@ impl HttpReceiver {
 
     /// Queues replies for the next requests.
     pub fn script(&self, replies: &[Reply]) {
-        self.script.lock().expect("script").extend(replies);
+        self.script
+            .lock()
+            .expect("script")
+            .extend(replies.iter().cloned());
     }
 
     /// The requests received so far.

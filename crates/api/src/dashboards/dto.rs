@@ -11,6 +11,7 @@ use crate::common::{page_dto, utc};
 use crate::dashboards::service::assets::{AssetInput, AssetView};
 use crate::dashboards::service::boards::DashboardInput;
 use crate::dashboards::service::charts::{ChartOutcome, ChartSpec, MetricSpec, Place};
+use crate::dashboards::service::generate::{GenerateInput, Generated};
 use crate::dashboards::service::insights::InsightTarget;
 use crate::error::Problem;
 use tessera_analytics::insights::Insight;
@@ -509,4 +510,61 @@ impl From<Insight> for InsightOut {
 pub struct InsightsOut {
     /// The insights, most important kinds first.
     pub insights: Vec<InsightOut>,
+}
+
+/// `POST /dashboards/generate`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GenerateIn {
+    /// The data source to build it from.
+    pub source_id: String,
+    /// Only these tables (1 to 3; default: the ones that look like facts).
+    #[serde(default)]
+    pub tables: Option<Vec<String>>,
+    /// What it is for, in words.
+    #[serde(default)]
+    pub goal: Option<String>,
+}
+
+impl From<GenerateIn> for GenerateInput {
+    fn from(g: GenerateIn) -> Self {
+        Self {
+            source_id: g.source_id,
+            tables: g.tables,
+            goal: g.goal,
+        }
+    }
+}
+
+/// Which generator built a dashboard, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeneratorOut {
+    /// `heuristic`, `anthropic` or `openai`.
+    pub name: String,
+    /// Why the heuristic was used (no provider configured, or what was wrong with its answer).
+    pub reason: Option<String>,
+}
+
+/// A generated dashboard, saved: the dashboard's fields with how it was made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeneratedOut {
+    /// The saved dashboard (`id` at the top level).
+    #[serde(flatten)]
+    pub dashboard: DashboardOut,
+    /// Which generator built it.
+    pub generator: GeneratorOut,
+    /// Charts proposed but left out because they did not answer.
+    pub notes: Vec<String>,
+}
+
+impl From<Generated> for GeneratedOut {
+    fn from(g: Generated) -> Self {
+        Self {
+            dashboard: g.dashboard.into(),
+            generator: GeneratorOut {
+                name: g.generator,
+                reason: g.reason,
+            },
+            notes: g.notes,
+        }
+    }
 }

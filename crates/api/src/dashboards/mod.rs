@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         scope::scope("/dashboards")
             .service(boards::list)
             .service(boards::create)
+            .service(boards::generate)
             .service(boards::get)
             .service(boards::update)
             .service(boards::remove)

@@ -6,9 +6,10 @@ use crate::auth::Caller;
 use crate::common::path_id;
 use crate::common::render::{respond, Format, RenderParams};
 use crate::dashboards::dto::{
-    ChartData, DashboardData, DashboardIn, DashboardOut, DashboardsOut, DashboardsQuery, MoveIn,
+    ChartData, DashboardData, DashboardIn, DashboardOut, DashboardsOut, DashboardsQuery,
+    GenerateIn, GeneratedOut, MoveIn,
 };
-use crate::dashboards::service::{boards, view};
+use crate::dashboards::service::{boards, generate as generator, view};
 use crate::error::{ApiResult, Problem};
 use crate::extract::CacheHeader;
 use crate::state::AppState;
@@ -271,4 +272,31 @@ pub async fn view_page(
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
         ))
         .body(html))
+}
+
+/// Generates a dashboard for a data source (editors and admins) from its schema and a sample of
+/// its data: KPI tiles, time series, breakdowns and top-N tables over the tables that look like
+/// facts. A configured language model proposes first; its proposal is used only when every
+/// table and column it names exists, and `generator` says which built it and why. Every chart
+/// is run once before saving.
+#[utoipa::path(
+    tag = "dashboards",
+    security(("bearer" = [])),
+    request_body = GenerateIn,
+    responses(
+        (status = 201, description = "The saved dashboard with `generator` and `notes`", body = GeneratedOut),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot create dashboards", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown source or table, or nothing to chart", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The source is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/generate")]
+pub async fn generate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<GenerateIn>,
+) -> ApiResult<HttpResponse> {
+    let g = generator::generate(&state, &caller, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(GeneratedOut::from(g)))
 }
