@@ -214,13 +214,14 @@ impl Notification {
         } else {
             "#027a48"
         };
+        let chart = self.recent_chart().unwrap_or_default();
         let html = format!(
             "<!doctype html><html><body style=\"font-family:sans-serif\">\
 <h2 style=\"color:{colour}\">{}: {}</h2><p>{}</p>\
 <table><tr><th align=\"left\">Rule</th><td>{}</td></tr><tr><th align=\"left\">State</th><td>{} (was {})</td></tr>\
 <tr><th align=\"left\">Value</th><td>{}</td></tr><tr><th align=\"left\">Threshold</th><td>{}</td></tr>\
 <tr><th align=\"left\">Evaluated at</th><td>{}</td></tr></table>\
-{}<p><a href=\"{}\">Open the rule</a></p></body></html>",
+{}{}<p><a href=\"{}\">Open the rule</a></p></body></html>",
             esc(&self.notice.to_uppercase()),
             esc(&self.rule_name),
             esc(&self.message()),
@@ -230,6 +231,7 @@ impl Notification {
             esc(&value),
             esc(&self.threshold),
             esc(&self.evaluated_at),
+            chart,
             if rows.is_empty() {
                 String::new()
             } else {
@@ -243,6 +245,43 @@ impl Notification {
             text,
             html,
         }
+    }
+
+    /// The recent values as a small inline SVG line (none below two values); mail clients that
+    /// do not draw SVG still have the table beside it.
+    fn recent_chart(&self) -> Option<String> {
+        use tessera_analytics::render::{svg, Column, Drawing, Role, Theme};
+        if self.recent_values.len() < 2 {
+            return None;
+        }
+        let columns = [
+            Column {
+                name: "at".into(),
+                role: Role::Time,
+            },
+            Column {
+                name: "value".into(),
+                role: Role::Measure,
+            },
+        ];
+        let rows: Vec<serde_json::Map<String, Json>> = self
+            .recent_values
+            .iter()
+            .map(|(t, v)| {
+                let mut r = serde_json::Map::new();
+                // HH:MM of the RFC 3339 time keeps the axis readable
+                r.insert("at".into(), json!(t.get(11..16).unwrap_or(t)));
+                r.insert("value".into(), json!(v));
+                r
+            })
+            .collect();
+        let d = Drawing {
+            title: "Recent values",
+            chart_type: "line",
+            columns: &columns,
+            rows: &rows,
+        };
+        Some(svg(&d, &Theme::default(), 480, 160))
     }
 
     /// What `channel` would send, for previews.
@@ -381,6 +420,15 @@ mod tests {
         assert!(e.text.contains("2026-12-05T07:55:00Z  900"));
         assert!(e.html.contains("Revenue &lt;above&gt; plan"));
         assert!(!e.html.contains("<above>"));
+        assert!(!e.html.contains("<svg"), "one value draws no line");
+        let mut n = note();
+        n.recent_values
+            .push(("2026-12-05T08:00:00Z".into(), 1234.5));
+        let e = n.email(&["ops@example.com".into()]);
+        assert!(
+            e.html.contains("<svg") && e.html.contains("<polyline"),
+            "recent values as a line"
+        );
         assert_eq!(fmt_number(2.0), "2");
         assert_eq!(fmt_number(2.50), "2.5");
     }
