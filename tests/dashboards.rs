@@ -1149,35 +1149,7 @@ async fn charts_render_as_svg_png_and_csv_and_a_dashboard_as_a_page() {
         dir.join("dashboard-view.png"),
     );
     std::fs::write(&page, &html).unwrap();
-    let _ = std::fs::remove_file(&shot);
-    let profile = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args([
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1280,800",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("run chromium");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "chromium failed: {log}");
-    let console: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains(":CONSOLE") || l.contains("Refused to"))
-        .collect();
-    assert!(console.is_empty(), "console errors: {console:#?}");
+    crate::report_browser::screenshot(&browser, &page, &shot, "1280,800");
     let png = std::fs::read(&shot).expect("a screenshot");
     assert_eq!(png_size(&png), (1280, 800));
     assert!(png.len() > 10_000, "a real screenshot");

@@ -29,6 +29,49 @@ pub(crate) fn artifacts() -> PathBuf {
     dir
 }
 
+/// Opens `page` in headless Chromium at `window` ("W,H") and writes a screenshot to `shot`;
+/// fails on a browser error or any console message (the pages have no scripts and load nothing).
+pub(crate) fn screenshot(
+    browser: &std::path::Path,
+    page: &std::path::Path,
+    shot: &std::path::Path,
+    window: &str,
+) {
+    let _ = std::fs::remove_file(shot);
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args([
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--window-size={window}"))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {log}");
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains(":CONSOLE")
+                || l.contains("Failed to load resource")
+                || l.contains("Refused to")
+        })
+        .collect();
+    assert!(console.is_empty(), "console errors: {console:#?}");
+}
+
 #[tokio::test]
 async fn html_report_renders_in_headless_chromium() {
     let Some(browser) = chromium() else {
@@ -78,40 +121,7 @@ async fn html_report_renders_in_headless_chromium() {
     let page = dir.join("eda-report.html");
     let shot = dir.join("eda-report.png");
     std::fs::write(&page, &html).unwrap();
-    let _ = std::fs::remove_file(&shot);
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args([
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1280,2400",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("run chromium");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "chromium failed: {log}");
-    // the page has no scripts and loads nothing: any console message is a problem
-    let console: Vec<&str> = log
-        .lines()
-        .filter(|l| {
-            l.contains(":CONSOLE")
-                || l.contains("Failed to load resource")
-                || l.contains("Refused to")
-        })
-        .collect();
-    assert!(console.is_empty(), "console errors: {console:#?}");
+    screenshot(&browser, &page, &shot, "1280,2400");
     let png = std::fs::read(&shot).expect("a screenshot was written");
     assert!(
         png.starts_with(b"\x89PNG") && png.len() > 10_000,

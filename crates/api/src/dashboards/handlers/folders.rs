@@ -12,6 +12,7 @@ use crate::state::AppState;
 /// Every folder of the organisation, by name (`parent_id` gives the tree).
 #[utoipa::path(
     tag = "dashboards",
+    operation_id = "list_folders",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The folders", body = FoldersOut),
@@ -34,6 +35,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::
 /// Creates a folder, inside `parent_id` if given (editors and admins).
 #[utoipa::path(
     tag = "dashboards",
+    operation_id = "create_folder",
     security(("bearer" = [])),
     request_body = FolderIn,
     responses(
@@ -57,6 +59,7 @@ pub async fn create(
 /// folders; editors and admins).
 #[utoipa::path(
     tag = "dashboards",
+    operation_id = "update_folder",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Folder id")),
     request_body = FolderIn,
@@ -87,6 +90,7 @@ pub async fn update(
 /// `?cascade=move_to_parent`, which moves them into its parent (or to the top) first.
 #[utoipa::path(
     tag = "dashboards",
+    operation_id = "delete_folder",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Folder id"), FolderDeleteQuery),
     responses(
