@@ -12,12 +12,6 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::CacheHeader;
 use crate::state::AppState;
 
-type Envelope = ApiResult<web::Json<ChartEnvelope>>;
-
-fn envelope(answer: tessera_charts::ChartAnswer) -> web::Json<ChartEnvelope> {
-    web::Json(ChartEnvelope::from(answer))
-}
-
 /// The envelope, or the answer drawn or written as `render` asks.
 async fn answered(
     state: &AppState,
@@ -192,9 +186,14 @@ pub async fn metrics(state: web::Data<AppState>, _caller: Caller) -> web::Json<M
 #[utoipa::path(
     tag = "charts",
     security(("bearer" = [])),
-    params(("metric" = String, Path, description = "A realtime metric, e.g. active_users"), MetricParams),
+    params(("metric" = String, Path, description = "A realtime metric, e.g. active_users"), MetricParams, RenderParams),
     responses(
-        (status = 200, description = "[{metric, value, window_minutes, from, to}]", body = ChartEnvelope),
+        (status = 200, description = "[{metric, value, window_minutes, from, to}]; with format=svg, png or csv the value as a number tile or its row", content(
+            (ChartEnvelope = "application/json"),
+            (String = "image/svg+xml"),
+            (Vec<u8> = "image/png"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "Unknown realtime metric", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No metrics source in the organisation", body = Problem, content_type = "application/problem+json"),
@@ -207,12 +206,12 @@ pub async fn realtime(
     caller: Caller,
     metric: web::Path<String>,
     q: web::Query<MetricParams>,
-) -> Envelope {
+    render: web::Query<RenderParams>,
+) -> ApiResult<HttpResponse> {
     let ask = (&q.into_inner()).into();
-    Ok(envelope(
-        state
-            .charts
-            .realtime(&caller.viewer(), &metric, &ask)
-            .await?,
-    ))
+    let answer = state
+        .charts
+        .realtime(&caller.viewer(), &metric, &ask)
+        .await?;
+    answered(&state, answer, Some("number"), &render).await
 }
