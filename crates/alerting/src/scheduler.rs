@@ -223,11 +223,11 @@ impl Alerting {
         let Some(rule) = rule else {
             return Ok(None);
         };
-        let definition = match self.definition_of(&rule) {
-            Ok((_, d)) => Some(d),
+        let (condition_json, definition) = match self.definition_of(&rule) {
+            Ok((stored, d)) => (stored.condition, Some(d)),
             Err(e) => {
                 tracing::warn!(rule_id = rule.id, error = %e, "alert rule's definition does not read");
-                None
+                (Json::Null, None)
             }
         };
         let read = match &definition {
@@ -236,10 +236,6 @@ impl Alerting {
         };
         let now = self.now();
         let who = self.process.clone();
-        let condition_json = self
-            .definition_of(&rule)
-            .map(|(s, _)| s.condition)
-            .unwrap_or(Json::Null);
         let settled = self
             .db(move |conn| {
                 runs::settle(conn, key, &who, now, |locked: &AlertRule| {

@@ -269,10 +269,13 @@ impl Alerting {
         read_target(&self.engine, *viewer, definition)
             .await
             .map_err(|e| target_problem(e, &definition.target))?;
-        let old_channels: Vec<ChannelSpec> = match old {
-            Some(rule) => self.definition_of(rule)?.0.channels,
-            None => Vec::new(),
+        // the rule as it was, read once: its channels keep their secrets, its question decides
+        // whether what it remembers starts over
+        let before: Option<StoredDefinition> = match old {
+            Some(rule) => Some(self.definition_of(rule)?.0),
+            None => None,
         };
+        let old_channels: &[ChannelSpec] = before.as_ref().map_or(&[], |b| &b.channels);
         let mut channels = Vec::with_capacity(checked.channels.len());
         for c in checked.channels {
             let secret = match (&c.secret, c.kind.as_str()) {
@@ -310,13 +313,9 @@ impl Alerting {
         } else {
             None
         };
-        let reset_state = match old {
-            Some(rule) => {
-                let (before, _) = self.definition_of(rule)?;
-                before.target != stored.target || before.condition != stored.condition
-            }
-            None => false,
-        };
+        let reset_state = before
+            .as_ref()
+            .is_some_and(|b| b.target != stored.target || b.condition != stored.condition);
         Ok(RuleDraft {
             name: checked.name,
             definition_json,

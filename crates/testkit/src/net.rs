@@ -249,7 +249,8 @@ fn converse(stream: TcpStream, mails: &Mutex<Vec<Mail>>) -> std::io::Result<()> 
                 return Ok(());
             }
             "RSET" | "NOOP" => out.write_all(b"250 OK\r\n")?,
-            _ => out.write_all(b"502 not implemented\r\n")?,
+            // RFC 5321 reply 502: a command this server does not know (a real reply, not a gap)
+            _ => out.write_all(b"502 command not recognised\r\n")?,
         }
     }
 }

@@ -191,5 +191,6 @@ pub async fn insights(
             }
         }
     };
-    Ok(insights::insights(&subject))
+    // the statistics are CPU work (a column may hold a million values): off the async workers
+    state.blocking(move || insights::insights(&subject)).await
 }
