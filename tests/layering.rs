@@ -366,7 +366,15 @@ fn a_circle_of_imports_is_caught() {
 }
 
 /// The areas of the HTTP crate (`api/src/<area>/`).
-const API_AREAS: &[&str] = &["core", "data", "commerce", "retail", "alerts", "dashboards"];
+const API_AREAS: &[&str] = &[
+    "core",
+    "data",
+    "commerce",
+    "retail",
+    "alerts",
+    "dashboards",
+    "extracts",
+];
 
 #[test]
 fn an_area_of_the_http_crate_imports_no_other_area_and_no_use_case_sees_a_wire_type() {

@@ -12,6 +12,7 @@ mod contract;
 mod dashboards;
 mod datasets;
 mod docs;
+mod extracts;
 mod fronts;
 mod layering;
 mod metrics;

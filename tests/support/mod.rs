@@ -93,6 +93,12 @@ pub async fn spawn_app_in(
         format!("{}/reports", dir.path().display()),
     );
     env.insert("TESSERA_REPORTS__POLL_INTERVAL_MS".into(), "50".into());
+    env.insert(
+        "TESSERA_EXTRACTS__DIR".into(),
+        format!("{}/extracts", dir.path().display()),
+    );
+    // the extract schedule only where a test asks for it (tests/extracts.rs)
+    env.insert("TESSERA_EXTRACTS__SCHEDULER".into(), "false".into());
     // the alert scheduler only where a test asks for it (tests/alerts.rs)
     env.insert("TESSERA_ALERTS__SCHEDULER".into(), "false".into());
     for (k, v) in extra {

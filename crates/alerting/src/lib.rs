@@ -12,7 +12,6 @@ pub mod error;
 pub mod evaluate;
 pub mod feed;
 pub mod notify;
-pub mod schedule;
 pub mod scheduler;
 pub mod service;
 pub mod settings;

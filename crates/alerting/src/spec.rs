@@ -12,8 +12,8 @@ use tessera_domain::chart::Period;
 use tessera_domain::error::Validator;
 use tessera_domain::{DataSourceId, DomainError};
 
-use crate::schedule::Schedule;
 use crate::webhook;
+use tessera_domain::schedule::Schedule;
 
 /// Most channels a rule may have.
 pub const MAX_CHANNELS: usize = 10;

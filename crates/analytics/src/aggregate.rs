@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use polars::prelude::*;
 use serde_json::{Map, Value as Json};
 use tessera_domain::chart::{
-    Aggregation, ChartQuery, ColumnType, Filter, FilterOp, Granularity, OutputColumn, OutputRole,
-    Scalar, TimeRange,
+    Aggregation, ChartQuery, ColumnType, Filter, FilterOp, Granularity, OutputColumn, Scalar,
+    TimeRange,
 };
 
 use crate::error::{AnalyticsError, Result};
@@ -177,14 +177,9 @@ fn grouped(
     out: &[OutputColumn],
     bucket_format: Option<&(String, Granularity)>,
 ) -> LazyFrame {
-    let mut sort = q.sort_keys(out);
     // ties are broken by the group keys, so that the same query always answers in the same
     // order (polars groups in no particular order)
-    for c in out.iter().filter(|c| c.role != OutputRole::Measure) {
-        if !sort.iter().any(|(name, _)| *name == c.name) {
-            sort.push((c.name.clone(), false));
-        }
-    }
+    let sort = q.ordering(out);
     let mut lf = lf.group_by(keys).agg(measures);
     if !sort.is_empty() {
         let by: Vec<Expr> = sort.iter().map(|(name, _)| column(name)).collect();

@@ -1,6 +1,6 @@
 //! Tessera's analytics on polars, usable without the server: reading uploaded files into typed
 //! frames ([`ingest`]), exploratory profiling ([`profile`]), chart queries over stored datasets
-//! ([`aggregate`]), rendering profiles as self-contained HTML with inline SVG ([`report`]) and
+//! ([`aggregate`]) and over extracts' part files ([`extract`]), rendering profiles as self-contained HTML with inline SVG ([`report`]) and
 //! commerce rules such as fraud scoring ([`commerce`]).
 //!
 //! **Architecture invariant:** no database, no HTTP; the only IO is reading and writing files it
@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod commerce;
 pub mod error;
+pub mod extract;
 pub mod ingest;
 pub mod insights;
 pub mod profile;

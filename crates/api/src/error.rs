@@ -394,6 +394,8 @@ impl From<tessera_charts::ChartError> for ApiError {
                 source_name,
                 detail,
             },
+            E::Forbidden(d) => ApiError::Forbidden(d),
+            E::Limit(d) => ApiError::Conflict(d),
             E::Busy(d) => ApiError::TooManyRequests(d),
             E::Unavailable(d) => ApiError::Unavailable(d),
             E::Internal(d) => ApiError::Internal(d),

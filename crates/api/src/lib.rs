@@ -13,6 +13,7 @@ pub mod dashboards;
 pub mod data;
 pub mod error;
 pub mod extract;
+pub mod extracts;
 pub mod fronts;
 pub mod ingestion;
 pub mod metrics;
@@ -36,8 +37,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, Problem};
 pub use settings::{
-    AiSettings, AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings,
-    RateLimitSettings, ReportSettings, RetailSettings, SourcesSettings,
+    AiSettings, AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, ExtractSettings,
+    HttpSettings, RateLimitSettings, ReportSettings, RetailSettings, SourcesSettings,
 };
 pub use state::{ApiConfig, AppState};
 

@@ -32,6 +32,7 @@ use crate::error::{Problem, ProblemField};
         (name = "alerts", description = "Alert rules on cron schedules over any metric, chart query or SQL, evaluated once across servers, notifying by email and signed webhooks, with history and status; and the system alerts feed: one open alert per condition (low stock, suspicious transactions) until it is resolved"),
         (name = "insights", description = "Trends, anomalies, top and bottom performers and period changes of a chart, a dashboard's chart or a dataset's column, in sentences"),
         (name = "dashboards", description = "Dashboards in nested folders: charts (chart queries or named metrics) on a grid answered all at once, versions that keep two editors from overwriting each other"),
+        (name = "extracts", description = "Columnar extracts: a source's table or datamart copied as Parquet, refreshed on a schedule (incrementally past a growing column), answering chart queries on that table instead of the database while fresh; and the tables whose charts were slowest"),
 
     )
 )]

@@ -1,6 +1,7 @@
 //! Route registration through utoipa-actix-web, so the router and the OpenAPI document come from
 //! the same registration and cannot disagree: `/api/v1` is health plus each area's routes
-//! (`core::routes`, `data::routes`, `commerce::routes`, `retail::routes`, `alerts::routes`, `dashboards::routes`), and the rate limiters.
+//! (`core::routes`, `data::routes`, `commerce::routes`, `retail::routes`, `alerts::routes`, `dashboards::routes`,
+//! `extracts::routes`), and the rate limiters.
 
 use actix_governor::{GovernorConfigBuilder, PeerIpKeyExtractor};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,6 +18,7 @@ pub fn api_v1(limits: &RateLimitSettings) -> impl FnOnce(&mut ServiceConfig) + '
         crate::retail::routes(cfg);
         crate::alerts::routes(cfg);
         crate::dashboards::routes(cfg);
+        crate::extracts::routes(cfg);
     }
 }
 

@@ -104,7 +104,7 @@ impl Default for RateLimitSettings {
     }
 }
 
-pub use tessera_charts::settings::{ChartSettings, SourcesSettings};
+pub use tessera_charts::settings::{ChartSettings, ExtractSettings, SourcesSettings};
 
 /// Uploaded datasets (`[datasets]`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,10 +9,11 @@ use crate::auth::TokenService;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::settings::{
-    AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, HttpSettings, ReportSettings,
-    RetailSettings, SourcesSettings,
+    AuthSettings, ChartSettings, CommerceSettings, DatasetSettings, ExtractSettings, HttpSettings,
+    ReportSettings, RetailSettings, SourcesSettings,
 };
-use tessera_charts::{ChartEngine, SourceRuntime};
+use tessera_charts::extracts::files::ExtractFiles;
+use tessera_charts::{ChartEngine, Extracts, SourceRuntime};
 
 /// What the HTTP layer is configured with (parts of the server's settings).
 #[derive(Debug, Clone, Default)]
@@ -37,6 +38,8 @@ pub struct ApiConfig {
     pub alerts: tessera_alerting::AlertSettings,
     /// `[ai]`.
     pub ai: crate::settings::AiSettings,
+    /// `[extracts]`.
+    pub extracts: ExtractSettings,
     /// The app database's SQLite file, which no source may name.
     pub app_database: Option<std::path::PathBuf>,
 }
@@ -78,6 +81,8 @@ pub struct AppState {
     pub alerting: Arc<tessera_alerting::Alerting>,
     /// The language model that proposes generated dashboards.
     pub ai: Arc<crate::settings::AiSettings>,
+    /// Columnar extracts of sources' tables and their refreshes.
+    pub extracts: Arc<Extracts>,
     secret: tessera_domain::Secret,
     alert_settings: Arc<tessera_alerting::AlertSettings>,
 }
@@ -204,11 +209,20 @@ impl AppState {
         )?;
         let sources = Arc::new(sources);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let charts = Arc::new(ChartEngine::new(
-            db.clone(),
-            sources.clone(),
-            config.datasets.upload_dir.clone(),
-            clock.clone(),
+        let charts = Arc::new(
+            ChartEngine::new(
+                db.clone(),
+                sources.clone(),
+                config.datasets.upload_dir.clone(),
+                clock.clone(),
+            )
+            .with_extracts(ExtractFiles::new(config.extracts.dir.clone())),
+        );
+        let jobs = Arc::new(tessera_store::jobs::JobSignal::default());
+        let extracts = Arc::new(Extracts::new(
+            charts.clone(),
+            config.extracts.clone(),
+            jobs.clone(),
         ));
         let alerting = alerting(
             &db,
@@ -229,7 +243,7 @@ impl AppState {
             commerce: Arc::new(CommerceRuntime::new(config.commerce.clone())),
             retail: Arc::new(config.retail.clone()),
             retail_alerts: Arc::default(),
-            jobs: Arc::new(tessera_store::jobs::JobSignal::default()),
+            jobs,
             ingestion: Arc::new(crate::ingestion::Ingestion::new(&config.datasets)?),
             members: moka::sync::Cache::builder()
                 .max_capacity(100_000)
@@ -240,6 +254,7 @@ impl AppState {
             clock,
             alerting,
             ai: Arc::new(config.ai.clone()),
+            extracts,
             secret: config.auth.secret_key.clone(),
             alert_settings: Arc::new(config.alerts.clone()),
         })
@@ -247,11 +262,19 @@ impl AppState {
 
     /// Replaces the clock (tests).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.charts = Arc::new(ChartEngine::new(
-            self.db.clone(),
-            self.sources.clone(),
-            self.datasets.upload_dir.clone(),
-            clock.clone(),
+        self.charts = Arc::new(
+            ChartEngine::new(
+                self.db.clone(),
+                self.sources.clone(),
+                self.datasets.upload_dir.clone(),
+                clock.clone(),
+            )
+            .with_extracts(self.extracts.files().clone()),
+        );
+        self.extracts = Arc::new(Extracts::new(
+            self.charts.clone(),
+            self.extracts.settings().clone(),
+            self.jobs.clone(),
         ));
         if let Ok(alerting) = alerting(
             &self.db,

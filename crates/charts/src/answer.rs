@@ -78,6 +78,20 @@ pub enum Origin {
         /// The dataset's name.
         dataset_name: String,
     },
+    /// Aggregated over a fresh columnar extract of a source's table or datamart.
+    Extract {
+        /// The extract's id.
+        extract_id: String,
+        /// The extract's name.
+        extract_name: String,
+        /// The source it copies.
+        source_id: String,
+        /// The source's name.
+        source_name: String,
+        /// When the extract's data was read.
+        #[serde(serialize_with = "opt_millis_z")]
+        refreshed_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Generated: the metric's source is down and the metric allows sample data.
     Sample {
         /// Says so in words.
@@ -161,6 +175,16 @@ fn range_json<S: Serializer>(r: &Option<TimeRange>, s: S) -> Result<S::Ok, S::Er
             m.insert("to", wire_time(r.to));
             m.serialize(s)
         }
+        None => s.serialize_none(),
+    }
+}
+
+fn opt_millis_z<S: Serializer>(
+    t: &Option<chrono::DateTime<chrono::Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => millis_z(t, s),
         None => s.serialize_none(),
     }
 }

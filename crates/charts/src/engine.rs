@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use tessera_analytics::aggregate;
 use tessera_domain::chart::{ChartQuery, OutputColumn, TimeRange};
+use tessera_domain::extract::{Extract, ExtractTarget};
 use tessera_domain::{Clock, DataSource, DatamartId, Dataset, DatasetId, Viewer};
 use tessera_sources::charts::{
     compile_from, compile_segments, fill_empty_buckets, shape, table_from_sample, Segments,
@@ -21,6 +22,8 @@ use tessera_store::DbPool;
 use crate::answer::{Change, ChartAnswer, ChartMetadata, Comparison, Origin, Row};
 use crate::cache::{CacheUse, CachedChart, ChartKey};
 use crate::error::{ChartError, ChartResult};
+use crate::extracts::files::ExtractFiles;
+use crate::extracts::timings::{TableKey, Timings};
 use crate::request::ChartRequest;
 use crate::runtime::SourceRuntime;
 
@@ -45,22 +48,34 @@ pub struct ChartEngine {
     runtime: Arc<SourceRuntime>,
     upload_dir: PathBuf,
     clock: Arc<dyn Clock>,
+    /// Extracts' copies, when extracts are on.
+    extracts: Option<ExtractFiles>,
+    /// Recent chart timings per table (extract suggestions).
+    timings: Arc<Timings>,
 }
 
 /// A table or datamart in a user's database.
-struct DatabaseTarget {
-    source: DataSource,
-    pool: Arc<SourcePool>,
-    table: TableInfo,
-    from_sql: Option<String>,
+pub(crate) struct DatabaseTarget {
+    pub(crate) source: DataSource,
+    pub(crate) pool: Arc<SourcePool>,
+    pub(crate) table: TableInfo,
+    pub(crate) from_sql: Option<String>,
+    /// The table or datamart, as extracts name it.
+    pub(crate) key: TableKey,
 }
 
 /// Where a chart query reads from.
-enum Target {
+pub(crate) enum Target {
     /// Aggregated in the source database as SQL.
     Database(DatabaseTarget),
     /// Aggregated from a dataset's Parquet file with polars.
     Dataset { dataset: Dataset, path: PathBuf },
+    /// Aggregated with polars from a fresh extract of a database target.
+    Extract {
+        db: DatabaseTarget,
+        extract: Box<Extract>,
+        dir: PathBuf,
+    },
 }
 
 /// One run of a query: output columns, rows, and the time the engine took.
@@ -81,6 +96,21 @@ impl Target {
                 dataset_id: dataset.id.to_string(),
                 dataset_name: dataset.name.clone(),
             },
+            Target::Extract { db, extract, .. } => Origin::Extract {
+                extract_id: extract.id.to_string(),
+                extract_name: extract.name.clone(),
+                source_id: db.source.id.to_string(),
+                source_name: db.source.name.clone(),
+                refreshed_at: extract.state.refreshed_at.map(|t| t.and_utc()),
+            },
+        }
+    }
+
+    /// The source whose change makes an answer stale.
+    fn source(&self) -> Option<tessera_domain::DataSourceId> {
+        match self {
+            Target::Database(t) | Target::Extract { db: t, .. } => Some(t.source.id),
+            Target::Dataset { .. } => None,
         }
     }
 }
@@ -99,7 +129,30 @@ impl ChartEngine {
             runtime,
             upload_dir,
             clock,
+            extracts: None,
+            timings: Arc::default(),
         }
+    }
+
+    /// Answers chart queries from fresh extracts whose copies live under `files`.
+    pub fn with_extracts(mut self, files: ExtractFiles) -> Self {
+        self.extracts = Some(files);
+        self
+    }
+
+    /// Where extracts' copies live, when extracts are on.
+    pub fn extract_files(&self) -> Option<&ExtractFiles> {
+        self.extracts.as_ref()
+    }
+
+    /// Recent chart timings per table.
+    pub fn timings(&self) -> &Timings {
+        &self.timings
+    }
+
+    /// The clock the engine reads.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// Pools, caches, limits and the catalogue.
@@ -150,8 +203,13 @@ impl ChartEngine {
         segments: Option<&Segments>,
     ) -> ChartResult<ChartAnswer> {
         let started = Instant::now();
+        // `"live": true` and `Cache-Control: no-cache` (a fresh answer) ask the database itself,
+        // never an extract; `live` neither reads nor fills the cache (it may hold an extract's
+        // answer, and a live one would stand in for the extract's afterwards)
+        let asked_live = req.live.unwrap_or(false);
+        let live = asked_live || cache != CacheUse::Normal;
         // `charts.cache_ttl_secs = 0` switches the cache off
-        let cache = if self.runtime.charts_ttl.is_zero() {
+        let cache = if self.runtime.charts_ttl.is_zero() || asked_live {
             CacheUse::Bypass
         } else {
             cache
@@ -181,14 +239,16 @@ impl ChartEngine {
         }
         let target = self.resolve(viewer, req, dataset, &mut q).await?;
         q.validate()?;
+        let target = if live || segments.is_some() {
+            target
+        } else {
+            self.prefer_extract(viewer, target, &q).await?
+        };
         let answer = self
             .answer(viewer, &target, &q, metric, segments, started)
             .await?;
         if let Some(key) = key.filter(|_| cache.writes()) {
-            let source = match &target {
-                Target::Database(t) => Some(t.source.id),
-                Target::Dataset { .. } => None,
-            };
+            let source = target.source();
             self.runtime.charts.insert(
                 key,
                 Arc::new(CachedChart {
@@ -322,11 +382,16 @@ impl ChartEngine {
             return Err(ChartError::field("table", "is required with source_id"));
         }
         if let Some(table) = schema.table(&q.table).cloned() {
+            let key = TableKey {
+                source: open.source.id,
+                target: ExtractTarget::Table(table.qualified_name()),
+            };
             return Ok(Target::Database(DatabaseTarget {
                 source: open.source,
                 pool: open.pool,
                 table,
                 from_sql: None,
+                key,
             }));
         }
         // a datamart of this source is usable by its name, like a table
@@ -366,6 +431,10 @@ impl ChartEngine {
         q.table = dm.name.clone();
         Ok(Target::Database(DatabaseTarget {
             table: table_from_sample(&dm.name, &sample),
+            key: TableKey {
+                source: open.source.id,
+                target: ExtractTarget::Datamart(dm.id),
+            },
             source: open.source,
             pool: open.pool,
             from_sql: Some(sub),
@@ -388,6 +457,25 @@ impl ChartEngine {
                 "dataset_id",
                 "segment metrics read a database table",
             )),
+            Target::Extract { db, dir, .. } => {
+                let (path, name, q) = (
+                    tessera_analytics::extract::parts(dir),
+                    q.table.clone(),
+                    q.clone(),
+                );
+                let started = Instant::now();
+                let answer = self
+                    .blocking(move || aggregate::aggregate(&path, &name, &q, range, group))
+                    .await??;
+                let query_ms = started.elapsed().as_secs_f64() * 1000.0;
+                self.timings
+                    .record(viewer.org, db.key.clone(), query_ms, true, self.now());
+                Ok(Run {
+                    columns: answer.columns,
+                    rows: answer.rows,
+                    query_ms,
+                })
+            }
             Target::Dataset { dataset, path } => {
                 let (path, name, q) = (path.clone(), dataset.name.clone(), q.clone());
                 let started = Instant::now();
@@ -455,6 +543,10 @@ impl ChartEngine {
             ));
         }
         let query_ms = rows.elapsed.as_secs_f64() * 1000.0;
+        if segments.is_none() {
+            self.timings
+                .record(viewer.org, t.key.clone(), query_ms, false, self.now());
+        }
         if self.runtime.sql_debug {
             tracing::info!(source = %t.source.name, sql = %c.sql, params = c.params.len(), ms = query_ms, "chart sql");
         }

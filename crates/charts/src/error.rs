@@ -35,6 +35,12 @@ pub enum ChartError {
         /// Why.
         detail: String,
     },
+    /// The viewer's role does not allow the change.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The organisation is at a limit (how many extracts, how many bytes).
+    #[error("limit: {0}")]
+    Limit(String),
     /// The organisation already uses its whole share of the source threads.
     #[error("busy: {0}")]
     Busy(String),

@@ -3,7 +3,8 @@
 //! [`Viewer`](tessera_domain::Viewer). It owns request parsing, target resolution (a source's
 //! table, a datamart, a dataset), the answer caches with typed keys, previous-period comparison,
 //! empty-bucket filling, the named-metric catalogue, and where work on users' databases runs
-//! (its own threads, fair between organisations).
+//! (its own threads, fair between organisations), and columnar extracts that answer charts on
+//! a source's table from a Parquet copy kept fresh (`extracts`).
 //!
 //! **Architecture invariant:** no actix-web and no utoipa (`.ci/run` checks).
 
@@ -14,6 +15,7 @@ pub mod catalog;
 pub mod engine;
 pub mod error;
 pub mod executor;
+pub mod extracts;
 pub mod metrics;
 pub mod request;
 pub mod runtime;
@@ -25,6 +27,7 @@ pub use cache::CacheUse;
 pub use catalog::{Catalog, MetricDef};
 pub use engine::{ChartEngine, OpenSource};
 pub use error::{ChartError, ChartResult};
+pub use extracts::Extracts;
 pub use metrics::{Breakdown, MetricAsk};
 pub use request::ChartRequest;
 pub use runtime::SourceRuntime;

@@ -115,6 +115,7 @@ fn request(
         sort: vec![],
         limit: Some(DEFAULT_LIMIT),
         compare: None,
+        live: None,
     }
 }
 

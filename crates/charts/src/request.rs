@@ -108,6 +108,9 @@ pub struct ChartRequest {
     /// `previous_period` adds the preceding period of equal length.
     #[serde(default)]
     pub compare: Option<String>,
+    /// `true` asks the database itself, never an extract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<bool>,
 }
 
 impl ChartRequest {
@@ -223,7 +226,7 @@ impl RangeRequest {
 }
 
 impl FilterRequest {
-    fn parse(&self) -> Result<Filter, DomainError> {
+    pub(crate) fn parse(&self) -> Result<Filter, DomainError> {
         let op: FilterOp = self.op.parse()?;
         let scalar = |v: &Json| -> Result<Scalar, DomainError> {
             match v {

@@ -1,4 +1,5 @@
-//! The engine's settings: users' databases (`[sources]`) and chart answers (`[charts]`).
+//! The engine's settings: users' databases (`[sources]`), chart answers (`[charts]`) and
+//! columnar extracts (`[extracts]`).
 
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +89,52 @@ impl Default for ChartSettings {
             sync_interval_ms: 100,
             segment_premium: 1000.0,
             segment_regular: 100.0,
+        }
+    }
+}
+
+/// Columnar extracts (`[extracts]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExtractSettings {
+    /// Where extracts' Parquet copies live, a directory per organisation; with several
+    /// processes, a volume they all mount at the same path.
+    pub dir: std::path::PathBuf,
+    /// The bytes one organisation's extracts may take on disk; creation and refreshes past it
+    /// are refused.
+    pub max_bytes_per_org: u64,
+    /// Most extracts one organisation may define.
+    pub max_per_org: i64,
+    /// Rows a refresh reads and writes at a time (memory holds one page).
+    pub page_rows: usize,
+    /// Seconds one refresh may take.
+    pub refresh_timeout_secs: u64,
+    /// Bytes of cells one refresh may read from its source.
+    pub max_read_bytes: u64,
+    /// The maximum staleness of an extract that does not give one.
+    pub default_max_staleness_secs: u64,
+    /// Whether this process queues scheduled refreshes (any number of processes may; each due
+    /// refresh is queued once).
+    pub scheduler: bool,
+    /// Seconds between looks for due refreshes.
+    pub poll_interval_secs: u64,
+    /// Part files an incremental refresh may add up to before the next one rebuilds the copy.
+    pub max_parts: usize,
+}
+
+impl Default for ExtractSettings {
+    fn default() -> Self {
+        Self {
+            dir: "./data/extracts".into(),
+            max_bytes_per_org: 10 * 1024 * 1024 * 1024,
+            max_per_org: 100,
+            page_rows: 65_536,
+            refresh_timeout_secs: 600,
+            max_read_bytes: 64 * 1024 * 1024 * 1024,
+            default_max_staleness_secs: 86_400,
+            scheduler: true,
+            poll_interval_secs: 5,
+            max_parts: 32,
         }
     }
 }

@@ -59,6 +59,11 @@ impl Validator {
         }
     }
 
+    /// Records one field error.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
     /// `Ok(())` when nothing was recorded.
     pub fn finish(self) -> Result<(), DomainError> {
         if self.errors.is_empty() {

@@ -67,6 +67,14 @@ uuid_id!(
     /// Identifies a datamart (a saved virtual table).
     DatamartId
 );
+uuid_id!(
+    /// Identifies a columnar extract of a source's table or datamart.
+    ExtractId
+);
+uuid_id!(
+    /// Identifies one refresh of an extract.
+    RefreshId
+);
 
 #[cfg(test)]
 mod tests {

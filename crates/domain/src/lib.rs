@@ -17,16 +17,20 @@ pub mod error;
 pub mod ids;
 pub mod paging;
 pub mod retail;
+pub mod schedule;
 pub mod secret;
 
 // the areas' modules keep their short paths (`tessera_domain::chart`, `tessera_domain::user`)
 pub use self::core::{organization, role, user, viewer};
-pub use data::{chart, dataset, source};
+pub use data::{chart, dataset, extract, source};
 
 pub use clock::{Clock, OffsetClock, SystemClock};
 pub use dataset::{Dataset, DatasetColumn, Job, JobKind, JobStatus, Report, ReportShare};
 pub use error::{DomainError, FieldError};
-pub use ids::{DataSourceId, DatamartId, DatasetId, JobId, OrgId, ReportId, ShareId, UserId};
+pub use ids::{
+    DataSourceId, DatamartId, DatasetId, ExtractId, JobId, OrgId, RefreshId, ReportId, ShareId,
+    UserId,
+};
 pub use organization::{OrgName, Organization};
 pub use paging::{Page, PageRequest};
 pub use role::Role;

@@ -106,6 +106,7 @@ impl Application {
             retail: settings.retail.clone(),
             alerts: settings.alerts.clone(),
             ai: settings.ai.clone(),
+            extracts: settings.extracts.clone(),
             app_database: app_database_file(settings),
         };
         {
@@ -139,7 +140,11 @@ impl Application {
         let state = AppState::new(pool, &config)
             .map_err(StartError::Config)?
             .with_clock(clock);
-        for dir in [&settings.datasets.upload_dir, &settings.reports.dir] {
+        for dir in [
+            &settings.datasets.upload_dir,
+            &settings.reports.dir,
+            &settings.extracts.dir,
+        ] {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StartError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
@@ -154,6 +159,13 @@ impl Application {
         let workers = start_workers(settings, &state);
         let cache_sync = tessera_api::cache_sync::CacheSync::start(&state);
         let alerts = AlertScheduler::default();
+        if settings.extracts.scheduler {
+            if let Ok(mut slot) = alerts.1.lock() {
+                *slot = Some(tessera_worker::ExtractSchedule::start(
+                    state.extracts.clone(),
+                ));
+            }
+        }
         if settings.alerts.scheduler {
             let thread =
                 tessera_alerting::scheduler::SchedulerThread::start(state.alerting.clone())
@@ -222,10 +234,12 @@ impl Application {
     }
 }
 
-/// The alert scheduler's thread, shared with [`AppHandle`] so either can stop it.
+/// The alert scheduler's thread and the extract schedule's, shared with [`AppHandle`] so either
+/// can stop them.
 #[derive(Clone, Default)]
 struct AlertScheduler(
     std::sync::Arc<std::sync::Mutex<Option<tessera_alerting::scheduler::SchedulerThread>>>,
+    std::sync::Arc<std::sync::Mutex<Option<tessera_worker::ExtractSchedule>>>,
 );
 
 impl AlertScheduler {
@@ -233,6 +247,8 @@ impl AlertScheduler {
     fn stop(&self) {
         let thread = self.0.lock().ok().and_then(|mut t| t.take());
         drop(thread);
+        let schedule = self.1.lock().ok().and_then(|mut t| t.take());
+        drop(schedule);
     }
 }
 
@@ -314,16 +330,24 @@ fn start_workers(settings: &Settings, state: &AppState) -> tessera_worker::Worke
             job_timeout_secs: settings.reports.job_timeout_secs,
         },
         state.jobs.clone(),
-        tessera_worker::Handlers::default().register(
-            tessera_domain::JobKind::Profile,
-            tessera_worker::ProfileHandler {
-                pool: state.db.clone(),
-                upload_dir: settings.datasets.upload_dir.clone(),
-                reports_dir: settings.reports.dir.clone(),
-                memory_limit_mb: settings.reports.memory_limit_mb,
-                max_rows_profiled: settings.reports.max_rows_profiled,
-            },
-        ),
+        tessera_worker::Handlers::default()
+            .register(
+                tessera_domain::JobKind::Profile,
+                tessera_worker::ProfileHandler {
+                    pool: state.db.clone(),
+                    upload_dir: settings.datasets.upload_dir.clone(),
+                    reports_dir: settings.reports.dir.clone(),
+                    memory_limit_mb: settings.reports.memory_limit_mb,
+                    max_rows_profiled: settings.reports.max_rows_profiled,
+                },
+            )
+            .register(
+                tessera_domain::JobKind::ExtractRefresh,
+                tessera_worker::ExtractRefreshHandler {
+                    pool: state.db.clone(),
+                    extracts: state.extracts.clone(),
+                },
+            ),
     )
 }
 

@@ -53,6 +53,9 @@ pub struct Settings {
     /// The language model behind generated dashboards.
     #[serde(default)]
     pub ai: tessera_api::AiSettings,
+    /// Columnar extracts of sources' tables.
+    #[serde(default)]
+    pub extracts: tessera_api::ExtractSettings,
     /// Compatibility fronts: one more listener each (`[[fronts]]`).
     #[serde(default)]
     pub fronts: Vec<FrontSettings>,

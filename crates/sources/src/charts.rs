@@ -145,8 +145,9 @@ fn grouping(
 ) -> String {
     let positions: Vec<String> = (1..=group_count).map(|i| i.to_string()).collect();
     let mut sql = format!(" GROUP BY {}", positions.join(", "));
+    // ties broken by the group keys, as an extract's answer breaks them
     let order: Vec<String> = q
-        .sort_keys(columns)
+        .ordering(columns)
         .into_iter()
         .map(|(name, desc)| format!("{}{}", quote(kind, &name), if desc { " DESC" } else { "" }))
         .collect();
@@ -302,6 +303,54 @@ fn conditions(
     }
 
     Ok(conditions)
+}
+
+/// The statement a refresh reads an extract's copy with: `columns` of the table (or of a
+/// datamart's subquery) where every filter holds and, for an incremental refresh, the
+/// incremental column is past the high-water mark. Names are checked against the table and
+/// quoted; values are bound.
+pub fn extract_select(
+    kind: SourceKind,
+    table: &TableInfo,
+    from_sql: Option<&str>,
+    columns: &[String],
+    filters: &[tessera_domain::chart::Filter],
+    after: Option<(&str, &Scalar)>,
+) -> Result<(String, Vec<Param>), SourceError> {
+    let mut b = Builder {
+        kind,
+        params: Vec::new(),
+    };
+    let select = columns
+        .iter()
+        .map(|c| checked_column(table, c).map(|c| quote(kind, &c.name)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let q = ChartQuery {
+        table: table.name.clone(),
+        measures: Vec::new(),
+        dimensions: Vec::new(),
+        time: None,
+        filters: filters.to_vec(),
+        sort: Vec::new(),
+        limit: 0,
+        compare_previous: false,
+    };
+    let mut conditions = conditions(&mut b, table, &q, None)?;
+    if let Some((name, mark)) = after {
+        let c = checked_column(table, name)?;
+        let p = b.bind(coerce(c.family, mark, &c.name)?);
+        conditions.push(format!("{} > {p}", quote(kind, &c.name)));
+    }
+    let from = match from_sql {
+        Some(sub) => format!("(\n{sub}\n) AS {}", quote(kind, &table.name)),
+        None => dialect::quote_table(kind, table.schema.as_deref(), &table.name),
+    };
+    let mut sql = format!("SELECT {} FROM {from}", select.join(", "));
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    Ok((sql, b.params))
 }
 
 /// A column of the table, or a refusal naming the columns it has.
@@ -469,6 +518,14 @@ pub fn shape(compiled: &Compiled, rows: &Rows) -> Vec<Map<String, Json>> {
 fn cell_json(c: &OutputColumn, v: &Value) -> Json {
     match (c.data_type.as_str(), v) {
         (_, Value::Null) => Json::Null,
+        // SQLite keeps times as text: a timestamp or date value (a dimension, a minimum) is
+        // answered in the form the other engines (and extracts) give it; buckets keep theirs
+        ("timestamp", Value::Text(t)) if c.role != OutputRole::Time => parse_datetime(t)
+            .map(|t| Json::from(Value::Timestamp(t).to_text()))
+            .unwrap_or_else(|| Json::from(t.clone())),
+        ("date", Value::Text(t)) if c.role != OutputRole::Time => parse_datetime(t)
+            .map(|t| Json::from(Value::Date(t.date()).to_text()))
+            .unwrap_or_else(|| Json::from(t.clone())),
         ("integer", v) => v
             .as_f64()
             .map(|f| Json::from(f as i64))
@@ -753,7 +810,7 @@ mod tests {
         let c = compile(SourceKind::Postgres, &table(), &query(), None, true).unwrap();
         assert_eq!(
             c.sql,
-            "SELECT \"category\" AS \"category\", CAST(SUM(\"amount\") AS DOUBLE PRECISION) AS \"revenue\" FROM \"transactions\" WHERE \"category\" IN ($1, $2) GROUP BY 1 ORDER BY \"revenue\" DESC LIMIT 10"
+            "SELECT \"category\" AS \"category\", CAST(SUM(\"amount\") AS DOUBLE PRECISION) AS \"revenue\" FROM \"transactions\" WHERE \"category\" IN ($1, $2) GROUP BY 1 ORDER BY \"revenue\" DESC, \"category\" LIMIT 10"
         );
         assert_eq!(c.params.len(), 2);
         assert!(!c.sql.contains("DROP"));

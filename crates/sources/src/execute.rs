@@ -81,19 +81,49 @@ pub struct Rows {
     pub cells_truncated: u64,
 }
 
-/// Gathers rows within the budgets.
-struct Collector {
+/// Where a streamed read hands its pages: the column names and the page's rows.
+pub type PageSink<'a> = dyn FnMut(&[String], Vec<Vec<Value>>) -> Result<(), SourceError> + 'a;
+
+/// Gathers rows within the budgets; a streamed read hands them on a page at a time.
+struct Collector<'a> {
     limits: RunLimits,
     rows: Rows,
     bytes: usize,
+    /// Rows seen in all (a streamed read keeps only the current page).
+    seen: usize,
+    /// The page size and where pages go, for a streamed read.
+    sink: Option<(usize, &'a mut PageSink<'a>)>,
+    /// Why the sink stopped the read.
+    sink_error: Option<SourceError>,
 }
 
-impl Collector {
+impl<'a> Collector<'a> {
     fn new(limits: RunLimits) -> Self {
         Self {
             limits,
             rows: Rows::default(),
             bytes: 0,
+            seen: 0,
+            sink: None,
+            sink_error: None,
+        }
+    }
+
+    /// Hands the rows gathered so far to the sink; `false` when it refused them.
+    fn flush(&mut self) -> bool {
+        let Some((_, sink)) = self.sink.as_mut() else {
+            return true;
+        };
+        if self.rows.rows.is_empty() {
+            return true;
+        }
+        let page = std::mem::take(&mut self.rows.rows);
+        match sink(&self.rows.columns, page) {
+            Ok(()) => true,
+            Err(e) => {
+                self.sink_error = Some(e);
+                false
+            }
         }
     }
 
@@ -126,16 +156,20 @@ impl Collector {
     /// Keeps a row; `false` once the budget is spent (the row is kept, the next are not).
     fn push(&mut self, row: Vec<Value>) -> bool {
         self.rows.rows.push(row);
+        self.seen += 1;
         if self.bytes >= self.limits.max_bytes {
             self.rows.truncated = Some(Truncation::ByteBudget);
             return false;
         }
-        true
+        match self.sink {
+            Some((page, _)) if self.rows.rows.len() >= page => self.flush(),
+            _ => true,
+        }
     }
 
     /// Rows to fetch next: as many as the rest of the budget holds at the average row size.
     fn next_batch(&self) -> usize {
-        let n = self.rows.rows.len().max(1);
+        let n = self.seen.max(1);
         let per_row = (self.bytes / n).max(1);
         (self.limits.max_bytes.saturating_sub(self.bytes) / per_row).clamp(1, 5000)
     }
@@ -186,10 +220,77 @@ pub fn run_read_only(
     let limits = limits.into();
     let started = Instant::now();
     let mut collector = Collector::new(limits);
+    run_into(pool, name, sql, params, limits, &mut collector)?;
+    Ok(collector.finish(started))
+}
+
+/// What a streamed read did.
+#[derive(Debug, Clone)]
+pub struct Streamed {
+    /// Column names in order.
+    pub columns: Vec<String>,
+    /// Rows handed to the sink.
+    pub rows: u64,
+    /// Time spent in the database, including fetching.
+    pub elapsed: Duration,
+}
+
+/// Runs one statement read-only like [`run_read_only`], handing its rows to `sink` a page of
+/// `page_rows` at a time instead of keeping them, so memory holds one page. `limits.max_bytes`
+/// bounds the whole read: a statement whose answer passes it fails (a copy cut short must not
+/// pass for the whole), as does one that outruns `limits.timeout`; a sink's error stops the
+/// read and is answered as is.
+pub fn stream_read_only(
+    pool: &SourcePool,
+    name: &str,
+    sql: &str,
+    params: &[Param],
+    limits: RunLimits,
+    page_rows: usize,
+    sink: &mut PageSink<'_>,
+) -> Result<Streamed, SourceError> {
+    let started = Instant::now();
+    let mut collector = Collector::new(limits);
+    collector.sink = Some((page_rows.max(1), sink));
+    let ran = run_into(pool, name, sql, params, limits, &mut collector);
+    if let Some(e) = collector.sink_error.take() {
+        return Err(e);
+    }
+    ran?;
+    if collector.rows.truncated.is_some() {
+        return Err(SourceError::Database(format!(
+            "the answer passed its budget of {} bytes",
+            limits.max_bytes
+        )));
+    }
+    if !collector.flush() {
+        return Err(collector
+            .sink_error
+            .take()
+            .unwrap_or_else(|| SourceError::Database("the page was refused".into())));
+    }
+    let rows = collector.seen as u64;
+    let done = collector.finish(started);
+    Ok(Streamed {
+        columns: done.columns,
+        rows,
+        elapsed: done.elapsed,
+    })
+}
+
+/// Runs the statement on its engine, gathering into `collector`.
+fn run_into(
+    pool: &SourcePool,
+    name: &str,
+    sql: &str,
+    params: &[Param],
+    limits: RunLimits,
+    collector: &mut Collector<'_>,
+) -> Result<(), SourceError> {
     match pool {
         SourcePool::Postgres(p) => {
             let mut session = p.get().map_err(pool_busy(name))?;
-            let run = postgres(&mut session.conn, sql, params, limits, &mut collector);
+            let run = postgres(&mut session.conn, sql, params, limits, collector);
             // the answer is read or abandoned: end the transaction, then forget everything the
             // session might remember (advisory locks, prepared statements, settings)
             let reset = session
@@ -203,7 +304,7 @@ pub fn run_read_only(
         }
         SourcePool::Mysql { pool, mariadb } => {
             let mut session = pool.get().map_err(pool_busy(name))?;
-            let run = mysql(&mut session, *mariadb, sql, params, limits, &mut collector);
+            let run = mysql(&mut session, *mariadb, sql, params, limits, collector);
             if let Err(MysqlRun::Driver(mysql::Error::IoError(_) | mysql::Error::DriverError(_))) =
                 &run
             {
@@ -225,7 +326,7 @@ pub fn run_read_only(
         }
         SourcePool::Sqlite(p) => {
             let mut session = p.get().map_err(pool_busy(name))?;
-            let run = sqlite(&session.conn, sql, params, limits, &mut collector);
+            let run = sqlite(&session.conn, sql, params, limits, collector);
             // the interrupt hook belongs to this statement only
             if session
                 .conn
@@ -237,7 +338,7 @@ pub fn run_read_only(
             run.map_err(|e| classify_sqlite(e, limits.timeout))?;
         }
     }
-    Ok(collector.finish(started))
+    Ok(())
 }
 
 fn timeout_ms(timeout: Duration) -> u128 {
@@ -250,7 +351,7 @@ fn postgres(
     sql: &str,
     params: &[Param],
     limits: RunLimits,
-    collector: &mut Collector,
+    collector: &mut Collector<'_>,
 ) -> Result<(), diesel::result::Error> {
     let started = Instant::now();
     // UTC so that timestamptz buckets and bound ranges agree with the other engines; plans
@@ -328,7 +429,7 @@ fn mysql(
     sql: &str,
     params: &[Param],
     limits: RunLimits,
-    collector: &mut Collector,
+    collector: &mut Collector<'_>,
 ) -> Result<(), MysqlRun> {
     use mysql::prelude::Queryable;
     let conn = &mut session.conn;
@@ -402,7 +503,7 @@ fn sqlite(
     sql: &str,
     params: &[Param],
     limits: RunLimits,
-    collector: &mut Collector,
+    collector: &mut Collector<'_>,
 ) -> rusqlite::Result<()> {
     let deadline = Instant::now() + limits.timeout;
     // checked every few thousand virtual machine steps: a runaway statement stops at its

@@ -20,7 +20,7 @@ pub mod schema;
 
 // the areas' modules keep their short paths (`tessera_store::users`, `tessera_store::jobs`)
 pub use self::core::{organizations, refresh_tokens, users};
-pub use data::{data_sources, datamarts, datasets, jobs, reports};
+pub use data::{data_sources, datamarts, datasets, extracts, jobs, reports};
 
 pub use db::{atomically, atomically_unless, Backend, DbConn, DbPool, PoolOptions, PooledConn};
 pub use error::StoreError;

@@ -545,3 +545,47 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(dashboard_folders, dashboards);
+
+diesel::table! {
+    /// Columnar extracts of sources' tables and datamarts, with what their serving copy holds.
+    extracts (id) {
+        id -> Text,
+        org_id -> Text,
+        source_id -> Text,
+        name -> Text,
+        target -> Text,
+        definition -> Text,
+        next_refresh_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        refreshed_at -> Nullable<Timestamp>,
+        row_count -> BigInt,
+        byte_count -> BigInt,
+        high_water -> Nullable<Text>,
+        columns_json -> Text,
+        refresh_owner -> Nullable<Text>,
+        refresh_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One row per refresh of an extract.
+    extract_refreshes (id) {
+        id -> Text,
+        extract_id -> Text,
+        org_id -> Text,
+        job_id -> Nullable<Text>,
+        mode -> Text,
+        status -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        rows_read -> BigInt,
+        row_count -> BigInt,
+        byte_count -> BigInt,
+        duration_ms -> BigInt,
+        high_water -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(extracts, extract_refreshes);

@@ -1,6 +1,7 @@
 //! What several areas of the HTTP layer share and no lower crate owns: path ids, missing rows
-//! as 404s, and the wire forms of times and pages.
+//! as 404s, and the wire forms of times, pages and jobs.
 
+pub mod jobs;
 pub mod render;
 
 use std::str::FromStr;

@@ -534,6 +534,18 @@ impl ChartQuery {
             .unwrap_or_default()
     }
 
+    /// The full ordering of a grouped answer: the sort keys, then every group key not among
+    /// them, ascending, so that ties always come in the same order (whichever engine answers).
+    pub fn ordering(&self, columns: &[OutputColumn]) -> Vec<(String, bool)> {
+        let mut keys = self.sort_keys(columns);
+        for c in columns.iter().filter(|c| c.role != OutputRole::Measure) {
+            if !keys.iter().any(|(name, _)| *name == c.name) {
+                keys.push((c.name.clone(), false));
+            }
+        }
+        keys
+    }
+
     /// The names of the output columns: time column, dimensions, then measures.
     pub fn output_names(&self) -> Vec<&str> {
         let mut names = Vec::new();

@@ -119,6 +119,8 @@ impl std::str::FromStr for JobStatus {
 pub enum JobKind {
     /// Profiles a dataset into an EDA report; the subject is the report's id.
     Profile,
+    /// Refreshes a columnar extract; the subject is the extract's id.
+    ExtractRefresh,
 }
 
 impl JobKind {
@@ -126,11 +128,12 @@ impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Profile => "profile",
+            Self::ExtractRefresh => "extract_refresh",
         }
     }
 
     /// Every kind.
-    pub const ALL: [JobKind; 1] = [Self::Profile];
+    pub const ALL: [JobKind; 2] = [Self::Profile, Self::ExtractRefresh];
 }
 
 impl std::fmt::Display for JobKind {

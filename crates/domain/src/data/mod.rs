@@ -1,6 +1,7 @@
 //! The data area: users' data sources and datamarts, uploaded datasets with their reports and
-//! jobs, and chart queries.
+//! jobs, chart queries, and columnar extracts of sources' tables.
 
 pub mod chart;
 pub mod dataset;
+pub mod extract;
 pub mod source;

@@ -224,9 +224,15 @@ pub fn update(
     find(conn, org, id)
 }
 
-/// Deletes a source (and, by cascade, its datamarts).
-pub fn delete(conn: &mut DbConn, org: OrgId, id: DataSourceId) -> Result<(), StoreError> {
+/// Deletes a source with its datamarts and extracts; the extracts' ids, whose files are the
+/// caller's to remove.
+pub fn delete(
+    conn: &mut DbConn,
+    org: OrgId,
+    id: DataSourceId,
+) -> Result<Vec<tessera_domain::ExtractId>, StoreError> {
     crate::atomically(conn, |conn| {
+        let extracts = crate::extracts::delete_of_source(conn, org, id)?;
         diesel::delete(
             crate::schema::datamarts::table
                 .filter(crate::schema::datamarts::source_id.eq(id.to_string()))
@@ -239,6 +245,7 @@ pub fn delete(conn: &mut DbConn, org: OrgId, id: DataSourceId) -> Result<(), Sto
                 .filter(data_sources::org_id.eq(org.to_string())),
         )
         .execute(conn)?;
-        crate::affected(n)
+        crate::affected(n)?;
+        Ok(extracts)
     })
 }

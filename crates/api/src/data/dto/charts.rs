@@ -96,6 +96,10 @@ pub struct ChartQueryRequest {
     pub limit: Option<i64>,
     /// `previous_period` adds the same query over the preceding period of equal length.
     pub compare: Option<String>,
+    /// `true` reads the database itself, never a columnar extract of the table (as
+    /// `Cache-Control: no-cache` does).
+    #[serde(default)]
+    pub live: Option<bool>,
 }
 
 /// A chart answer: `data` holds one object per row keyed by dimension and measure names.
@@ -218,6 +222,7 @@ impl From<&ChartQueryRequest> for ChartRequest {
                 .collect(),
             limit: r.limit,
             compare: r.compare.clone(),
+            live: r.live,
         }
     }
 }

@@ -295,10 +295,11 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     caller.require_editor("data sources")?;
     let id = parse_id(id)?;
     let org = caller.org_id;
-    state
+    let extracts = state
         .db(move |conn| Ok(data_sources::delete(conn, org, id)?))
         .await
         .map_err(not_found(id))?;
+    state.extracts.forget(org, &extracts);
     crate::cache_sync::changed(state, crate::cache_sync::Scope::SourceDeleted(id)).await;
     Ok(())
 }

@@ -1,15 +1,15 @@
-//! A rule's schedule: a cron expression of 5 fields (minutes first) or 6 (seconds first), read
-//! in an IANA time zone, so "every day at 08:00" follows the zone's daylight-saving changes.
+//! A schedule (alert rules, extract refreshes): a cron expression of 5 fields (minutes first)
+//! or 6 (seconds first), read in an IANA time zone, so "every day at 08:00" follows the zone's daylight-saving changes.
 //! Checked on save: a malformed expression, an unknown zone, one that never fires or fires
 //! more often than once a minute is refused naming its field.
 
 use std::str::FromStr;
 
+use crate::DomainError;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
-use tessera_domain::DomainError;
 
 /// The shortest time a schedule may leave between two runs.
 pub const MIN_INTERVAL: Duration = Duration::seconds(60);

@@ -1,0 +1,2 @@
+DROP TABLE extract_refreshes;
+DROP TABLE extracts;
