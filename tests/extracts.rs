@@ -894,3 +894,56 @@ async fn a_schedule_queues_refreshes_and_slow_tables_are_suggested() {
         .unwrap();
     assert_eq!(item["extract_ids"], json!([id]));
 }
+
+#[tokio::test]
+async fn a_datamart_extract_answers_charts_on_the_datamart() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let source = app
+        .sqlite_source(&admin, "events", &format!("{EVENTS}{}", events(1, 201)))
+        .await;
+    let r = app
+        .post(
+            "/datamarts",
+            json!({"name": "big_events", "source_id": source,
+                "sql": "SELECT kind, amount, at FROM events WHERE amount >= 10"}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let dm: Value = r.json().await.unwrap();
+    let dm = dm["id"].as_str().unwrap();
+    let x = create(
+        &app,
+        &admin,
+        json!({"name": "big events", "source_id": source, "datamart_id": dm}),
+    )
+    .await;
+    assert_eq!(x["datamart_id"], dm);
+    assert_eq!(x["table"], Value::Null);
+    let id = x["id"].as_str().unwrap();
+    let x = refreshed(&app, &admin, id).await;
+    let kinds: Vec<&str> = x["copy"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["kind", "amount", "at"]);
+    for target in [
+        json!({"datamart_id": dm}),
+        json!({"source_id": source, "table": "big_events"}),
+    ] {
+        let mut q = json!({"measures": [{"agg": "sum", "column": "amount"}, {"agg": "count"}],
+            "dimensions": ["kind"]});
+        for (k, v) in target.as_object().unwrap() {
+            q[k] = v.clone();
+        }
+        let from_extract = chart(&app, &admin, q.clone()).await;
+        assert_eq!(from_extract["metadata"]["source"], "extract", "{q}");
+        q["live"] = json!(true);
+        let from_db = chart(&app, &admin, q.clone()).await;
+        assert_eq!(from_db["metadata"]["source"], "database");
+        same(&from_db["data"], &from_extract["data"], "data").unwrap();
+    }
+}

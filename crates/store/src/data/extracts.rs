@@ -219,18 +219,15 @@ pub fn ids(
         .collect()
 }
 
-/// The organisation's extracts in all: how many, and the bytes their serving copies take.
+/// The organisation's extracts in all: how many, and the bytes their serving copies take
+/// (summed here: an organisation has at most `extracts.max_per_org` rows, and SUM's type
+/// differs by engine).
 pub fn usage(conn: &mut DbConn, org: OrgId) -> Result<(i64, i64), StoreError> {
-    let (n, bytes): (i64, Option<i64>) = x::table
+    let bytes: Vec<i64> = x::table
         .filter(x::org_id.eq(org.to_string()))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
-                "CAST(SUM(byte_count) AS BIGINT)",
-            ),
-        ))
-        .first(conn)?;
-    Ok((n, bytes.unwrap_or(0)))
+        .select(x::byte_count)
+        .load(conn)?;
+    Ok((bytes.len() as i64, bytes.iter().sum()))
 }
 
 /// Replaces extract `id`'s definition; with `reset`, what serves is forgotten (its files are

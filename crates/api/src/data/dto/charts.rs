@@ -112,7 +112,10 @@ pub struct ChartEnvelope {
     /// Rows.
     #[schema(value_type = Vec<Object>)]
     pub data: Vec<tessera_charts::answer::Row>,
-    /// metric, period, generated_at, cached, columns (with types), range, row_count, ...
+    /// metric, period, generated_at, cached, columns (with types), range, row_count, and
+    /// `source`: `database` (with source_id, source_name), `extract` (answered from a fresh
+    /// columnar extract: extract_id, extract_name, source_id, source_name, refreshed_at),
+    /// `dataset` (dataset_id, dataset_name) or `sample`.
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     /// With `compare=previous_period`: the previous period's range, data and totals with changes.
