@@ -352,6 +352,26 @@ fn events(from: usize, to: usize) -> String {
     format!("INSERT INTO events VALUES {};", values.join(", "))
 }
 
+/// A SQLite source `events` with rows 1 to `end - 1` and an extract of its table (`extra` adds
+/// to `{"source_id", "table"}`), refreshed; the source's id and the extract.
+async fn events_extract(
+    app: &TestApp,
+    admin: &Tokens,
+    end: usize,
+    extra: Value,
+) -> (String, Value) {
+    let source = app
+        .sqlite_source(admin, "events", &format!("{EVENTS}{}", events(1, end)))
+        .await;
+    let mut body = json!({"source_id": source, "table": "events"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let x = create(app, admin, body).await;
+    let x = refreshed(app, admin, x["id"].as_str().unwrap()).await;
+    (source, x)
+}
+
 async fn total(app: &TestApp, tokens: &Tokens, source: &str, live: bool) -> Value {
     chart(
         app,
@@ -366,17 +386,14 @@ async fn total(app: &TestApp, tokens: &Tokens, source: &str, live: bool) -> Valu
 async fn an_incremental_refresh_reads_exactly_the_new_rows() {
     let app = spawn_app_with(&[("TESSERA_EXTRACTS__PAGE_ROWS", "100")]).await;
     let admin = app.admin().await;
-    let source = app
-        .sqlite_source(&admin, "events", &format!("{EVENTS}{}", events(1, 501)))
-        .await;
-    let x = create(
+    let (source, x) = events_extract(
         &app,
         &admin,
-        json!({"name": "events", "source_id": source, "table": "events", "incremental_column": "id"}),
+        501,
+        json!({"name": "events", "incremental_column": "id"}),
     )
     .await;
     let id = x["id"].as_str().unwrap();
-    let x = refreshed(&app, &admin, id).await;
     assert_eq!(x["copy"]["rows"], 500);
     assert_eq!(x["copy"]["high_water"], 500);
 
@@ -408,17 +425,8 @@ async fn an_incremental_refresh_reads_exactly_the_new_rows() {
 async fn a_full_refresh_picks_up_changed_rows_and_a_failed_one_leaves_the_old_copy() {
     let app = spawn_app_with(&[("TESSERA_EXTRACTS__PAGE_ROWS", "50")]).await;
     let admin = app.admin().await;
-    let source = app
-        .sqlite_source(&admin, "events", &format!("{EVENTS}{}", events(1, 301)))
-        .await;
-    let x = create(
-        &app,
-        &admin,
-        json!({"name": "events", "source_id": source, "table": "events"}),
-    )
-    .await;
+    let (source, x) = events_extract(&app, &admin, 301, json!({"name": "events"})).await;
     let id = x["id"].as_str().unwrap();
-    refreshed(&app, &admin, id).await;
     let before = total(&app, &admin, &source, false).await;
 
     let file = app.org_sources_dir(&admin).await.join("events.db");
@@ -480,17 +488,14 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 async fn a_stale_extract_is_not_used_and_live_or_no_cache_ask_the_database() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let source = app
-        .sqlite_source(&admin, "events", &format!("{EVENTS}{}", events(1, 101)))
-        .await;
-    let x = create(
+    let (source, x) = events_extract(
         &app,
         &admin,
-        json!({"name": "events", "source_id": source, "table": "events", "max_staleness_secs": 600}),
+        101,
+        json!({"name": "events", "max_staleness_secs": 600}),
     )
     .await;
     let id = x["id"].as_str().unwrap();
-    refreshed(&app, &admin, id).await;
     let body = json!({"source_id": source, "table": "events", "measures": [{"agg": "count"}], "dimensions": ["kind"]});
     assert_eq!(
         chart(&app, &admin, body.clone()).await["metadata"]["source"],
@@ -532,18 +537,14 @@ async fn a_stale_extract_is_not_used_and_live_or_no_cache_ask_the_database() {
 async fn an_extract_filtered_at_the_source_answers_only_charts_with_that_filter() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let source = app
-        .sqlite_source(&admin, "events", &format!("{EVENTS}{}", events(1, 101)))
-        .await;
-    let x = create(
+    let (source, x) = events_extract(
         &app,
         &admin,
-        json!({"name": "a only", "source_id": source, "table": "events", "columns": ["kind", "amount"],
+        101,
+        json!({"name": "a only", "columns": ["kind", "amount"],
             "filters": [{"column": "kind", "op": "eq", "value": "a"}]}),
     )
     .await;
-    let id = x["id"].as_str().unwrap();
-    let x = refreshed(&app, &admin, id).await;
     assert_eq!(x["copy"]["rows"], 33);
     let with = json!({"source_id": source, "table": "events", "measures": [{"agg": "sum", "column": "amount"}],
         "filters": [{"column": "kind", "op": "eq", "value": "a"}]});
@@ -616,17 +617,8 @@ async fn deleting_a_source_or_an_extract_deletes_its_files() {
 async fn another_organisation_reaches_no_extract_and_viewers_none_at_all() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let source = app
-        .sqlite_source(&admin, "events", &format!("{EVENTS}{}", events(1, 51)))
-        .await;
-    let x = create(
-        &app,
-        &admin,
-        json!({"name": "events", "source_id": source, "table": "events"}),
-    )
-    .await;
+    let (source, x) = events_extract(&app, &admin, 51, json!({"name": "events"})).await;
     let id = x["id"].as_str().unwrap();
-    refreshed(&app, &admin, id).await;
 
     let (_, stranger) = app.register_and_login("stranger", Some("Elsewhere")).await;
     let path = format!("/extracts/{id}");
