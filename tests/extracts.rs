@@ -295,7 +295,12 @@ async fn demo_copy(
 }
 
 async fn parity_on(engine: tessera_testkit::Engine) {
-    let app = spawn_app().await;
+    parity_with(engine, &[]).await;
+}
+
+/// `settings` are the server's extra settings.
+async fn parity_with(engine: tessera_testkit::Engine, settings: &[(&str, &str)]) {
+    let app = spawn_app_with(settings).await;
     let admin = app.admin().await;
     let (source, _db) = match engine {
         tessera_testkit::Engine::Sqlite => (app.source_id(&admin, "demo").await, None),
@@ -323,6 +328,16 @@ async fn parity_on(engine: tessera_testkit::Engine) {
 #[tokio::test]
 async fn charts_from_an_extract_answer_as_the_sqlite_database_does() {
     parity_on(tessera_testkit::Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn charts_from_an_extract_read_from_its_files_answer_as_the_database_does() {
+    // no copy held in memory: every query scans the Parquet files
+    parity_with(
+        tessera_testkit::Engine::Sqlite,
+        &[("TESSERA_EXTRACTS__MEMORY_BYTES", "0")],
+    )
+    .await;
 }
 
 #[tokio::test]

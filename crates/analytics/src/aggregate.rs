@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use polars::prelude::*;
 use serde_json::{Map, Value as Json};
 use tessera_domain::chart::{
-    Aggregation, ChartQuery, ColumnType, Filter, FilterOp, Granularity, OutputColumn, Scalar,
-    TimeRange,
+    Aggregation, ChartQuery, ColumnType, Filter, FilterOp, Granularity, OutputColumn, OutputRole,
+    Scalar, TimeRange,
 };
 
 use crate::error::{AnalyticsError, Result};
@@ -33,7 +33,7 @@ fn column_type(dtype: &DataType) -> ColumnType {
         DataType::Boolean => ColumnType::Boolean,
         DataType::Date => ColumnType::Date,
         DataType::Datetime(_, _) => ColumnType::Timestamp,
-        DataType::String => ColumnType::Text,
+        DataType::String | DataType::Categorical(_, _) => ColumnType::Text,
         _ => ColumnType::Other,
     }
 }
@@ -63,6 +63,14 @@ impl Columns {
 /// A column by its exact name (`col` would read `*` and `^...$` names as patterns).
 fn column(name: &str) -> Expr {
     Expr::Column(name.into())
+}
+
+/// A column's values as compared and ordered: a categorical column as its text.
+fn values(name: &str, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Categorical(_, _) => column(name).cast(DataType::String),
+        _ => column(name),
+    }
 }
 
 fn scan(path: &Path) -> Result<LazyFrame> {
@@ -106,7 +114,19 @@ pub fn aggregate(
     range: Option<TimeRange>,
     group: bool,
 ) -> Result<ChartAnswer> {
-    let mut lf = utc_timestamps(scan(path)?)?;
+    aggregate_frame(scan(path)?, table, q, range, group)
+}
+
+/// [`aggregate`] over a lazy frame: a file scanned, or a frame held in memory whose
+/// low-cardinality text columns may be categorical (grouped by their codes, answered as text).
+pub fn aggregate_frame(
+    lf: LazyFrame,
+    table: &str,
+    q: &ChartQuery,
+    range: Option<TimeRange>,
+    group: bool,
+) -> Result<ChartAnswer> {
+    let mut lf = utc_timestamps(lf)?;
     let columns = Columns {
         table: table.to_owned(),
         schema: lf.collect_schema()?,
@@ -181,6 +201,15 @@ fn grouped(
     // order (polars groups in no particular order)
     let sort = q.ordering(out);
     let mut lf = lf.group_by(keys).agg(measures);
+    // categorical keys become text again before they are sorted and answered (few rows)
+    let texts: Vec<Expr> = out
+        .iter()
+        .filter(|c| c.role == OutputRole::Dimension && c.data_type == "text")
+        .map(|c| column(&c.name).cast(DataType::String))
+        .collect();
+    if !texts.is_empty() {
+        lf = lf.with_columns(texts);
+    }
     if !sort.is_empty() {
         let by: Vec<Expr> = sort.iter().map(|(name, _)| column(name)).collect();
         let options = SortMultipleOptions::default()
@@ -226,8 +255,8 @@ fn measure(columns: &Columns, agg: Aggregation, column: Option<&str>) -> Result<
     let Some(name) = column else {
         return Ok((len().cast(DataType::Int64), "integer".into()));
     };
-    let (_, family) = columns.get(name)?;
-    let c = self::column(name);
+    let (dtype, family) = columns.get(name)?;
+    let c = values(name, dtype);
     let numeric = |expr: Expr| {
         if family.is_numeric() {
             Ok((expr, "float".to_owned()))
@@ -296,7 +325,7 @@ fn time_window(columns: &Columns, column: &str, r: TimeRange) -> Result<Expr> {
 /// One filter as a predicate; values are converted to the column's type or refused.
 fn filter(columns: &Columns, f: &Filter) -> Result<Expr> {
     let (dtype, family) = columns.get(&f.column)?;
-    let c = column(&f.column);
+    let c = values(&f.column, dtype);
     let value = |i: usize| -> Result<Expr> {
         let s = f.values.get(i).ok_or_else(|| {
             AnalyticsError::InvalidRequest(format!("{} on '{}' lacks a value", f.op, f.column))

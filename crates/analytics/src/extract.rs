@@ -162,6 +162,35 @@ pub fn parts(dir: &Path) -> PathBuf {
     dir.join("*.parquet")
 }
 
+/// Reads a copy into memory for repeated queries. A text column with few distinct values (at
+/// most one in ten rows, at most 100,000) becomes categorical, so grouping by it groups codes;
+/// [`crate::aggregate::aggregate_frame`] answers it as text.
+pub fn load(dir: &Path) -> Result<DataFrame> {
+    let frame = LazyFrame::scan_parquet(
+        PlRefPath::new(parts(dir).to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )?
+    .collect()?;
+    let rows = frame.height();
+    let categories =
+        Categories::random(PlSmallStr::from_static("tessera"), CategoricalPhysical::U32);
+    let categorical = DataType::from_categories(categories);
+    let mut casts = Vec::new();
+    for c in frame.columns() {
+        if c.dtype() == &DataType::String {
+            let distinct = c.n_unique()?;
+            if distinct <= (rows / 10).max(1) && distinct <= 100_000 {
+                casts.push(Expr::Column(c.name().clone()).cast(categorical.clone()));
+            }
+        }
+    }
+    if casts.is_empty() {
+        Ok(frame)
+    } else {
+        Ok(frame.lazy().with_columns(casts).collect()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +259,97 @@ mod tests {
                 (serde_json::json!("c0"), serde_json::json!(120.0)),
             ]
         );
+    }
+
+    #[test]
+    fn a_copy_in_memory_answers_as_its_files_do() {
+        use tessera_domain::chart::{Filter, FilterOp, Scalar, Sort};
+        let dir = tempfile::tempdir().unwrap();
+        let columns = vec![
+            ("category".to_owned(), ColumnType::Text),
+            ("note".to_owned(), ColumnType::Text),
+            ("amount".to_owned(), ColumnType::Float),
+        ];
+        let mut w = PartWriter::create(&dir.path().join(part_name_for_test()), &columns).unwrap();
+        let n = 400;
+        w.write(vec![
+            Cells::Text(
+                (0..n)
+                    .map(|i| Some(["b", "a", "c", "B"][i % 4].to_owned()))
+                    .collect(),
+            ),
+            Cells::Text((0..n).map(|i| Some(format!("note {i}"))).collect()),
+            Cells::Float((0..n).map(|i| Some(i as f64)).collect()),
+        ])
+        .unwrap();
+        w.finish().unwrap();
+        let frame = load(dir.path()).unwrap();
+        assert!(
+            matches!(
+                frame.column("category").unwrap().dtype(),
+                DataType::Categorical(_, _)
+            ),
+            "few distinct values become categorical"
+        );
+        assert_eq!(frame.column("note").unwrap().dtype(), &DataType::String);
+        let measure = |agg, column: Option<&str>, alias: &str| Measure {
+            agg,
+            column: column.map(str::to_owned),
+            alias: alias.into(),
+        };
+        let query = ChartQuery {
+            table: "t".into(),
+            measures: vec![
+                measure(Aggregation::Sum, Some("amount"), "total"),
+                measure(Aggregation::Max, Some("category"), "top"),
+                measure(Aggregation::CountDistinct, Some("note"), "notes"),
+            ],
+            dimensions: vec!["category".into()],
+            time: None,
+            filters: vec![Filter {
+                column: "category".into(),
+                op: FilterOp::In,
+                values: vec![
+                    Scalar::Text("a".into()),
+                    Scalar::Text("B".into()),
+                    Scalar::Text("b".into()),
+                ],
+            }],
+            sort: vec![Sort {
+                by: "category".into(),
+                desc: false,
+            }],
+            limit: 10,
+            compare_previous: false,
+        };
+        let from_files = aggregate(&parts(dir.path()), "t", &query, None, true).unwrap();
+        let from_memory =
+            crate::aggregate::aggregate_frame(frame.lazy(), "t", &query, None, true).unwrap();
+        assert_eq!(from_files.rows, from_memory.rows);
+        let types = |a: &crate::aggregate::ChartAnswer| -> Vec<String> {
+            a.columns
+                .iter()
+                .map(|c| format!("{}:{}", c.name, c.data_type))
+                .collect()
+        };
+        assert_eq!(types(&from_files), types(&from_memory));
+        let cats: Vec<_> = from_memory
+            .rows
+            .iter()
+            .map(|r| r["category"].clone())
+            .collect();
+        assert_eq!(
+            cats,
+            vec![
+                serde_json::json!("B"),
+                serde_json::json!("a"),
+                serde_json::json!("b")
+            ]
+        );
+    }
+
+    fn part_name_for_test() -> &'static str {
+        "part-00001.parquet"
     }
 
     #[test]

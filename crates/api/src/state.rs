@@ -216,7 +216,10 @@ impl AppState {
                 config.datasets.upload_dir.clone(),
                 clock.clone(),
             )
-            .with_extracts(ExtractFiles::new(config.extracts.dir.clone())),
+            .with_extracts(
+                ExtractFiles::new(config.extracts.dir.clone()),
+                config.extracts.memory_bytes,
+            ),
         );
         let jobs = Arc::new(tessera_store::jobs::JobSignal::default());
         let extracts = Arc::new(Extracts::new(
@@ -269,7 +272,10 @@ impl AppState {
                 self.datasets.upload_dir.clone(),
                 clock.clone(),
             )
-            .with_extracts(self.extracts.files().clone()),
+            .with_extracts(
+                self.extracts.files().clone(),
+                self.extracts.settings().memory_bytes,
+            ),
         );
         self.extracts = Arc::new(Extracts::new(
             self.charts.clone(),

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tessera_analytics::aggregate;
+use tessera_analytics::polars::prelude::{DataFrame, IntoLazy};
 use tessera_domain::chart::{ChartQuery, OutputColumn, TimeRange};
 use tessera_domain::extract::{Extract, ExtractTarget};
-use tessera_domain::{Clock, DataSource, DatamartId, Dataset, DatasetId, Viewer};
+use tessera_domain::{Clock, DataSource, DatamartId, Dataset, DatasetId, ExtractId, Viewer};
 use tessera_sources::charts::{
     compile_from, compile_segments, fill_empty_buckets, shape, table_from_sample, Segments,
 };
@@ -50,6 +51,10 @@ pub struct ChartEngine {
     clock: Arc<dyn Clock>,
     /// Extracts' copies, when extracts are on.
     extracts: Option<ExtractFiles>,
+    /// Copies held in memory by (extract, version), weighed in bytes.
+    frames: moka::sync::Cache<(ExtractId, i64), Arc<DataFrame>>,
+    /// The bytes `frames` may hold.
+    frames_capacity: u64,
     /// Recent chart timings per table (extract suggestions).
     timings: Arc<Timings>,
 }
@@ -130,14 +135,57 @@ impl ChartEngine {
             upload_dir,
             clock,
             extracts: None,
+            frames: moka::sync::Cache::builder().max_capacity(0).build(),
+            frames_capacity: 0,
             timings: Arc::default(),
         }
     }
 
-    /// Answers chart queries from fresh extracts whose copies live under `files`.
-    pub fn with_extracts(mut self, files: ExtractFiles) -> Self {
+    /// Answers chart queries from fresh extracts whose copies live under `files`, holding up to
+    /// `memory_bytes` of copies in memory (0: every query reads the files).
+    pub fn with_extracts(mut self, files: ExtractFiles, memory_bytes: u64) -> Self {
         self.extracts = Some(files);
+        self.frames_capacity = memory_bytes;
+        self.frames = moka::sync::Cache::builder()
+            .max_capacity(memory_bytes)
+            .weigher(|_, frame: &Arc<DataFrame>| {
+                u32::try_from(frame.estimated_size()).unwrap_or(u32::MAX)
+            })
+            .support_invalidation_closures()
+            .build();
         self
+    }
+
+    /// Drops an extract's copies held in memory (it was refreshed or deleted).
+    pub fn forget_extract(&self, id: ExtractId) {
+        let _ = self.frames.invalidate_entries_if(move |k, _| k.0 == id);
+    }
+
+    /// The extract's copy in memory: held already, or read now when its estimated size fits in
+    /// half the memory given to copies; `None` when it is to be read from its files.
+    async fn extract_frame(
+        &self,
+        extract: &Extract,
+        dir: &std::path::Path,
+    ) -> ChartResult<Option<Arc<DataFrame>>> {
+        let key = (extract.id, extract.state.version);
+        if let Some(frame) = self.frames.get(&key) {
+            return Ok(Some(frame));
+        }
+        let estimate = (extract.state.rows.max(0) as u64)
+            .saturating_mul(extract.state.columns.len() as u64)
+            .saturating_mul(16);
+        if self.frames_capacity == 0 || estimate > self.frames_capacity / 2 {
+            return Ok(None);
+        }
+        let (frames, dir) = (self.frames.clone(), dir.to_path_buf());
+        let frame = self
+            .blocking(move || {
+                frames.try_get_with(key, || tessera_analytics::extract::load(&dir).map(Arc::new))
+            })
+            .await?
+            .map_err(|e| ChartError::Internal(format!("reading an extract into memory: {e}")))?;
+        Ok(Some(frame))
     }
 
     /// Where extracts' copies live, when extracts are on.
@@ -457,15 +505,25 @@ impl ChartEngine {
                 "dataset_id",
                 "segment metrics read a database table",
             )),
-            Target::Extract { db, dir, .. } => {
+            Target::Extract { db, dir, extract } => {
                 let (path, name, q) = (
                     tessera_analytics::extract::parts(dir),
                     q.table.clone(),
                     q.clone(),
                 );
                 let started = Instant::now();
+                let frame = self.extract_frame(extract, dir).await?;
                 let answer = self
-                    .blocking(move || aggregate::aggregate(&path, &name, &q, range, group))
+                    .blocking(move || match frame {
+                        Some(frame) => aggregate::aggregate_frame(
+                            frame.as_ref().clone().lazy(),
+                            &name,
+                            &q,
+                            range,
+                            group,
+                        ),
+                        None => aggregate::aggregate(&path, &name, &q, range, group),
+                    })
                     .await??;
                 let query_ms = started.elapsed().as_secs_f64() * 1000.0;
                 self.timings

@@ -120,6 +120,9 @@ pub struct ExtractSettings {
     pub poll_interval_secs: u64,
     /// Part files an incremental refresh may add up to before the next one rebuilds the copy.
     pub max_parts: usize,
+    /// Bytes of extracts' copies each process holds in memory (the most recently used; a copy
+    /// estimated at more than half of it is always read from its files). 0: none.
+    pub memory_bytes: u64,
 }
 
 impl Default for ExtractSettings {
@@ -135,6 +138,7 @@ impl Default for ExtractSettings {
             scheduler: true,
             poll_interval_secs: 5,
             max_parts: 32,
+            memory_bytes: 1024 * 1024 * 1024,
         }
     }
 }

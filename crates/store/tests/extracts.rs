@@ -137,7 +137,19 @@ on_every_backend!(
 
         // a reshaping update forgets the serving copy
         let reset = extracts::update(&mut conn, org.id, x.id, &draft, true).unwrap();
-        assert_eq!(reset.state, ExtractState::default());
+        assert_eq!(
+            reset.state,
+            ExtractState {
+                version: 1,
+                ..ExtractState::default()
+            },
+            "the version goes on counting"
+        );
+        assert!(
+            extracts::serving(&mut conn, org.id, source.source.id, &draft.target)
+                .unwrap()
+                .is_empty()
+        );
         assert!(matches!(
             extracts::update(&mut conn, other.id, x.id, &draft, false),
             Err(StoreError::NotFound)

@@ -403,6 +403,7 @@ impl Extracts {
             .await
             .map_err(|e| not_found(e, id))?;
         self.remove_files(org, id);
+        self.engine.forget_extract(id);
         self.engine.runtime().invalidate(existed.source_id, false);
         Ok(())
     }

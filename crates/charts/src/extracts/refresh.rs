@@ -196,6 +196,7 @@ impl Extracts {
                     tracing::warn!(extract = %extract.id, error = %e, "removing old extract copies failed");
                 }
                 self.engine.runtime().invalidate(extract.source_id, false);
+                self.engine.forget_extract(extract.id);
                 tracing::info!(extract = %extract.id, mode = %mode, rows_read, rows = state.rows, bytes = state.bytes, ms = duration_ms, "extract refreshed");
                 Ok(Refreshed::Done {
                     mode,

@@ -60,9 +60,10 @@ impl ExtractColumn {
 /// What the last successful refresh left serving.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractState {
-    /// The serving copy's number (its directory `v<version>`); 0 before the first refresh.
+    /// The latest copy's number (its directory `v<version>`); 0 before the first refresh.
     pub version: i64,
-    /// When the serving copy's data was read (the start of its refresh).
+    /// When the serving copy's data was read (the start of its refresh); none while no copy
+    /// serves (before the first refresh, after a change to what the copy holds).
     pub refreshed_at: Option<NaiveDateTime>,
     /// Rows in the serving copy.
     pub rows: i64,

@@ -167,7 +167,7 @@ pub fn serving(
         .filter(x::org_id.eq(org.to_string()))
         .filter(x::source_id.eq(source.to_string()))
         .filter(x::target.eq(target.stored()))
-        .filter(x::version.gt(0i64))
+        .filter(x::refreshed_at.is_not_null())
         .order(x::refreshed_at.desc())
         .select(ExtractRow::as_select())
         .load(conn)?
@@ -231,7 +231,8 @@ pub fn usage(conn: &mut DbConn, org: OrgId) -> Result<(i64, i64), StoreError> {
 }
 
 /// Replaces extract `id`'s definition; with `reset`, what serves is forgotten (its files are
-/// the caller's to remove) and the next refresh starts over.
+/// the caller's to remove) and the next refresh starts over. The version number goes on
+/// counting, so a copy is never named like one that held other rows.
 pub fn update(
     conn: &mut DbConn,
     org: OrgId,
@@ -256,7 +257,6 @@ pub fn update(
     if reset {
         diesel::update(x::table.filter(x::id.eq(id.to_string())))
             .set((
-                x::version.eq(0i64),
                 x::refreshed_at.eq(None::<NaiveDateTime>),
                 x::row_count.eq(0i64),
                 x::byte_count.eq(0i64),
