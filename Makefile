@@ -50,6 +50,7 @@ bench: deps
 	ENGINE=postgres bash benches/commerce_load.sh
 	bash benches/retail_load.sh
 	bash benches/dashboard_load.sh
+	bash benches/extract_load.sh
 	FORECAST_SEEDS=20 $(CARGO) test -p tessera-e2e --test e2e -- forecast_beats --nocapture
 
 lint:

@@ -172,9 +172,12 @@ impl ChartEngine {
         if let Some(frame) = self.frames.get(&key) {
             return Ok(Some(frame));
         }
+        // eight bytes a cell (numbers, times, categorical codes), or four times the compressed
+        // files (long, varied text), whichever is more
         let estimate = (extract.state.rows.max(0) as u64)
             .saturating_mul(extract.state.columns.len() as u64)
-            .saturating_mul(16);
+            .saturating_mul(8)
+            .max((extract.state.bytes.max(0) as u64).saturating_mul(4));
         if self.frames_capacity == 0 || estimate > self.frames_capacity / 2 {
             return Ok(None);
         }
