@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
-use tessera_domain::chart::ColumnType;
+use tessera_domain::chart::{ColumnType, TimeRange};
 
 use crate::error::{AnalyticsError, Result};
 
@@ -162,10 +162,95 @@ pub fn parts(dir: &Path) -> PathBuf {
     dir.join("*.parquet")
 }
 
-/// Reads a copy into memory for repeated queries. A text column with few distinct values (at
-/// most one in ten rows, at most 100,000) becomes categorical, so grouping by it groups codes;
+/// A copy held in memory: its rows, sorted by `time` when it has a date or timestamp column.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The rows.
+    pub frame: DataFrame,
+    /// The date or timestamp column the rows are sorted by (nulls last).
+    pub time: Option<String>,
+}
+
+impl Loaded {
+    /// The rows a query over `column` in `range` can read: when the copy is sorted by that
+    /// column, only the slice inside the window (found by binary search; the query still
+    /// filters it), else every row.
+    pub fn window(&self, column: &str, range: Option<TimeRange>) -> DataFrame {
+        let (Some(sorted), Some(r)) = (&self.time, range) else {
+            return self.frame.clone();
+        };
+        if sorted != column {
+            return self.frame.clone();
+        }
+        let Ok(c) = self.frame.column(column) else {
+            return self.frame.clone();
+        };
+        let (from, to) = match c.dtype() {
+            DataType::Date => {
+                let (first, end) = r.dates();
+                let day =
+                    |d: NaiveDate| i64::from(d.signed_duration_since(epoch()).num_days() as i32);
+                (day(first), day(end))
+            }
+            _ => (
+                r.from.and_utc().timestamp_micros(),
+                r.to.and_utc().timestamp_micros(),
+            ),
+        };
+        let Ok(physical) = c.to_physical_repr().cast(&DataType::Int64) else {
+            return self.frame.clone();
+        };
+        let Ok(values) = physical.i64() else {
+            return self.frame.clone();
+        };
+        let Some(array) = values
+            .downcast_iter()
+            .next()
+            .filter(|_| values.chunks().len() == 1)
+        else {
+            return self.frame.clone();
+        };
+        // nulls are sorted last: the values before them are in order
+        let values = array.values().as_slice();
+        let present = &values[..values.len().saturating_sub(c.null_count())];
+        let start = present.partition_point(|v| *v < from);
+        let end = present.partition_point(|v| *v < to);
+        self.frame.slice(start as i64, end.saturating_sub(start))
+    }
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// Reads a copy into memory for repeated queries, sorted by `time` (a date or timestamp
+/// column) when given. A text column with few distinct values (at most one in ten rows, at
+/// most 100,000) becomes categorical, so grouping by it groups codes;
 /// [`crate::aggregate::aggregate_frame`] answers it as text.
-pub fn load(dir: &Path) -> Result<DataFrame> {
+pub fn load(dir: &Path, time: Option<&str>) -> Result<Loaded> {
+    let frame = load_frame(dir)?;
+    let time = time.filter(|t| {
+        frame
+            .column(t)
+            .is_ok_and(|c| matches!(c.dtype(), DataType::Date | DataType::Datetime(_, None)))
+    });
+    let mut frame = match time {
+        Some(t) => frame.sort(
+            [t],
+            SortMultipleOptions::default()
+                .with_nulls_last(true)
+                .with_maintain_order(true),
+        )?,
+        None => frame,
+    };
+    frame.rechunk_mut();
+    Ok(Loaded {
+        frame,
+        time: time.map(str::to_owned),
+    })
+}
+
+fn load_frame(dir: &Path) -> Result<DataFrame> {
     let frame = LazyFrame::scan_parquet(
         PlRefPath::new(parts(dir).to_string_lossy().as_ref()),
         ScanArgsParquet::default(),
@@ -283,7 +368,7 @@ mod tests {
         ])
         .unwrap();
         w.finish().unwrap();
-        let frame = load(dir.path()).unwrap();
+        let frame = load(dir.path(), None).unwrap().frame;
         assert!(
             matches!(
                 frame.column("category").unwrap().dtype(),
@@ -345,6 +430,72 @@ mod tests {
                 serde_json::json!("a"),
                 serde_json::json!("b")
             ]
+        );
+    }
+
+    #[test]
+    fn a_sorted_copy_reads_only_the_window_a_query_asks_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let columns = vec![
+            ("at".to_owned(), ColumnType::Timestamp),
+            ("day".to_owned(), ColumnType::Date),
+            ("n".to_owned(), ColumnType::Integer),
+        ];
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let mut w = PartWriter::create(&dir.path().join(part_name_for_test()), &columns).unwrap();
+        // written out of order, with a missing time
+        let hours: Vec<i64> = (0..100).rev().collect();
+        w.write(vec![
+            Cells::Timestamp(
+                hours
+                    .iter()
+                    .map(|h| (*h != 50).then(|| start + chrono::Duration::hours(*h)))
+                    .collect(),
+            ),
+            Cells::Date(
+                hours
+                    .iter()
+                    .map(|h| Some((start + chrono::Duration::hours(*h)).date()))
+                    .collect(),
+            ),
+            Cells::Int(hours.iter().map(|h| Some(*h)).collect()),
+        ])
+        .unwrap();
+        w.finish().unwrap();
+        let copy = load(dir.path(), Some("at")).unwrap();
+        assert_eq!(copy.time.as_deref(), Some("at"));
+        let range = TimeRange::new(
+            start + chrono::Duration::hours(10),
+            start + chrono::Duration::hours(20),
+        )
+        .unwrap();
+        let rows = copy.window("at", Some(range));
+        assert_eq!(rows.height(), 10);
+        let n: Vec<Option<i64>> = (0..rows.height())
+            .map(|k| rows.column("n").unwrap().get(k).unwrap().extract::<i64>())
+            .collect();
+        assert_eq!(n, (10..20).map(Some).collect::<Vec<_>>());
+        assert_eq!(
+            copy.window("day", Some(range)).height(),
+            100,
+            "not sorted by day: every row"
+        );
+        assert_eq!(copy.window("at", None).height(), 100);
+        let empty = TimeRange::new(
+            start - chrono::Duration::days(9),
+            start - chrono::Duration::days(8),
+        )
+        .unwrap();
+        assert_eq!(copy.window("at", Some(empty)).height(), 0);
+        let by_day = load(dir.path(), Some("day")).unwrap();
+        let first_day = TimeRange::new(start, start + chrono::Duration::hours(1)).unwrap();
+        assert_eq!(
+            by_day.window("day", Some(first_day)).height(),
+            24,
+            "a date keeps its whole day"
         );
     }
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tessera_analytics::aggregate;
-use tessera_analytics::polars::prelude::{DataFrame, IntoLazy};
+use tessera_analytics::extract::Loaded;
+use tessera_analytics::polars::prelude::IntoLazy;
 use tessera_domain::chart::{ChartQuery, OutputColumn, TimeRange};
 use tessera_domain::extract::{Extract, ExtractTarget};
 use tessera_domain::{Clock, DataSource, DatamartId, Dataset, DatasetId, ExtractId, Viewer};
@@ -24,6 +25,7 @@ use crate::answer::{Change, ChartAnswer, ChartMetadata, Comparison, Origin, Row}
 use crate::cache::{CacheUse, CachedChart, ChartKey};
 use crate::error::{ChartError, ChartResult};
 use crate::extracts::files::ExtractFiles;
+use crate::extracts::spec::Definition;
 use crate::extracts::timings::{TableKey, Timings};
 use crate::request::ChartRequest;
 use crate::runtime::SourceRuntime;
@@ -52,7 +54,7 @@ pub struct ChartEngine {
     /// Extracts' copies, when extracts are on.
     extracts: Option<ExtractFiles>,
     /// Copies held in memory by (extract, version), weighed in bytes.
-    frames: moka::sync::Cache<(ExtractId, i64), Arc<DataFrame>>,
+    frames: moka::sync::Cache<(ExtractId, i64), Arc<Loaded>>,
     /// The bytes `frames` may hold.
     frames_capacity: u64,
     /// Recent chart timings per table (extract suggestions).
@@ -148,8 +150,8 @@ impl ChartEngine {
         self.frames_capacity = memory_bytes;
         self.frames = moka::sync::Cache::builder()
             .max_capacity(memory_bytes)
-            .weigher(|_, frame: &Arc<DataFrame>| {
-                u32::try_from(frame.estimated_size()).unwrap_or(u32::MAX)
+            .weigher(|_, copy: &Arc<Loaded>| {
+                u32::try_from(copy.frame.estimated_size()).unwrap_or(u32::MAX)
             })
             .support_invalidation_closures()
             .build();
@@ -167,7 +169,7 @@ impl ChartEngine {
         &self,
         extract: &Extract,
         dir: &std::path::Path,
-    ) -> ChartResult<Option<Arc<DataFrame>>> {
+    ) -> ChartResult<Option<Arc<Loaded>>> {
         let key = (extract.id, extract.state.version);
         if let Some(frame) = self.frames.get(&key) {
             return Ok(Some(frame));
@@ -181,10 +183,35 @@ impl ChartEngine {
         if self.frames_capacity == 0 || estimate > self.frames_capacity / 2 {
             return Ok(None);
         }
+        // sorted by its incremental column when that is a time, else by its first timestamp
+        // or date column: a query's window is then a slice of it
+        let temporal = |name: &str| {
+            extract
+                .state
+                .columns
+                .iter()
+                .any(|k| k.name == name && (k.kind == "timestamp" || k.kind == "date"))
+        };
+        let first_of = |kind: &str| {
+            extract
+                .state
+                .columns
+                .iter()
+                .find(|c| c.kind == kind)
+                .map(|c| c.name.clone())
+        };
+        let time = Definition::from_json(&extract.definition)
+            .ok()
+            .and_then(|d| d.stored.incremental_column)
+            .filter(|c| temporal(c))
+            .or_else(|| first_of("timestamp"))
+            .or_else(|| first_of("date"));
         let (frames, dir) = (self.frames.clone(), dir.to_path_buf());
         let frame = self
             .blocking(move || {
-                frames.try_get_with(key, || tessera_analytics::extract::load(&dir).map(Arc::new))
+                frames.try_get_with(key, || {
+                    tessera_analytics::extract::load(&dir, time.as_deref()).map(Arc::new)
+                })
             })
             .await?
             .map_err(|e| ChartError::Internal(format!("reading an extract into memory: {e}")))?;
@@ -518,13 +545,13 @@ impl ChartEngine {
                 let frame = self.extract_frame(extract, dir).await?;
                 let answer = self
                     .blocking(move || match frame {
-                        Some(frame) => aggregate::aggregate_frame(
-                            frame.as_ref().clone().lazy(),
-                            &name,
-                            &q,
-                            range,
-                            group,
-                        ),
+                        Some(copy) => {
+                            let rows = match &q.time {
+                                Some(t) => copy.window(&t.column, range),
+                                None => copy.frame.clone(),
+                            };
+                            aggregate::aggregate_frame(rows.lazy(), &name, &q, range, group)
+                        }
                         None => aggregate::aggregate(&path, &name, &q, range, group),
                     })
                     .await??;
