@@ -140,10 +140,14 @@ on_every_backend!(
         assert_eq!(
             reset.state,
             ExtractState {
-                version: 1,
+                version: 2,
                 ..ExtractState::default()
             },
-            "the version goes on counting"
+            "the version moves on"
+        );
+        assert!(
+            !extracts::swap_in(&mut conn, x.id, "c", 1, &state(2, 100)).unwrap(),
+            "a refresh begun before the change swaps nothing in"
         );
         assert!(
             extracts::serving(&mut conn, org.id, source.source.id, &draft.target)

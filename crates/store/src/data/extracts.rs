@@ -231,8 +231,9 @@ pub fn usage(conn: &mut DbConn, org: OrgId) -> Result<(i64, i64), StoreError> {
 }
 
 /// Replaces extract `id`'s definition; with `reset`, what serves is forgotten (its files are
-/// the caller's to remove) and the next refresh starts over. The version number goes on
-/// counting, so a copy is never named like one that held other rows.
+/// the caller's to remove) and the next refresh starts over. The version number moves on, so a
+/// copy is never named like one that held other rows, and a refresh that started before the
+/// change cannot swap its copy in (it names the version it replaced).
 pub fn update(
     conn: &mut DbConn,
     org: OrgId,
@@ -257,6 +258,7 @@ pub fn update(
     if reset {
         diesel::update(x::table.filter(x::id.eq(id.to_string())))
             .set((
+                x::version.eq(x::version + 1),
                 x::refreshed_at.eq(None::<NaiveDateTime>),
                 x::row_count.eq(0i64),
                 x::byte_count.eq(0i64),
