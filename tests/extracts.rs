@@ -8,6 +8,15 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tessera_e2e::{assert_problem, spawn_app, spawn_app_in, spawn_app_with, TestApp, Tokens};
 
+/// GET `path` as `tokens`, its JSON body.
+async fn get_json(app: &TestApp, path: &str, tokens: &Tokens) -> Value {
+    app.get(path, Some(&tokens.access))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Creates an extract and answers it (201).
 async fn create(app: &TestApp, tokens: &Tokens, body: Value) -> Value {
     let r = app.post("/extracts", body, Some(&tokens.access)).await;
@@ -18,12 +27,7 @@ async fn create(app: &TestApp, tokens: &Tokens, body: Value) -> Value {
 /// Waits until the extract's latest job has ended; answers the extract.
 async fn settled(app: &TestApp, tokens: &Tokens, id: &str) -> Value {
     for _ in 0..600 {
-        let x: Value = app
-            .get(&format!("/extracts/{id}"), Some(&tokens.access))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let x: Value = get_json(app, &format!("/extracts/{id}"), tokens).await;
         let status = x["job"]["status"].as_str().unwrap_or("none");
         if status == "succeeded" || status == "failed" {
             return x;
@@ -546,12 +550,7 @@ async fn a_stale_extract_is_not_used_and_live_or_no_cache_ask_the_database() {
     fresh_query["limit"] = json!(999);
     let v = chart(&app, &admin, fresh_query).await;
     assert_eq!(v["metadata"]["source"], "database");
-    let x: Value = app
-        .get(&format!("/extracts/{id}"), Some(&admin.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let x: Value = get_json(&app, &format!("/extracts/{id}"), &admin).await;
     assert_eq!(x["fresh"], false);
 }
 
@@ -664,19 +663,9 @@ async fn another_organisation_reaches_no_extract_and_viewers_none_at_all() {
         404,
     )
     .await;
-    let list: Value = app
-        .get("/extracts", Some(&stranger.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&app, "/extracts", &stranger).await;
     assert_eq!(list["total"], 0);
-    let s: Value = app
-        .get("/extracts/suggestions", Some(&stranger.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s: Value = get_json(&app, "/extracts/suggestions", &stranger).await;
     assert_eq!(s["items"], json!([]));
 
     let (_, viewer) = app.member(&admin, "viewer").await;
@@ -689,12 +678,7 @@ async fn another_organisation_reaches_no_extract_and_viewers_none_at_all() {
     )
     .await;
     assert_problem(app.delete(&path, &viewer.access).await, 403).await;
-    let list: Value = app
-        .get("/extracts", Some(&admin.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&app, "/extracts", &admin).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["copy"]["version"], 1);
 }
@@ -738,12 +722,7 @@ async fn bad_definitions_are_refused_naming_their_fields_and_save_nothing() {
         404,
     )
     .await;
-    let list: Value = app
-        .get("/extracts", Some(&admin.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&app, "/extracts", &admin).await;
     assert_eq!(list["total"], 0);
     create(
         &app,
@@ -855,12 +834,7 @@ async fn a_schedule_queues_refreshes_and_slow_tables_are_suggested() {
             "database"
         );
     }
-    let s: Value = app
-        .get("/extracts/suggestions", Some(&admin.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s: Value = get_json(&app, "/extracts/suggestions", &admin).await;
     assert_eq!(s["window_hours"], 24);
     let item = s["items"]
         .as_array()
@@ -894,12 +868,7 @@ async fn a_schedule_queues_refreshes_and_slow_tables_are_suggested() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(version, 2);
-    let s: Value = app
-        .get("/extracts/suggestions", Some(&admin.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s: Value = get_json(&app, "/extracts/suggestions", &admin).await;
     let item = s["items"]
         .as_array()
         .unwrap()

@@ -25,6 +25,9 @@ use tessera_domain::{
 use tessera_store::extracts::{self as store, ExtractDraft};
 use tessera_store::jobs::{self, JobSignal};
 
+use tessera_domain::dashboards::check_name;
+use tessera_domain::error::Validator;
+
 use crate::engine::{parse_id, ChartEngine};
 use crate::error::{ChartError, ChartResult};
 use crate::settings::ExtractSettings;
@@ -93,14 +96,6 @@ fn check_role(viewer: &Viewer) -> ChartResult<()> {
             "extracts are for editors and admins".into(),
         ))
     }
-}
-
-fn check_name(raw: &str) -> ChartResult<String> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ChartError::field("name", "must be 1 to 200 characters"));
-    }
-    Ok(name.to_owned())
 }
 
 impl Extracts {
@@ -222,22 +217,13 @@ impl Extracts {
         viewer: &Viewer,
         spec: &ExtractSpec,
     ) -> ChartResult<(ExtractDraft, Definition)> {
-        let name = check_name(&spec.name);
-        let def = spec.definition(self.settings.default_max_staleness_secs);
-        let (name, def) = match (name, def) {
-            (Ok(n), Ok(d)) => (n, d),
-            (Err(ChartError::Invalid(a)), Err(b)) => {
-                let (
-                    tessera_domain::DomainError::Validation(mut x),
-                    tessera_domain::DomainError::Validation(y),
-                ) = (a, b);
-                x.extend(y);
-                return Err(ChartError::Invalid(
-                    tessera_domain::DomainError::Validation(x),
-                ));
-            }
-            (Err(e), _) => return Err(e),
-            (_, Err(e)) => return Err(e.into()),
+        // every invalid field is named at once
+        let mut v = Validator::new();
+        let name = v.check(check_name("name", &spec.name));
+        let def = v.check(spec.definition(self.settings.default_max_staleness_secs));
+        v.finish()?;
+        let (Some(name), Some(def)) = (name, def) else {
+            return Err(ChartError::field("name", "is invalid"));
         };
         let source_id: DataSourceId = parse_id("data source", &spec.source_id)?;
         let (open, schema) = self.engine.schema(viewer, source_id).await?;
