@@ -10,45 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tessera_domain::{DataSourceId, DatasetId, UserId};
 use tessera_store::cache_events;
+pub use tessera_store::cache_events::Scope;
 
 use crate::state::AppState;
-
-/// What changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// A source was renamed or its connection changed, or one of its datamarts changed.
-    Source(DataSourceId),
-    /// A source was deleted: its pool goes too.
-    SourceDeleted(DataSourceId),
-    /// A dataset was changed (visibility) or deleted.
-    Dataset(DatasetId),
-    /// A member was changed, deactivated or removed.
-    Member(UserId),
-}
-
-impl Scope {
-    fn encode(self) -> String {
-        match self {
-            Scope::Source(id) => format!("source:{id}"),
-            Scope::SourceDeleted(id) => format!("source-deleted:{id}"),
-            Scope::Dataset(id) => format!("dataset:{id}"),
-            Scope::Member(id) => format!("member:{id}"),
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        let (kind, id) = s.split_once(':')?;
-        Some(match kind {
-            "source" => Scope::Source(id.parse().ok()?),
-            "source-deleted" => Scope::SourceDeleted(id.parse().ok()?),
-            "dataset" => Scope::Dataset(id.parse().ok()?),
-            "member" => Scope::Member(id.parse().ok()?),
-            _ => return None,
-        })
-    }
-}
 
 /// Forgets in this process what `scope` names.
 pub fn apply(state: &AppState, scope: Scope) {
@@ -63,9 +28,8 @@ pub fn apply(state: &AppState, scope: Scope) {
 /// Forgets here at once, and tells the other processes.
 pub async fn changed(state: &AppState, scope: Scope) {
     apply(state, scope);
-    let encoded = scope.encode();
     if let Err(e) = state
-        .db(move |conn| Ok(cache_events::publish(conn, &encoded)?))
+        .db(move |conn| Ok(cache_events::publish(conn, scope)?))
         .await
     {
         tracing::warn!(error = %e, ?scope, "cannot record a cache event; other processes forget it when their caches expire");
@@ -156,24 +120,5 @@ fn poll(state: &AppState, interval: Duration, stop: &AtomicBool) {
             pruned = Instant::now();
             let _ = cache_events::prune(&mut conn, chrono::Duration::hours(1));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_round_trip() {
-        for s in [
-            Scope::Source(DataSourceId::new()),
-            Scope::SourceDeleted(DataSourceId::new()),
-            Scope::Dataset(DatasetId::new()),
-            Scope::Member(UserId::new()),
-        ] {
-            assert_eq!(Scope::parse(&s.encode()), Some(s));
-        }
-        assert_eq!(Scope::parse("nonsense"), None);
-        assert_eq!(Scope::parse("source:not-an-id"), None);
     }
 }
