@@ -555,6 +555,119 @@ async fn a_stale_extract_is_not_used_and_live_or_no_cache_ask_the_database() {
 }
 
 #[tokio::test]
+async fn an_extract_answers_while_its_database_is_unreachable() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (source, _) = events_extract(&app, &admin, 101, json!({"name": "events"})).await;
+    let file = app.org_sources_dir(&admin).await.join("events.db");
+    std::fs::rename(&file, file.with_extension("away")).unwrap();
+
+    // the copy answers without the source being opened: its recorded columns are the schema
+    let v = total(&app, &admin, &source, false).await;
+    assert_eq!(v["metadata"]["source"], "extract", "{v}");
+    assert_eq!(v["data"][0]["n"], 100);
+    // the database itself is gone
+    let r = app
+        .post(
+            "/charts/query",
+            json!({"source_id": source, "table": "events", "live": true, "measures": [{"agg": "count"}]}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_problem(r, 503).await;
+    // a column the copy does not hold is the database's to answer: unavailable too, not a 500
+    let r = app
+        .post(
+            "/charts/query",
+            json!({"source_id": source, "table": "events", "measures": [{"agg": "sum", "column": "nope"}]}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_problem(r, 503).await;
+}
+
+/// How soon a change through one process reaches another (it polls `cache_events` every
+/// 100 ms; a loaded two-core machine needs the room, see tests/attacks.rs).
+const PROPAGATION: Duration = Duration::from_secs(5);
+
+/// Asks `body` of `app` until `done` holds of the answer, for at most [`PROPAGATION`].
+async fn until(app: &TestApp, tokens: &Tokens, body: &Value, done: impl Fn(&Value) -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        let v = chart(app, tokens, body.clone()).await;
+        if done(&v) {
+            return;
+        }
+        assert!(
+            started.elapsed() < PROPAGATION,
+            "the other process still answers {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn another_process_follows_a_refresh_a_change_and_a_deletion_at_once() {
+    let a = spawn_app().await;
+    let b = spawn_app_in(a.dir(), &[], |_| {}).await;
+    let admin = a.admin().await;
+    let (source, x) = events_extract(&a, &admin, 101, json!({"name": "events"})).await;
+    let id = x["id"].as_str().unwrap();
+    let body =
+        json!({"source_id": source, "table": "events", "measures": [{"agg": "count", "as": "n"}]});
+    let first = chart(&b, &admin, body.clone()).await;
+    assert_eq!(first["metadata"]["source"], "extract", "{first}");
+    assert_eq!(first["data"][0]["n"], 100);
+    assert_eq!(
+        chart(&b, &admin, body.clone()).await["metadata"]["cached"],
+        true
+    );
+
+    // a refresh through one process: the other's cached answer goes, its next one reads the
+    // new copy
+    tessera_testkit::sqlite_file(
+        &a.org_sources_dir(&admin).await.join("events.db"),
+        &events(101, 111),
+    );
+    let x = refresh(&a, &admin, id).await;
+    assert_eq!(x["copy"]["rows"], 110, "{x}");
+    until(&b, &admin, &body, |v| {
+        v["metadata"]["source"] == "extract" && v["data"][0]["n"] == 110
+    })
+    .await;
+
+    // a shorter maximum staleness: the other process stops reading a copy now too old
+    let r = a
+        .client
+        .put(a.url(&format!("/extracts/{id}")))
+        .bearer_auth(&admin.access)
+        .json(&json!({"name": "events", "source_id": source, "table": "events", "max_staleness_secs": 60}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let mut later = body.clone();
+    later["limit"] = json!(999);
+    b.clock.advance(chrono::Duration::minutes(2));
+    until(&b, &admin, &later, |v| {
+        v["metadata"]["source"] == "database"
+    })
+    .await;
+
+    // deleted through one process: the other's cached answer from it goes too
+    b.clock.advance(chrono::Duration::minutes(-2));
+    let mut last = body.clone();
+    last["limit"] = json!(998);
+    assert_eq!(
+        chart(&b, &admin, last.clone()).await["metadata"]["source"],
+        "extract"
+    );
+    let r = a.delete(&format!("/extracts/{id}"), &admin.access).await;
+    assert_eq!(r.status(), 204);
+    until(&b, &admin, &last, |v| v["metadata"]["source"] == "database").await;
+}
+
+#[tokio::test]
 async fn an_extract_filtered_at_the_source_answers_only_charts_with_that_filter() {
     let app = spawn_app().await;
     let admin = app.admin().await;

@@ -172,50 +172,45 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The rows a query over `column` in `range` can read: when the copy is sorted by that
-    /// column, only the slice inside the window (found by binary search; the query still
-    /// filters it), else every row.
-    pub fn window(&self, column: &str, range: Option<TimeRange>) -> DataFrame {
-        let (Some(sorted), Some(r)) = (&self.time, range) else {
-            return self.frame.clone();
-        };
-        if sorted != column {
-            return self.frame.clone();
+    /// The rows inside `range` over `column` — exactly those the query's time filter keeps
+    /// (`[from, to)`; a date column keeps the whole days the range touches), so it need not run
+    /// again — found by binary search when the copy is sorted by that column; `None` when it
+    /// is not.
+    pub fn window(&self, column: &str, range: TimeRange) -> Option<DataFrame> {
+        if self.time.as_deref() != Some(column) {
+            return None;
         }
-        let Ok(c) = self.frame.column(column) else {
-            return self.frame.clone();
+        let c = self.frame.column(column).ok()?;
+        let at = |t: NaiveDateTime, unit: TimeUnit| {
+            let t = t.and_utc();
+            match unit {
+                TimeUnit::Nanoseconds => t.timestamp_nanos_opt(),
+                TimeUnit::Microseconds => Some(t.timestamp_micros()),
+                TimeUnit::Milliseconds => Some(t.timestamp_millis()),
+            }
         };
         let (from, to) = match c.dtype() {
             DataType::Date => {
-                let (first, end) = r.dates();
+                let (first, end) = range.dates();
                 let day =
                     |d: NaiveDate| i64::from(d.signed_duration_since(epoch()).num_days() as i32);
                 (day(first), day(end))
             }
-            _ => (
-                r.from.and_utc().timestamp_micros(),
-                r.to.and_utc().timestamp_micros(),
-            ),
+            DataType::Datetime(unit, None) => (at(range.from, *unit)?, at(range.to, *unit)?),
+            _ => return None,
         };
-        let Ok(physical) = c.to_physical_repr().cast(&DataType::Int64) else {
-            return self.frame.clone();
-        };
-        let Ok(values) = physical.i64() else {
-            return self.frame.clone();
-        };
-        let Some(array) = values
-            .downcast_iter()
-            .next()
-            .filter(|_| values.chunks().len() == 1)
-        else {
-            return self.frame.clone();
-        };
+        let physical = c.to_physical_repr().cast(&DataType::Int64).ok()?;
+        let values = physical.i64().ok()?;
+        if values.chunks().len() != 1 {
+            return None;
+        }
+        let array = values.downcast_iter().next()?;
         // nulls are sorted last: the values before them are in order
         let values = array.values().as_slice();
         let present = &values[..values.len().saturating_sub(c.null_count())];
         let start = present.partition_point(|v| *v < from);
         let end = present.partition_point(|v| *v < to);
-        self.frame.slice(start as i64, end.saturating_sub(start))
+        Some(self.frame.slice(start as i64, end.saturating_sub(start)))
     }
 }
 
@@ -472,31 +467,106 @@ mod tests {
             start + chrono::Duration::hours(20),
         )
         .unwrap();
-        let rows = copy.window("at", Some(range));
+        let rows = copy.window("at", range).unwrap();
         assert_eq!(rows.height(), 10);
         let n: Vec<Option<i64>> = (0..rows.height())
             .map(|k| rows.column("n").unwrap().get(k).unwrap().extract::<i64>())
             .collect();
         assert_eq!(n, (10..20).map(Some).collect::<Vec<_>>());
-        assert_eq!(
-            copy.window("day", Some(range)).height(),
-            100,
-            "not sorted by day: every row"
+        assert!(
+            copy.window("day", range).is_none(),
+            "not sorted by day: the query filters every row"
         );
-        assert_eq!(copy.window("at", None).height(), 100);
         let empty = TimeRange::new(
             start - chrono::Duration::days(9),
             start - chrono::Duration::days(8),
         )
         .unwrap();
-        assert_eq!(copy.window("at", Some(empty)).height(), 0);
+        assert_eq!(copy.window("at", empty).unwrap().height(), 0);
         let by_day = load(dir.path(), Some("day")).unwrap();
         let first_day = TimeRange::new(start, start + chrono::Duration::hours(1)).unwrap();
         assert_eq!(
-            by_day.window("day", Some(first_day)).height(),
+            by_day.window("day", first_day).unwrap().height(),
             24,
             "a date keeps its whole day"
         );
+    }
+
+    #[test]
+    fn a_window_answers_as_the_time_filter_over_every_row_does_by_either_engine() {
+        use crate::aggregate::{aggregate_frame, aggregate_rows, IN_MEMORY_ROWS};
+        use tessera_domain::chart::{Sort, TimeSpec};
+        let dir = tempfile::tempdir().unwrap();
+        let columns = vec![
+            ("at".to_owned(), ColumnType::Timestamp),
+            ("kind".to_owned(), ColumnType::Text),
+            ("amount".to_owned(), ColumnType::Float),
+        ];
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        // one row a minute, so that a window of a year holds more rows than the in-memory
+        // engine is given and a window of a day fewer
+        let n = IN_MEMORY_ROWS + 20_000;
+        let mut w = PartWriter::create(&dir.path().join(part_name_for_test()), &columns).unwrap();
+        w.write(vec![
+            Cells::Timestamp(
+                (0..n)
+                    .map(|i| Some(start + chrono::Duration::minutes(i as i64)))
+                    .collect(),
+            ),
+            Cells::Text((0..n).map(|i| Some(format!("k{}", i % 7))).collect()),
+            Cells::Float((0..n).map(|i| Some((i % 101) as f64)).collect()),
+        ])
+        .unwrap();
+        w.finish().unwrap();
+        let copy = load(dir.path(), Some("at")).unwrap();
+        for (from, to) in [(0, n - 10_000), (1_000, 2_440), (0, 1)] {
+            // minutes, from included and to excluded
+            let range = TimeRange::new(
+                start + chrono::Duration::minutes(from as i64),
+                start + chrono::Duration::minutes(to as i64),
+            )
+            .unwrap();
+            let q = ChartQuery {
+                table: "t".into(),
+                measures: vec![
+                    Measure {
+                        agg: Aggregation::Sum,
+                        column: Some("amount".into()),
+                        alias: "total".into(),
+                    },
+                    Measure {
+                        agg: Aggregation::Count,
+                        column: None,
+                        alias: "n".into(),
+                    },
+                ],
+                dimensions: vec!["kind".into()],
+                time: Some(TimeSpec {
+                    column: "at".into(),
+                    granularity: None,
+                    period: None,
+                    range: Some(range),
+                }),
+                filters: vec![],
+                sort: vec![Sort {
+                    by: "kind".into(),
+                    desc: false,
+                }],
+                limit: 100,
+                compare_previous: false,
+            };
+            let rows = copy.window("at", range).unwrap();
+            assert_eq!(rows.height(), to - from);
+            let windowed = aggregate_rows(rows, "t", &q, None, true).unwrap();
+            let filtered =
+                aggregate_frame(copy.frame.clone().lazy(), "t", &q, Some(range), true).unwrap();
+            assert_eq!(windowed.rows, filtered.rows, "minutes {from}..{to}");
+            let counted: i64 = windowed.rows.iter().map(|r| r["n"].as_i64().unwrap()).sum();
+            assert_eq!(counted, (to - from) as i64);
+        }
     }
 
     fn part_name_for_test() -> &'static str {

@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use tessera_analytics::aggregate;
 use tessera_analytics::extract::Loaded;
-use tessera_analytics::polars::prelude::IntoLazy;
 use tessera_domain::chart::{ChartQuery, OutputColumn, TimeRange};
 use tessera_domain::extract::{Extract, ExtractTarget};
 use tessera_domain::{Clock, DataSource, DatamartId, Dataset, DatasetId, ExtractId, Viewer};
@@ -77,10 +76,14 @@ pub(crate) enum Target {
     Database(DatabaseTarget),
     /// Aggregated from a dataset's Parquet file with polars.
     Dataset { dataset: Dataset, path: PathBuf },
-    /// Aggregated with polars from a fresh extract of a database target.
+    /// Aggregated with polars from a fresh extract of a source's table or datamart.
     Extract {
-        db: DatabaseTarget,
+        /// The source the copy was read from.
+        source: DataSource,
+        /// The table or datamart.
+        key: TableKey,
         extract: Box<Extract>,
+        /// The copy's version directory.
         dir: PathBuf,
     },
 }
@@ -103,11 +106,13 @@ impl Target {
                 dataset_id: dataset.id.to_string(),
                 dataset_name: dataset.name.clone(),
             },
-            Target::Extract { db, extract, .. } => Origin::Extract {
+            Target::Extract {
+                source, extract, ..
+            } => Origin::Extract {
                 extract_id: extract.id.to_string(),
                 extract_name: extract.name.clone(),
-                source_id: db.source.id.to_string(),
-                source_name: db.source.name.clone(),
+                source_id: source.id.to_string(),
+                source_name: source.name.clone(),
                 refreshed_at: extract.state.refreshed_at.map(|t| t.and_utc()),
             },
         }
@@ -116,7 +121,8 @@ impl Target {
     /// The source whose change makes an answer stale.
     fn source(&self) -> Option<tessera_domain::DataSourceId> {
         match self {
-            Target::Database(t) | Target::Extract { db: t, .. } => Some(t.source.id),
+            Target::Database(t) => Some(t.source.id),
+            Target::Extract { source, .. } => Some(source.id),
             Target::Dataset { .. } => None,
         }
     }
@@ -315,12 +321,21 @@ impl ChartEngine {
             answer.metadata.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
             return Ok(answer);
         }
-        let target = self.resolve(viewer, req, dataset, &mut q).await?;
-        q.validate()?;
-        let target = if live || segments.is_some() {
-            target
-        } else {
-            self.prefer_extract(viewer, target, &q).await?
+        let early = match (live, segments, &dataset) {
+            (false, None, None) => self.extract_first(viewer, req, &mut q).await?,
+            _ => None,
+        };
+        let target = match early {
+            Some(target) => target,
+            None => {
+                let target = self.resolve(viewer, req, dataset, &mut q).await?;
+                q.validate()?;
+                if live || segments.is_some() {
+                    target
+                } else {
+                    self.prefer_extract(viewer, target, &q).await?
+                }
+            }
         };
         let answer = self
             .answer(viewer, &target, &q, metric, segments, started)
@@ -535,7 +550,9 @@ impl ChartEngine {
                 "dataset_id",
                 "segment metrics read a database table",
             )),
-            Target::Extract { db, dir, extract } => {
+            Target::Extract {
+                key, dir, extract, ..
+            } => {
                 let (path, name, q) = (
                     tessera_analytics::extract::parts(dir),
                     q.table.clone(),
@@ -546,18 +563,32 @@ impl ChartEngine {
                 let answer = self
                     .blocking(move || match frame {
                         Some(copy) => {
-                            let rows = match &q.time {
-                                Some(t) => copy.window(&t.column, range),
-                                None => copy.frame.clone(),
-                            };
-                            aggregate::aggregate_frame(rows.lazy(), &name, &q, range, group)
+                            // a window sliced from a copy sorted by time holds exactly the rows
+                            // the time filter would keep
+                            let window = q
+                                .time
+                                .as_ref()
+                                .zip(range)
+                                .and_then(|(t, r)| copy.window(&t.column, r));
+                            match window {
+                                Some(rows) => {
+                                    aggregate::aggregate_rows(rows, &name, &q, None, group)
+                                }
+                                None => aggregate::aggregate_rows(
+                                    copy.frame.clone(),
+                                    &name,
+                                    &q,
+                                    range,
+                                    group,
+                                ),
+                            }
                         }
                         None => aggregate::aggregate(&path, &name, &q, range, group),
                     })
                     .await??;
                 let query_ms = started.elapsed().as_secs_f64() * 1000.0;
                 self.timings
-                    .record(viewer.org, db.key.clone(), query_ms, true, self.now());
+                    .record(viewer.org, key.clone(), query_ms, true, self.now());
                 Ok(Run {
                     columns: answer.columns,
                     rows: answer.rows,

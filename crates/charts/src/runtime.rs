@@ -1,7 +1,8 @@
 //! The state behind data sources and charts: source pools, the credential cipher, the path and
-//! host policy, the schema cache and the chart answer cache.
+//! host policy, the schema cache, the chart answer cache and the extracts that may answer charts.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tessera_domain::{DataSourceId, DatasetId};
@@ -15,6 +16,7 @@ use crate::answer::ChartAnswer;
 use crate::cache::{CachedChart, ChartKey, ChartTarget, RealtimeKey};
 use crate::catalog::Catalog;
 use crate::executor::SourceExecutor;
+use crate::extracts::lookup::{Lookup, LookupKey};
 use crate::settings::{ChartSettings, SourcesSettings};
 
 /// Shared by every request that touches a user's database.
@@ -53,7 +55,20 @@ pub struct SourceRuntime {
     pub sync_interval_ms: u64,
     /// Segment metrics' thresholds: (Premium, Regular).
     pub segment_thresholds: (f64, f64),
+    /// Each source's extracts that hold a copy, by what a chart request names (see
+    /// [`crate::extracts::lookup`]); dropped with the source's other derived state.
+    extract_lookups: moka::sync::Cache<LookupKey, Arc<Lookup>>,
+    /// Moves on at every invalidation, under `lookups_guard`: a lookup read from the app
+    /// database while one happened is not kept, since it may predate the change.
+    lookup_epoch: AtomicU64,
+    lookups_guard: Mutex<()>,
 }
+
+/// How long a source's extracts are remembered when no change notice arrives (another process
+/// that does not poll `cache_events`): a backstop, since changes are announced.
+const LOOKUP_TTL: Duration = Duration::from_secs(30);
+/// The bytes remembered lookups may take, about (each weighs its extracts' definitions).
+const LOOKUP_BYTES: u64 = 64 << 20;
 
 impl SourceRuntime {
     /// Builds the runtime; `app_database` is the app's own SQLite file, which no source may name.
@@ -125,7 +140,36 @@ impl SourceRuntime {
                 }
                 (p, r)
             },
+            extract_lookups: moka::sync::Cache::builder()
+                .max_capacity(LOOKUP_BYTES)
+                .weigher(|_, lookup: &Arc<Lookup>| {
+                    u32::try_from(lookup.weight()).unwrap_or(u32::MAX)
+                })
+                .time_to_live(LOOKUP_TTL)
+                .support_invalidation_closures()
+                .build(),
+            lookup_epoch: AtomicU64::new(0),
+            lookups_guard: Mutex::new(()),
         })
+    }
+
+    /// A remembered lookup of a source's extracts.
+    pub fn extract_lookup(&self, key: &LookupKey) -> Option<Arc<Lookup>> {
+        self.extract_lookups.get(key)
+    }
+
+    /// Where invalidations stand now: pass it to [`Self::remember_lookup`] with what is read
+    /// after this call.
+    pub fn lookup_epoch(&self) -> u64 {
+        self.lookup_epoch.load(Ordering::SeqCst)
+    }
+
+    /// Remembers a lookup read since `epoch`, unless something was invalidated meanwhile.
+    pub fn remember_lookup(&self, key: LookupKey, lookup: Arc<Lookup>, epoch: u64) {
+        let _guard = self.lookups_guard.lock().unwrap_or_else(|e| e.into_inner());
+        if self.lookup_epoch.load(Ordering::SeqCst) == epoch {
+            self.extract_lookups.insert(key, lookup);
+        }
     }
 
     /// The policy for an organisation's own sources: its SQLite files live in
@@ -142,10 +186,18 @@ impl SourceRuntime {
     }
 
     /// Forgets everything derived from a source: its schema, the chart answers read from it
-    /// (over its tables or its datamarts) and its realtime answers. Its pool goes only when
+    /// (over its tables or its datamarts), its realtime answers and which of its extracts hold
+    /// a copy. Its pool goes only when
     /// `drop_pool` (the source was deleted): a renamed source keeps its connections, and a
     /// changed connection is noticed by the pool registry itself.
     pub fn invalidate(&self, id: DataSourceId, drop_pool: bool) {
+        {
+            let _guard = self.lookups_guard.lock().unwrap_or_else(|e| e.into_inner());
+            self.lookup_epoch.fetch_add(1, Ordering::SeqCst);
+            let _ = self
+                .extract_lookups
+                .invalidate_entries_if(move |_, v| v.source.id == id);
+        }
         if drop_pool {
             self.pools.invalidate(id);
         }
@@ -278,5 +330,54 @@ mod tests {
         rt.realtime.run_pending_tasks();
         assert!(!rt.realtime.contains_key(&a));
         assert!(rt.realtime.contains_key(&b));
+    }
+
+    fn lookup(source: DataSourceId) -> Arc<Lookup> {
+        let at = chrono::NaiveDateTime::default();
+        Arc::new(Lookup {
+            source: tessera_domain::DataSource {
+                id: source,
+                org_id: OrgId::new(),
+                name: "s".into(),
+                kind: tessera_domain::SourceKind::Sqlite,
+                host: None,
+                port: None,
+                database: None,
+                username: None,
+                created_at: at,
+                updated_at: at,
+            },
+            datamart: None,
+            extracts: vec![],
+        })
+    }
+
+    #[test]
+    fn a_lookup_read_before_a_change_is_not_kept_and_a_change_drops_its_source_only() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rt = runtime(&dir);
+        let org = OrgId::new();
+        let (changed, kept) = (DataSourceId::new(), DataSourceId::new());
+        let (a, b) = (
+            LookupKey::Source(org, changed),
+            LookupKey::Datamart(org, DatamartId::new()),
+        );
+
+        // read, then a change lands before it is remembered: it may predate the change
+        let epoch = rt.lookup_epoch();
+        rt.invalidate(kept, false);
+        rt.remember_lookup(a.clone(), lookup(changed), epoch);
+        assert!(rt.extract_lookup(&a).is_none());
+
+        rt.remember_lookup(a.clone(), lookup(changed), rt.lookup_epoch());
+        rt.remember_lookup(b.clone(), lookup(kept), rt.lookup_epoch());
+        assert!(rt.extract_lookup(&a).is_some() && rt.extract_lookup(&b).is_some());
+        rt.invalidate(changed, false);
+        rt.extract_lookups.run_pending_tasks();
+        assert!(rt.extract_lookup(&a).is_none());
+        assert!(
+            rt.extract_lookup(&b).is_some(),
+            "another source's lookup stays"
+        );
     }
 }

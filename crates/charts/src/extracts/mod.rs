@@ -5,9 +5,11 @@
 //! definition (`spec`), the source's schema (`plan`) and the organisation's limits; refreshes
 //! run as jobs (`refresh`), queued on demand or when their schedule is due (`tick`), one
 //! process at a time per extract through a claim in the app database. `files` owns the copies
-//! on disk, `serve` which extract answers a query, `timings` the slow tables suggested.
+//! on disk, `lookup` which extract answers a query, `serve` answering from it, `timings` the
+//! slow tables suggested.
 
 pub mod files;
+pub mod lookup;
 pub mod plan;
 pub mod refresh;
 pub mod serve;
@@ -22,6 +24,7 @@ use tessera_domain::extract::{Extract, ExtractRefresh, ExtractTarget};
 use tessera_domain::{
     DataSourceId, DatamartId, ExtractId, Job, JobKind, JobStatus, OrgId, Page, PageRequest, Viewer,
 };
+use tessera_store::cache_events::{self, Scope};
 use tessera_store::extracts::{self as store, ExtractDraft};
 use tessera_store::jobs::{self, JobSignal};
 
@@ -352,6 +355,7 @@ impl Extracts {
         let reset = old.source_id != draft.source_id
             || old.target != draft.target
             || old_def.reshapes(&def);
+        let sources = [old.source_id, draft.source_id];
         let updated = self
             .engine
             .db(move |conn| {
@@ -360,14 +364,20 @@ impl Extracts {
                     if reset && !jobs::any_active(conn, &[id.to_string()])? {
                         jobs::enqueue(conn, org, JobKind::ExtractRefresh, &id.to_string())?;
                     }
+                    for source in sources {
+                        cache_events::publish(conn, Scope::Source(source))?;
+                    }
                     Ok(x)
                 })
             })
             .await
             .map_err(|e| not_found(e, id))?;
+        // its staleness or filters may have changed even when its copy stays
+        for source in sources {
+            self.engine.runtime().invalidate(source, false);
+        }
         if reset {
             self.remove_files(org, updated.id);
-            self.engine.runtime().invalidate(old.source_id, false);
             self.signal.notify();
         }
         self.read(org, id).await
@@ -384,6 +394,7 @@ impl Extracts {
                 let x = store::find(conn, org, id)?;
                 jobs::delete_for(conn, &id.to_string())?;
                 store::delete(conn, org, id)?;
+                cache_events::publish(conn, Scope::Source(x.source_id))?;
                 Ok(x)
             })
             .await

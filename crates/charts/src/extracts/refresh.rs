@@ -18,6 +18,7 @@ use tessera_sources::execute::{stream_read_only, RunLimits};
 use tessera_sources::introspect::TableInfo;
 use tessera_sources::pool::SourcePool;
 use tessera_sources::{SourceError, Value};
+use tessera_store::cache_events::{self, Scope};
 use tessera_store::extracts::{self as store, RefreshOutcome};
 use tessera_store::{data_sources, datamarts};
 
@@ -194,6 +195,11 @@ impl Extracts {
                     extract.state.version,
                 ) {
                     tracing::warn!(extract = %extract.id, error = %e, "removing old extract copies failed");
+                }
+                // other processes forget their answers and lookups of the source too
+                let notice = Scope::Source(extract.source_id);
+                if let Err(e) = cache_events::publish(&mut conn, notice) {
+                    tracing::warn!(extract = %extract.id, error = %e, "cannot announce a refreshed extract; other processes notice when their caches expire");
                 }
                 self.engine.runtime().invalidate(extract.source_id, false);
                 self.engine.forget_extract(extract.id);

@@ -1,112 +1,143 @@
-//! Which extract, if any, answers a chart query on a source's table: one whose copy is no
-//! older than its maximum staleness, holds every column the query reads (its time column as a
-//! date or timestamp), was filtered at the source by nothing the query does not filter by
-//! itself, and does not offer what the source's own engine refuses or reads otherwise (a
-//! median where it has none, text compared under MySQL's case-insensitive collations), so that
-//! an answer is the same whichever of the two computes it.
+//! Answering chart queries from extracts. Which of a source's extracts hold a copy is looked
+//! up once and remembered (see [`crate::runtime::SourceRuntime::extract_lookup`]) until the
+//! source, one of its datamarts or one of its extracts changes, in this process or another (a
+//! `cache_events` notice). A query an extract answers never opens the source: the extract's
+//! recorded columns stand in for its schema, so a chart is answered from the copy even while
+//! the database is unreachable. Which extract answers is [`crate::extracts::lookup`]'s.
 
-use std::collections::HashSet;
+use std::sync::Arc;
 
-use chrono::NaiveDateTime;
-use tessera_domain::chart::{Aggregation, ChartQuery, ColumnType, FilterOp};
-use tessera_domain::extract::Extract;
-use tessera_domain::{SourceKind, Viewer};
+use tessera_domain::chart::ChartQuery;
+use tessera_domain::extract::ExtractTarget;
+use tessera_domain::Viewer;
 
 use crate::engine::{ChartEngine, Target};
-use crate::error::ChartResult;
+use crate::error::{ChartError, ChartResult};
+use crate::extracts::lookup::{Lookup, LookupKey};
 use crate::extracts::spec::Definition;
-
-/// Whether `extract` (checked as `def`) answers `q` over a `kind` source at `now`.
-pub fn answers(
-    extract: &Extract,
-    def: &Definition,
-    q: &ChartQuery,
-    kind: SourceKind,
-    now: NaiveDateTime,
-) -> bool {
-    let fresh = extract.state.version > 0
-        && extract
-            .state
-            .refreshed_at
-            .is_some_and(|at| now - at <= def.max_staleness);
-    if !fresh {
-        return false;
-    }
-    let kept: HashSet<&str> = extract
-        .state
-        .columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
-    let kind_of = |name: &str| {
-        extract
-            .state
-            .columns
-            .iter()
-            .find(|c| c.name == name)
-            .and_then(|c| c.kind.parse::<ColumnType>().ok())
-    };
-    let mut needed: Vec<&str> = q.dimensions.iter().map(String::as_str).collect();
-    needed.extend(q.measures.iter().filter_map(|m| m.column.as_deref()));
-    needed.extend(q.filters.iter().map(|f| f.column.as_str()));
-    if let Some(t) = &q.time {
-        if !matches!(
-            kind_of(&t.column),
-            Some(ColumnType::Date | ColumnType::Timestamp)
-        ) {
-            return false;
-        }
-        needed.push(&t.column);
-    }
-    if !needed.iter().all(|c| kept.contains(c)) {
-        return false;
-    }
-    // MySQL compares text under case-insensitive collations: its `eq 'Books'` matches `books`
-    let text_compared = q.filters.iter().any(|f| {
-        kind_of(&f.column) == Some(ColumnType::Text)
-            && !matches!(f.op, FilterOp::Contains | FilterOp::IsNull)
-    });
-    if kind == SourceKind::Mysql && text_compared {
-        return false;
-    }
-    let median = q.measures.iter().any(|m| m.agg == Aggregation::Median);
-    if median && tessera_sources::dialect::median(kind, "x").is_none() {
-        return false;
-    }
-    def.filters.iter().all(|f| q.filters.contains(f))
-}
+use crate::extracts::timings::TableKey;
+use crate::request::ChartRequest;
 
 impl ChartEngine {
-    /// `target` itself, or the freshest extract of it that answers `q` (see [`answers`]).
+    /// The extracts of what `key` names, remembered or read now; `None` when the organisation
+    /// has no such source or datamart (the database path then answers why).
+    async fn lookup(&self, key: LookupKey) -> ChartResult<Option<Arc<Lookup>>> {
+        let runtime = self.runtime();
+        if let Some(hit) = runtime.extract_lookup(&key) {
+            return Ok(Some(hit));
+        }
+        let epoch = runtime.lookup_epoch();
+        let named = key.clone();
+        let read = self
+            .db(move |conn| {
+                let (org, source, datamart) = match named {
+                    LookupKey::Source(org, id) => (org, id, None),
+                    LookupKey::Datamart(org, id) => {
+                        let dm = tessera_store::datamarts::find(conn, org, id)?;
+                        (org, dm.source_id, Some((dm.id, dm.name)))
+                    }
+                };
+                let stored = tessera_store::data_sources::find(conn, org, source)?;
+                let extracts = tessera_store::extracts::serving(conn, org, source)?;
+                Ok((stored.source, datamart, extracts))
+            })
+            .await;
+        let (source, datamart, extracts) = match read {
+            Ok(read) => read,
+            Err(ChartError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let extracts = extracts
+            .into_iter()
+            .filter_map(|x| Definition::from_json(&x.definition).ok().map(|d| (x, d)))
+            .collect();
+        let lookup = Arc::new(Lookup {
+            source,
+            datamart,
+            extracts,
+        });
+        runtime.remember_lookup(key, lookup.clone(), epoch);
+        Ok(Some(lookup))
+    }
+
+    /// An extract that answers the request before the source is opened at all: the request
+    /// names a datamart, or a table exactly as the extract recorded it. `q` is validated (and
+    /// named after the datamart) when one does; `None` leaves the request to the database path.
+    pub(crate) async fn extract_first(
+        &self,
+        viewer: &Viewer,
+        req: &ChartRequest,
+        q: &mut ChartQuery,
+    ) -> ChartResult<Option<Target>> {
+        if self.extract_files().is_none() || req.dataset_id.is_some() {
+            return Ok(None);
+        }
+        let key = match (&req.source_id, &req.datamart_id) {
+            (Some(id), None) => match id.parse() {
+                Ok(id) => LookupKey::Source(viewer.org, id),
+                Err(_) => return Ok(None),
+            },
+            (None, Some(id)) => match id.parse() {
+                Ok(id) => LookupKey::Datamart(viewer.org, id),
+                Err(_) => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let Some(lookup) = self.lookup(key).await? else {
+            return Ok(None);
+        };
+        if lookup.extracts.is_empty() {
+            return Ok(None);
+        }
+        let target = match &lookup.datamart {
+            Some((id, name)) => {
+                q.table = name.clone();
+                ExtractTarget::Datamart(*id)
+            }
+            None => ExtractTarget::Table(q.table.clone()),
+        };
+        q.validate()?;
+        Ok(self.extract_target(&lookup, target, q))
+    }
+
+    /// The freshest extract of the database target `target` that answers `q` (see
+    /// [`crate::extracts::lookup::answers`]), or `target` itself.
     pub(crate) async fn prefer_extract(
         &self,
         viewer: &Viewer,
         target: Target,
         q: &ChartQuery,
     ) -> ChartResult<Target> {
-        let (Some(files), Target::Database(db)) = (self.extract_files(), &target) else {
+        let (Some(_), Target::Database(db)) = (self.extract_files(), &target) else {
             return Ok(target);
         };
-        let (org, source, key) = (viewer.org, db.source.id, db.key.target.clone());
-        let candidates = self
-            .db(move |conn| tessera_store::extracts::serving(conn, org, source, &key))
-            .await?;
-        let now = self.now();
-        let kind = db.source.kind;
-        let chosen = candidates.into_iter().find(|x| {
-            Definition::from_json(&x.definition).is_ok_and(|def| answers(x, &def, q, kind, now))
-        });
-        let Some(extract) = chosen else {
+        let Some(lookup) = self
+            .lookup(LookupKey::Source(viewer.org, db.source.id))
+            .await?
+        else {
             return Ok(target);
         };
-        let dir = files.version_dir(extract.org_id, extract.id, extract.state.version);
-        let Target::Database(db) = target else {
-            return Ok(target);
-        };
-        Ok(Target::Extract {
-            db,
+        let chosen = self.extract_target(&lookup, db.key.target.clone(), q);
+        Ok(chosen.unwrap_or(target))
+    }
+
+    /// The extract target for the freshest of `lookup`'s extracts of `target` answering `q`.
+    fn extract_target(
+        &self,
+        lookup: &Lookup,
+        target: ExtractTarget,
+        q: &ChartQuery,
+    ) -> Option<Target> {
+        let files = self.extract_files()?;
+        let extract = lookup.choose(&target, q, self.now())?.clone();
+        Some(Target::Extract {
+            dir: files.version_dir(extract.org_id, extract.id, extract.state.version),
+            source: lookup.source.clone(),
+            key: TableKey {
+                source: lookup.source.id,
+                target,
+            },
             extract: Box::new(extract),
-            dir,
         })
     }
 }

@@ -155,18 +155,16 @@ pub fn page(
     Ok(page.page_of(rows, total))
 }
 
-/// The organisation's extracts of `target` in `source` that hold a copy, freshest first: the
-/// ones a chart query on that table may be answered from.
+/// The organisation's extracts of `source` (of any table or datamart) that hold a copy,
+/// freshest first: the ones a chart query on the source may be answered from.
 pub fn serving(
     conn: &mut DbConn,
     org: OrgId,
     source: DataSourceId,
-    target: &ExtractTarget,
 ) -> Result<Vec<Extract>, StoreError> {
     x::table
         .filter(x::org_id.eq(org.to_string()))
         .filter(x::source_id.eq(source.to_string()))
-        .filter(x::target.eq(target.stored()))
         .filter(x::refreshed_at.is_not_null())
         .order(x::refreshed_at.desc())
         .select(ExtractRow::as_select())
