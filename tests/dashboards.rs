@@ -1452,3 +1452,41 @@ async fn a_language_model_proposes_and_nonsense_falls_back_to_the_heuristic() {
     assert_eq!(req.header("authorization"), Some("Bearer sk-test"));
     assert_generated_dashboard_works(&app, &admin.access, &d).await;
 }
+
+#[tokio::test]
+async fn a_stranger_cannot_fill_the_database_with_folders() {
+    let app = spawn_app().await;
+    let (_, stranger) = app.register_and_login("hoarder", Some("Hoard")).await;
+    let max = tessera_domain::dashboards::MAX_FOLDERS_PER_ORG;
+    for n in 0..max {
+        let r = app
+            .post(
+                "/folders",
+                json!({"name": format!("f{n}")}),
+                Some(&stranger.access),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "folder {n}");
+    }
+    let p = assert_problem(
+        app.post(
+            "/folders",
+            json!({"name": "one too many"}),
+            Some(&stranger.access),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("1000 folders"),
+        "{p}"
+    );
+    assert_eq!(
+        ok_json(app.get("/folders", Some(&stranger.access)).await).await["total"],
+        max
+    );
+    // another organisation's count is its own
+    let admin = app.admin().await;
+    created(&app, "/folders", &admin.access, json!({"name": "Finance"})).await;
+}

@@ -43,6 +43,10 @@ pub const MAX_CHARTS: usize = 50;
 pub const GRID_COLUMNS: i64 = 24;
 /// Deepest folder nesting.
 pub const MAX_FOLDER_DEPTH: usize = 10;
+/// Most dashboards one organisation may keep.
+pub const MAX_DASHBOARDS_PER_ORG: i64 = 5_000;
+/// Most folders one organisation may keep (its folder list is answered whole).
+pub const MAX_FOLDERS_PER_ORG: i64 = 1_000;
 
 /// A folder of dashboards.
 #[derive(Debug, Clone, PartialEq)]

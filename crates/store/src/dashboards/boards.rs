@@ -146,6 +146,11 @@ pub enum BoardRefusal {
         /// The current version.
         current: i64,
     },
+    /// The organisation keeps as many dashboards as it may.
+    TooMany {
+        /// How many it may keep.
+        max: i64,
+    },
 }
 
 fn check_folder(
@@ -159,15 +164,23 @@ fn check_folder(
     }
 }
 
-/// Saves a new dashboard (version 1).
+/// Saves a new dashboard (version 1), unless the organisation keeps `max` already.
 pub fn create(
     conn: &mut DbConn,
     org: OrgId,
     draft: &DashboardDraft,
     by: Option<UserId>,
     at: NaiveDateTime,
+    max: i64,
 ) -> Result<Result<Dashboard, BoardRefusal>, StoreError> {
     crate::atomically_unless(conn, |conn| {
+        let kept: i64 = d::table
+            .filter(d::org_id.eq(org.to_string()))
+            .count()
+            .get_result(conn)?;
+        if kept >= max {
+            return Ok(Err(BoardRefusal::TooMany { max }));
+        }
         if let Err(r) = check_folder(conn, org, draft.folder_id)? {
             return Ok(Err(r));
         }

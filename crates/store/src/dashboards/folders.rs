@@ -45,6 +45,11 @@ pub enum FolderRefusal {
     Circle,
     /// The folder would sit deeper than allowed.
     TooDeep,
+    /// The organisation keeps as many folders as it may.
+    TooMany {
+        /// How many it may keep.
+        max: i64,
+    },
     /// It holds folders or dashboards (delete with `cascade`).
     NotEmpty {
         /// Folders directly inside.
@@ -127,15 +132,23 @@ fn check_parent(
     Ok(Ok(()))
 }
 
-/// Creates a folder in `parent`.
+/// Creates a folder in `parent`, unless the organisation keeps `max` already.
 pub fn create(
     conn: &mut DbConn,
     org: OrgId,
     name: &str,
     parent: Option<i64>,
     at: NaiveDateTime,
+    max: i64,
 ) -> Result<Result<Folder, FolderRefusal>, StoreError> {
     crate::atomically_unless(conn, |conn| {
+        let kept: i64 = f::table
+            .filter(f::org_id.eq(org.to_string()))
+            .count()
+            .get_result(conn)?;
+        if kept >= max {
+            return Ok(Err(FolderRefusal::TooMany { max }));
+        }
         if let Err(r) = check_parent(conn, org, None, parent)? {
             return Ok(Err(r));
         }

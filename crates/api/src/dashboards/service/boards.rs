@@ -2,7 +2,9 @@
 //! read), move, delete, and answering all their charts at once.
 
 use tessera_charts::CacheUse;
-use tessera_domain::dashboards::{check_dashboard_text, Dashboard, DashboardDraft};
+use tessera_domain::dashboards::{
+    check_dashboard_text, Dashboard, DashboardDraft, MAX_DASHBOARDS_PER_ORG,
+};
 use tessera_domain::{Page, PageRequest};
 use tessera_store::dashboards::assets;
 use tessera_store::dashboards::boards::{self, BoardFilter, BoardRefusal, FolderFilter};
@@ -21,6 +23,9 @@ fn refused(r: BoardRefusal) -> ApiError {
         }
         BoardRefusal::Stale { current } => ApiError::Conflict(format!(
             "the dashboard changed since you read it: its version is now {current}; read it again and reapply your change"
+        )),
+        BoardRefusal::TooMany { max } => ApiError::Conflict(format!(
+            "the organisation has {max} dashboards, the most allowed; delete one first"
         )),
     }
 }
@@ -170,7 +175,10 @@ pub async fn create(
     let draft = draft(state, caller, body).await?;
     let (org, by, at) = (caller.org_id, caller.user_id, state.now());
     state
-        .db(move |conn| boards::create(conn, org, &draft, Some(by), at)?.map_err(refused))
+        .db(move |conn| {
+            boards::create(conn, org, &draft, Some(by), at, MAX_DASHBOARDS_PER_ORG)?
+                .map_err(refused)
+        })
         .await
 }
 

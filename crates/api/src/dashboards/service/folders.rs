@@ -1,7 +1,7 @@
 //! Dashboard folders of the caller's organisation: nested, never in a circle, deleted only when
 //! empty unless what they hold moves to their parent.
 
-use tessera_domain::dashboards::{check_name, Folder, MAX_FOLDER_DEPTH};
+use tessera_domain::dashboards::{check_name, Folder, MAX_FOLDERS_PER_ORG, MAX_FOLDER_DEPTH};
 use tessera_store::dashboards::folders::{self, FolderRefusal};
 
 use crate::auth::Caller;
@@ -21,6 +21,9 @@ fn refused(r: FolderRefusal) -> ApiError {
             "parent_id",
             format!("folders nest at most {MAX_FOLDER_DEPTH} deep"),
         ),
+        FolderRefusal::TooMany { max } => ApiError::Conflict(format!(
+            "the organisation has {max} folders, the most allowed; delete one first"
+        )),
         FolderRefusal::NotEmpty {
             folders,
             dashboards,
@@ -47,7 +50,9 @@ pub async fn create(
     let name = check_name("name", name)?;
     let (org, at) = (caller.org_id, state.now());
     state
-        .db(move |conn| folders::create(conn, org, &name, parent, at)?.map_err(refused))
+        .db(move |conn| {
+            folders::create(conn, org, &name, parent, at, MAX_FOLDERS_PER_ORG)?.map_err(refused)
+        })
         .await
 }
 
