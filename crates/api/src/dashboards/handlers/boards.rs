@@ -54,6 +54,7 @@ pub async fn list(
         (status = 201, description = "The dashboard, version 1", body = DashboardOut),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Viewers cannot create dashboards", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organisation keeps as many dashboards as it may (5,000)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid field, named", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -287,6 +288,7 @@ pub async fn view_page(
         (status = 201, description = "The saved dashboard with `generator` and `notes`", body = GeneratedOut),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Viewers cannot create dashboards", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organisation keeps as many dashboards as it may (5,000)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unknown source or table, or nothing to chart", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The source is unavailable", body = Problem, content_type = "application/problem+json"),
     )

@@ -42,6 +42,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::
         (status = 201, description = "The folder", body = FolderOut),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Viewers cannot create folders", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organisation keeps as many folders as it may (1,000)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad name, an unknown parent, or nesting too deep", body = Problem, content_type = "application/problem+json"),
     )
 )]
