@@ -287,6 +287,9 @@ impl ChartEngine {
         segments: Option<&Segments>,
     ) -> ChartResult<ChartAnswer> {
         let started = Instant::now();
+        // an answer computed across an invalidation is not cached (it may have read what the
+        // change replaced)
+        let epoch = self.runtime.epoch();
         // `"live": true` and `Cache-Control: no-cache` (a fresh answer) ask the database itself,
         // never an extract; `live` neither reads nor fills the cache (it may hold an extract's
         // answer, and a live one would stand in for the extract's afterwards)
@@ -342,12 +345,13 @@ impl ChartEngine {
             .await?;
         if let Some(key) = key.filter(|_| cache.writes()) {
             let source = target.source();
-            self.runtime.charts.insert(
+            self.runtime.remember_chart(
                 key,
                 Arc::new(CachedChart {
                     answer: answer.clone(),
                     source,
                 }),
+                epoch,
             );
         }
         Ok(answer)

@@ -58,10 +58,11 @@ pub struct SourceRuntime {
     /// Each source's extracts that hold a copy, by what a chart request names (see
     /// [`crate::extracts::lookup`]); dropped with the source's other derived state.
     extract_lookups: moka::sync::Cache<LookupKey, Arc<Lookup>>,
-    /// Moves on at every invalidation, under `lookups_guard`: a lookup read from the app
-    /// database while one happened is not kept, since it may predate the change.
-    lookup_epoch: AtomicU64,
-    lookups_guard: Mutex<()>,
+    /// Moves on at every invalidation, under `epoch_guard`: a lookup read from the app
+    /// database, or a chart answered, while one happened is not kept, since it may predate the
+    /// change (a cache only forgets what it held when the change arrived).
+    epoch: AtomicU64,
+    epoch_guard: Mutex<()>,
 }
 
 /// How long a source's extracts are remembered when no change notice arrives (another process
@@ -148,8 +149,8 @@ impl SourceRuntime {
                 .time_to_live(LOOKUP_TTL)
                 .support_invalidation_closures()
                 .build(),
-            lookup_epoch: AtomicU64::new(0),
-            lookups_guard: Mutex::new(()),
+            epoch: AtomicU64::new(0),
+            epoch_guard: Mutex::new(()),
         })
     }
 
@@ -158,18 +159,34 @@ impl SourceRuntime {
         self.extract_lookups.get(key)
     }
 
-    /// Where invalidations stand now: pass it to [`Self::remember_lookup`] with what is read
-    /// after this call.
-    pub fn lookup_epoch(&self) -> u64 {
-        self.lookup_epoch.load(Ordering::SeqCst)
+    /// Where invalidations stand now: pass it to [`Self::remember_lookup`] or
+    /// [`Self::remember_chart`] with what is read after this call.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
     }
 
     /// Remembers a lookup read since `epoch`, unless something was invalidated meanwhile.
     pub fn remember_lookup(&self, key: LookupKey, lookup: Arc<Lookup>, epoch: u64) {
-        let _guard = self.lookups_guard.lock().unwrap_or_else(|e| e.into_inner());
-        if self.lookup_epoch.load(Ordering::SeqCst) == epoch {
+        let _guard = self.epoch_guard.lock().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::SeqCst) == epoch {
             self.extract_lookups.insert(key, lookup);
         }
+    }
+
+    /// Caches a chart answer computed since `epoch`, unless something was invalidated
+    /// meanwhile (it may have been read from what the change replaced).
+    pub fn remember_chart(&self, key: ChartKey, chart: Arc<CachedChart>, epoch: u64) {
+        let _guard = self.epoch_guard.lock().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::SeqCst) == epoch {
+            self.charts.insert(key, chart);
+        }
+    }
+
+    /// Moves the epoch on (under its guard) and runs `forget`.
+    fn moved_on(&self, forget: impl FnOnce()) {
+        let _guard = self.epoch_guard.lock().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        forget();
     }
 
     /// The policy for an organisation's own sources: its SQLite files live in
@@ -191,19 +208,17 @@ impl SourceRuntime {
     /// `drop_pool` (the source was deleted): a renamed source keeps its connections, and a
     /// changed connection is noticed by the pool registry itself.
     pub fn invalidate(&self, id: DataSourceId, drop_pool: bool) {
-        {
-            let _guard = self.lookups_guard.lock().unwrap_or_else(|e| e.into_inner());
-            self.lookup_epoch.fetch_add(1, Ordering::SeqCst);
-            let _ = self
-                .extract_lookups
-                .invalidate_entries_if(move |_, v| v.source.id == id);
-        }
         if drop_pool {
             self.pools.invalidate(id);
         }
         self.schemas.invalidate(&id);
-        let _ = self.charts.invalidate_entries_if(move |k, v| {
-            k.target == ChartTarget::Source(id) || v.source == Some(id)
+        self.moved_on(|| {
+            let _ = self
+                .extract_lookups
+                .invalidate_entries_if(move |_, v| v.source.id == id);
+            let _ = self.charts.invalidate_entries_if(move |k, v| {
+                k.target == ChartTarget::Source(id) || v.source == Some(id)
+            });
         });
         let _ = self
             .realtime
@@ -213,9 +228,11 @@ impl SourceRuntime {
 
     /// Forgets the cached chart answers over a dataset (it was changed or deleted).
     pub fn invalidate_dataset(&self, id: DatasetId) {
-        let _ = self
-            .charts
-            .invalidate_entries_if(move |k, _| k.target == ChartTarget::Dataset(id));
+        self.moved_on(|| {
+            let _ = self
+                .charts
+                .invalidate_entries_if(move |k, _| k.target == ChartTarget::Dataset(id));
+        });
     }
 }
 
@@ -364,13 +381,13 @@ mod tests {
         );
 
         // read, then a change lands before it is remembered: it may predate the change
-        let epoch = rt.lookup_epoch();
+        let epoch = rt.epoch();
         rt.invalidate(kept, false);
         rt.remember_lookup(a.clone(), lookup(changed), epoch);
         assert!(rt.extract_lookup(&a).is_none());
 
-        rt.remember_lookup(a.clone(), lookup(changed), rt.lookup_epoch());
-        rt.remember_lookup(b.clone(), lookup(kept), rt.lookup_epoch());
+        rt.remember_lookup(a.clone(), lookup(changed), rt.epoch());
+        rt.remember_lookup(b.clone(), lookup(kept), rt.epoch());
         assert!(rt.extract_lookup(&a).is_some() && rt.extract_lookup(&b).is_some());
         rt.invalidate(changed, false);
         rt.extract_lookups.run_pending_tasks();
@@ -378,6 +395,34 @@ mod tests {
         assert!(
             rt.extract_lookup(&b).is_some(),
             "another source's lookup stays"
+        );
+    }
+
+    #[test]
+    fn a_chart_answered_across_an_invalidation_is_not_cached() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rt = runtime(&dir);
+        let source = DataSourceId::new();
+        let k = key(OrgId::new(), ChartTarget::Source(source), "q");
+        let chart = || {
+            Arc::new(CachedChart {
+                answer: answer(),
+                source: Some(source),
+            })
+        };
+        // the source changes while the answer is computed: it may have read the old copy
+        let epoch = rt.epoch();
+        rt.invalidate(source, false);
+        rt.remember_chart(k.clone(), chart(), epoch);
+        assert!(!rt.charts.contains_key(&k));
+        rt.remember_chart(k.clone(), chart(), rt.epoch());
+        assert!(rt.charts.contains_key(&k));
+        let epoch = rt.epoch();
+        rt.invalidate_dataset(DatasetId::new());
+        assert_ne!(
+            rt.epoch(),
+            epoch,
+            "a dataset's change moves the epoch on too"
         );
     }
 }

@@ -154,6 +154,26 @@ on_every_backend!(
             Err(StoreError::NotFound)
         ));
 
+        // an update may move the extract to another of the organisation's sources
+        let second =
+            data_sources::insert(&mut conn, org.id, "warehouse", &connection(), None).unwrap();
+        let moved = ExtractDraft {
+            source_id: second.source.id,
+            ..draft.clone()
+        };
+        assert_eq!(
+            extracts::update(&mut conn, org.id, x.id, &moved, true)
+                .unwrap()
+                .source_id,
+            second.source.id
+        );
+        assert_eq!(
+            extracts::update(&mut conn, org.id, x.id, &draft, true)
+                .unwrap()
+                .source_id,
+            source.source.id
+        );
+
         // the source's deletion takes its extracts and their records along
         assert_eq!(
             data_sources::delete(&mut conn, org.id, source.source.id).unwrap(),

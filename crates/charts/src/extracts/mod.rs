@@ -394,7 +394,6 @@ impl Extracts {
                 let x = store::find(conn, org, id)?;
                 jobs::delete_for(conn, &id.to_string())?;
                 store::delete(conn, org, id)?;
-                cache_events::publish(conn, Scope::Source(x.source_id))?;
                 Ok(x)
             })
             .await
@@ -402,6 +401,16 @@ impl Extracts {
         self.remove_files(org, id);
         self.engine.forget_extract(id);
         self.engine.runtime().invalidate(existed.source_id, false);
+        // the extract is gone whatever happens next: a lost notice only leaves other processes
+        // to notice when their caches expire (their lookups within 30 s)
+        let notice = Scope::Source(existed.source_id);
+        if let Err(e) = self
+            .engine
+            .db(move |conn| cache_events::publish(conn, notice))
+            .await
+        {
+            tracing::warn!(extract = %id, error = %e, "cannot announce a deleted extract");
+        }
         Ok(())
     }
 

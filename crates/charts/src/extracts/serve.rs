@@ -26,7 +26,7 @@ impl ChartEngine {
         if let Some(hit) = runtime.extract_lookup(&key) {
             return Ok(Some(hit));
         }
-        let epoch = runtime.lookup_epoch();
+        let epoch = runtime.epoch();
         let named = key.clone();
         let read = self
             .db(move |conn| {
@@ -130,8 +130,14 @@ impl ChartEngine {
     ) -> Option<Target> {
         let files = self.extract_files()?;
         let extract = lookup.choose(&target, q, self.now())?.clone();
+        let dir = files.version_dir(extract.org_id, extract.id, extract.state.version);
+        // deleted or reset in another process whose notice has not arrived yet: the database
+        // answers meanwhile
+        if !dir.is_dir() {
+            return None;
+        }
         Some(Target::Extract {
-            dir: files.version_dir(extract.org_id, extract.id, extract.state.version),
+            dir,
             source: lookup.source.clone(),
             key: TableKey {
                 source: lookup.source.id,

@@ -244,6 +244,7 @@ pub fn update(
         .filter(x::id.eq(id.to_string()));
     let changed = diesel::update(mine)
         .set((
+            x::source_id.eq(draft.source_id.to_string()),
             x::name.eq(&draft.name),
             x::target.eq(draft.target.stored()),
             x::definition.eq(&draft.definition),
