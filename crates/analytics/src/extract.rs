@@ -61,10 +61,9 @@ impl Cells {
             Self::Bool(v) => Series::new(name, v),
             Self::Text(v) => Series::new(name, v),
             Self::Date(v) => {
-                let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
                 let days: Vec<Option<i32>> = v
                     .into_iter()
-                    .map(|d| d.map(|d| d.signed_duration_since(epoch).num_days() as i32))
+                    .map(|d| d.map(|d| d.signed_duration_since(epoch()).num_days() as i32))
                     .collect();
                 Series::new(name, days).cast(&DataType::Date)?
             }

@@ -194,9 +194,8 @@ impl ChartEngine {
         let temporal = |name: &str| {
             extract
                 .state
-                .columns
-                .iter()
-                .any(|k| k.name == name && (k.kind == "timestamp" || k.kind == "date"))
+                .column(name)
+                .is_some_and(|k| k.kind == "timestamp" || k.kind == "date")
         };
         let first_of = |kind: &str| {
             extract

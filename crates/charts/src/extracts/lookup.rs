@@ -6,8 +6,6 @@
 //! an answer is the same whichever of the two computes it; and a source's extracts as they are
 //! looked up and remembered.
 
-use std::collections::HashSet;
-
 use chrono::NaiveDateTime;
 use tessera_domain::chart::{Aggregation, ChartQuery, ColumnType, FilterOp};
 use tessera_domain::extract::{Extract, ExtractTarget};
@@ -80,18 +78,10 @@ pub fn answers(
     if !fresh {
         return false;
     }
-    let kept: HashSet<&str> = extract
-        .state
-        .columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
     let kind_of = |name: &str| {
         extract
             .state
-            .columns
-            .iter()
-            .find(|c| c.name == name)
+            .column(name)
             .and_then(|c| c.kind.parse::<ColumnType>().ok())
     };
     let mut needed: Vec<&str> = q.dimensions.iter().map(String::as_str).collect();
@@ -106,7 +96,7 @@ pub fn answers(
         }
         needed.push(&t.column);
     }
-    if !needed.iter().all(|c| kept.contains(c)) {
+    if !needed.iter().all(|c| extract.state.column(c).is_some()) {
         return false;
     }
     // MySQL compares text under case-insensitive collations: its `eq 'Books'` matches `books`

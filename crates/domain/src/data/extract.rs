@@ -75,6 +75,13 @@ pub struct ExtractState {
     pub columns: Vec<ExtractColumn>,
 }
 
+impl ExtractState {
+    /// The serving copy's column `name`, if it holds one.
+    pub fn column(&self, name: &str) -> Option<&ExtractColumn> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
 /// A columnar extract.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extract {
